@@ -1,0 +1,186 @@
+/**
+ * Reading and validating the config file: parse (YAML or JSON), fill defaults, validate against the
+ * schema, run cross-field checks, resolve paths and ports, freeze. Every problem is collected and
+ * reported together; nothing here exits the process (only `cli.ts` does).
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { parseDocument } from 'yaml';
+import { runConfigChecks } from './checks.js';
+import { formatNames } from './formats.js';
+import { pointerToPath } from './paths.js';
+import { ConfigSchema, type Config } from './schema.js';
+import type { ConfigProblem } from './types.js';
+
+/** Thrown when a config cannot be used; carries every problem found. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly source: string | null,
+  ) {
+    super(formatProblems(problems, source));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Options that do not come from the file itself. */
+export interface BuildConfigOptions {
+  /** Directory relative paths resolve against. */
+  baseDir: string;
+  /** File name, for messages; `null` for embedded defaults or objects built in code. */
+  source?: string | null;
+  /** Whether the process may bind privileged ports; decides default ports. Defaults to `uid === 0`. */
+  privileged?: boolean;
+}
+
+const SECTIONS = ['server', 'log', 'tftp', 'dhcp', 'http', 'store', 'inventory'] as const;
+
+/** Renders a list of problems, one per line, with the file name first. */
+export function formatProblems(problems: ConfigProblem[], source: string | null = null): string {
+  const head = `${source ?? 'config'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  return [head, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Turns one TypeBox error into a sentence an operator understands. */
+function problemFromError(error: ValueError): ConfigProblem {
+  const path = pointerToPath(error.path);
+  const { value, schema } = error;
+  switch (error.type) {
+    case ValueErrorType.ObjectAdditionalProperties:
+      return { path, message: 'unknown key' };
+    case ValueErrorType.ObjectRequiredProperty:
+      return { path, message: 'is required' };
+    case ValueErrorType.StringFormat: {
+      const shown = typeof value === 'string' ? value : describeValue(value);
+      return { path, message: `${shown} is not ${formatNames[schema.format as string] ?? `in ${schema.format} format`}` };
+    }
+    case ValueErrorType.Union: {
+      const literals = (schema.anyOf as Array<{ const?: unknown }> | undefined)
+        ?.map((s) => s.const)
+        .filter((c) => c !== undefined);
+      if (literals && literals.length === (schema.anyOf as unknown[]).length) {
+        return { path, message: `must be one of ${literals.map((l) => JSON.stringify(l)).join(', ')} (got ${describeValue(value)})` };
+      }
+      const formats = (schema.anyOf as Array<{ format?: string }> | undefined)?.map((s) => s.format).filter(Boolean);
+      if (formats && formats.length > 0 && typeof value === 'string') {
+        return { path, message: `${value} is not ${formatNames[formats[0]!] ?? formats[0]}` };
+      }
+      return { path, message: `${error.message.toLowerCase()} (got ${describeValue(value)})` };
+    }
+    default:
+      return { path, message: `${error.message.toLowerCase()} (got ${describeValue(value)})` };
+  }
+}
+
+/** Collects schema errors, keeping one per path (a union reports its branches separately otherwise). */
+function schemaProblems(value: unknown): ConfigProblem[] {
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const problem = problemFromError(error);
+    const key = `${problem.path}\u0000${problem.message}`;
+    if (seen.has(key)) continue;
+    // An error on a child already explains the parent's union/object failure.
+    if (problems.some((p) => p.path.startsWith(problem.path) && p.path !== problem.path)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+/** Fills defaults, validates and resolves an already-parsed config value. Returns the frozen config or every problem. */
+export function buildConfig(
+  input: unknown,
+  options: BuildConfigOptions,
+): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
+  const source = options.source ?? null;
+  if (input === null || input === undefined) input = {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, problems: [{ path: '(root)', message: `must be a mapping of sections (got ${describeValue(input)})` }] };
+  }
+  const raw = structuredClone(input) as Record<string, unknown>;
+  for (const section of SECTIONS) {
+    if (raw[section] === undefined || raw[section] === null) raw[section] = {};
+  }
+  const filled = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
+  const problems = schemaProblems(filled);
+  if (problems.length > 0) return { ok: false, problems };
+
+  const privileged = options.privileged ?? process.getuid?.() === 0;
+  const partial = filled as unknown as Config;
+  const serverAddress = partial.server.address;
+  const httpAddress = partial.http.address ?? serverAddress;
+  const httpPort = partial.http.port;
+  const config: Config = {
+    ...partial,
+    tftp: {
+      ...partial.tftp,
+      addresses: partial.tftp.addresses ?? [serverAddress],
+      port: partial.tftp.port ?? (privileged ? 69 : 6969),
+      root: resolve(options.baseDir, partial.tftp.root),
+    },
+    http: {
+      ...partial.http,
+      address: httpAddress,
+      publicUrl: (partial.http.publicUrl ?? `http://${serverAddress}:${httpPort}`).replace(/\/+$/, ''),
+    },
+    store: { ...partial.store, path: resolve(options.baseDir, partial.store.path) },
+    baseDir: options.baseDir,
+    source,
+  };
+  const crossProblems = runConfigChecks(config);
+  if (crossProblems.length > 0) return { ok: false, problems: crossProblems };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+/** Parses YAML or JSON text (JSON is YAML); syntax errors become problems with line and column. */
+export function parseConfigText(text: string, source: string | null = null): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(syntax)',
+        message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+      })),
+      source,
+    );
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Reads, parses and validates a config file. Throws `ConfigError` listing every problem. */
+export async function loadConfigFile(path: string, options: Partial<BuildConfigOptions> = {}): Promise<Config> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read: ${(error as Error).message}` }], absolute);
+  }
+  const parsed = parseConfigText(text, absolute);
+  const result = buildConfig(parsed, { baseDir: dirname(absolute), source: absolute, ...options });
+  if (!result.ok) throw new ConfigError(result.problems, absolute);
+  return result.config;
+}
+
+/** The embedded defaults: what `xenboot serve` runs with when no config file is given. */
+export function defaultConfig(options: Partial<BuildConfigOptions> = {}): Config {
+  const result = buildConfig({}, { baseDir: process.cwd(), source: null, ...options });
+  if (!result.ok) throw new ConfigError(result.problems, null);
+  return result.config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,78 @@
+/**
+ * Boot events: what happened to a machine on the wire. Every DHCP exchange, TFTP transfer and HTTP boot
+ * fetch produces one, keyed by MAC where it is known (and by IP), so the timeline of a machine shows where
+ * its boot stopped.
+ */
+
+/** Fields every event carries. */
+export interface BootEventBase {
+  /** When the exchange finished, ms since the epoch. */
+  at: number;
+  /** The machine, canonical `aa:bb:cc:dd:ee:ff`, when known. */
+  mac?: string;
+  /** The client's IP address as seen on the wire. */
+  ip?: string;
+}
+
+/** How a TFTP transfer ended. */
+export type TftpOutcome =
+  | 'complete' // every block acknowledged
+  | 'not-found' // ERROR 1 sent
+  | 'denied' // ERROR 2 (write request, hostile path, access outside the root)
+  | 'aborted' // the client sent ERROR (e.g. UEFI's tsize probe)
+  | 'timeout' // retries exhausted
+  | 'busy' // refused by admission control
+  | 'error'; // a local failure (read error, socket error)
+
+/** One TFTP read request, from RRQ to its end. */
+export interface TftpTransferEvent extends BootEventBase {
+  kind: 'tftp';
+  ip: string;
+  port: number;
+  /** The server address the request was sent to. */
+  serverIp: string;
+  /** The file name as the client sent it. */
+  file: string;
+  outcome: TftpOutcome;
+  /** Payload bytes acknowledged by the client. */
+  bytes: number;
+  /** File size, when the file was found. */
+  size?: number;
+  blksize: number;
+  windowsize: number;
+  durationMs: number;
+  /** Retransmitted DATA packets. */
+  retransmits: number;
+  /** For failures, the reason. */
+  error?: string;
+}
+
+/** One DHCP message and what xenboot did about it. */
+export interface DhcpExchangeEvent extends BootEventBase {
+  kind: 'dhcp';
+  /** DISCOVER, REQUEST, RELEASE, DECLINE, INFORM, … */
+  messageType: string;
+  /** OFFER, ACK, NAK, or `null` when xenboot stayed silent. */
+  reply: string | null;
+  /** Why, in a few words (`reserved`, `pool`, `unknown MAC ignored`, …). */
+  reason?: string;
+  /** The address offered or acknowledged. */
+  yiaddr?: string;
+  /** The boot file announced. */
+  bootFile?: string;
+  /** Client architecture from option 93, if present. */
+  arch?: number;
+}
+
+/** One HTTP fetch on a boot path (scripts, generated configs, files). */
+export interface HttpFetchEvent extends BootEventBase {
+  kind: 'http';
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  durationMs: number;
+}
+
+/** Any boot event. */
+export type BootEvent = TftpTransferEvent | DhcpExchangeEvent | HttpFetchEvent;

@@ -1,0 +1,64 @@
+/**
+ * Starts and stops everything a running xenboot owns: the HTTP server, the TFTP listeners and the DHCP
+ * server, all sharing one event bus. `cli.ts` calls `startServices` and, on a signal, `close`.
+ */
+import type { Config } from './config/schema.js';
+import { EventBus } from './events/bus.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './log.js';
+
+/** A listening endpoint, for logs and tests. */
+export interface Endpoint {
+  protocol: 'tftp' | 'http' | 'dhcp';
+  address: string;
+  port: number;
+}
+
+/** The running services. */
+export interface Services {
+  readonly endpoints: Endpoint[];
+  readonly events: EventBus;
+  /** Stops every service; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Starts every enabled service. If one fails to start, the ones already started are stopped again. */
+export async function startServices(config: Config, logger: Logger): Promise<Services> {
+  const events = new EventBus();
+  const endpoints: Endpoint[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while stopping a service');
+      }
+    }
+  };
+
+  try {
+    if (config.http.enabled) {
+      const app = await buildApp({ config, logger, events });
+      await app.listen({ host: config.http.address, port: config.http.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.http.port;
+      endpoints.push({ protocol: 'http', address: config.http.address, port });
+      closers.push(() => app.close());
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  let closed = false;
+  return {
+    endpoints,
+    events,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await closeAll();
+    },
+  };
+}

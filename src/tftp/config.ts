@@ -1,0 +1,32 @@
+/**
+ * Schema of the `tftp` config section.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Ipv4, Port, StrictObject } from '../config/types.js';
+
+/** The `tftp` section: where the read-only TFTP server listens and how far it lets clients negotiate. */
+export const TftpConfigSchema = StrictObject(
+  {
+    enabled: Type.Boolean({ default: true }),
+    addresses: Type.Optional(
+      Type.Array(Ipv4, {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'server addresses to listen on, one socket each (default: [server.address])',
+      }),
+    ),
+    port: Type.Optional(Type.Union([Port, Type.Literal(0)], { description: 'default 69 as root, 6969 otherwise; 0 picks a free port' })),
+    root: Type.String({ default: 'tftproot', description: 'directory served read-only; relative to the config file' }),
+    maxBlksize: Type.Integer({ minimum: 512, maximum: 65464, default: 65464, description: 'RFC 2348 upper bound' }),
+    maxWindowsize: Type.Integer({ minimum: 1, maximum: 65535, default: 64, description: 'RFC 7440 upper bound' }),
+    timeoutMs: Type.Integer({ minimum: 50, maximum: 255_000, default: 1000, description: 'retransmit timeout when the client sends no timeout option' }),
+    retries: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'retransmissions before a transfer is abandoned' }),
+    maxTransfers: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024, description: 'concurrent transfers, all clients' }),
+    maxTransfersPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'concurrent transfers from one client IP (pypxeboot domUs share dom0’s IP)' }),
+    answerStrangers: Type.Boolean({ default: false, description: 'answer packets from an unknown port with ERROR 5 instead of dropping them' }),
+  },
+  { description: 'Read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440)' },
+);
+
+/** The validated `tftp` section. */
+export type TftpConfig = Static<typeof TftpConfigSchema>;

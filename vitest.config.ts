@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Real-client tests start processes and namespaces; give them room, but keep every wait bounded.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: more workers only add contention to the timing-sensitive protocol tests.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+});
