@@ -1,0 +1,55 @@
+/**
+ * Content served to boot clients, shared by TFTP and HTTP: a handler chain maps a requested path to
+ * something with a known size that can be read at any offset (TFTP needs the size for `tsize` before the
+ * first block; HTTP needs it for Range).
+ */
+
+/** A readable piece of content with a size known up front. */
+export interface Content {
+  /** Size in bytes. */
+  readonly size: number;
+  /** Where it came from, for logs and events. */
+  readonly source: 'generated' | 'file';
+  /** Reads up to `length` bytes at `position`; returns fewer only at the end. */
+  read(position: number, length: number): Promise<Buffer>;
+  /** Releases the file descriptor (no-op for generated content). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Who asks for a path, and how. */
+export interface ContentRequest {
+  /** The path after normalisation (no leading `/`, `/` separators, no `..`). */
+  path: string;
+  /** The path exactly as the client sent it. */
+  rawPath: string;
+  protocol: 'tftp' | 'http';
+  /** The client's source address (for pypxeboot this is dom0's, not the domU's: do not key on it alone). */
+  clientIp: string;
+  clientPort: number;
+  /** The server address the request was sent to. */
+  serverIp: string;
+}
+
+/** Returns content for a request, or `null` when this handler has nothing for the path. */
+export type ContentHandler = (request: ContentRequest) => Promise<Content | null>;
+
+/** Thrown by a handler (or path normalisation) to refuse a request outright (TFTP ERROR 2, HTTP 403). */
+export class ContentDenied extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContentDenied';
+  }
+}
+
+/** Content held in memory (rendered configs and scripts). */
+export function bufferContent(data: Buffer | string): Content {
+  const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return {
+    size: buffer.length,
+    source: 'generated',
+    async read(position, length) {
+      return buffer.subarray(position, Math.min(buffer.length, position + length));
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The store's interfaces. Implementations: memory (tests), SQLite (embedded default), PostgreSQL (several
+ * xenboot instances sharing state). Allocation safety lives in `claimLease`: it is atomic in the backing
+ * database, so two servers can never hold one address for two MACs.
+ */
+import type { BootEvent } from '../events/types.js';
+
+/** The state of one address binding. */
+export type LeaseState = 'offered' | 'bound' | 'released' | 'declined';
+
+/** One address bound (or offered, or quarantined) to a client. */
+export interface Lease {
+  /** Canonical MAC (`aa:bb:cc:dd:ee:ff`); for a declined address, the MAC that declined it. */
+  mac: string;
+  /** Dotted quad. */
+  ip: string;
+  state: LeaseState;
+  /** When the lease, offer hold or quarantine ends (ms since the epoch). After that the address is free. */
+  expiresAt: number;
+  /** Last change (ms since the epoch). */
+  updatedAt: number;
+  /** DHCP option 61, hex, when the client sent one. */
+  clientId?: string;
+  /** Option 12 from the client, or the host's name. */
+  hostname?: string;
+}
+
+/** Lease persistence. All methods are atomic; callers may race across processes. */
+export interface LeaseStore {
+  /** Every lease row (bound, offered, released or declined), for start-up and listings. */
+  listLeases(): Promise<Lease[]>;
+  /** The row for an address, if any (expired rows included). */
+  getLeaseByIp(ip: string): Promise<Lease | null>;
+  /** The newest row for a MAC that is not `declined`, if any (expired rows included). */
+  getLeaseByMac(mac: string): Promise<Lease | null>;
+  /**
+   * Writes `lease` if its address is free for this MAC: no row for the address, or the row belongs to the
+   * same MAC, or the row has expired (`expiresAt <= now`). Any other row of the same MAC for another
+   * address is removed in the same transaction (one address per MAC). Returns `false`, writing nothing,
+   * when another MAC holds the address.
+   */
+  claimLease(lease: Lease, now: number): Promise<boolean>;
+  /** Marks the MAC's lease on `ip` released (expires now); no-op if the row belongs to another MAC. */
+  releaseLease(mac: string, ip: string, now: number): Promise<void>;
+  /** Deletes rows that expired before `before` (housekeeping); returns how many. */
+  pruneLeases(before: number): Promise<number>;
+}
+
+/** Filters for reading the event timeline. */
+export interface EventQuery {
+  mac?: string;
+  ip?: string;
+  /** Only events at or after this time (ms since the epoch). */
+  since?: number;
+  /** At most this many, newest last. */
+  limit?: number;
+}
+
+/** Boot event persistence (the machine timeline). */
+export interface EventStore {
+  appendEvent(event: BootEvent): Promise<void>;
+  listEvents(query: EventQuery): Promise<BootEvent[]>;
+}
