@@ -1,0 +1,37 @@
+/**
+ * Starting a real xenboot process for tests (`tsx src/cli.ts serve`), optionally inside a network
+ * namespace, with a config written to a temporary file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Namespace } from './netns.js';
+import { startProcess, type RunningProcess } from './process.js';
+
+/** Repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The command and arguments that run the xenboot CLI from source. */
+export function xenbootCommand(...args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...args]];
+}
+
+/** Writes `config` (an object, saved as JSON) into a fresh temporary directory and returns the file path. */
+export function writeTempConfig(config: unknown, dir = mkdtempSync(join(tmpdir(), 'xenboot-test-'))): string {
+  const path = join(dir, 'xenboot.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+/**
+ * Starts `xenboot serve --config <file>` (inside `ns` when given) and waits until it logs that it started.
+ * The caller stops it with `stop()` (by PID).
+ */
+export async function startXenboot(configPath: string, ns?: Namespace, timeoutMs = 30_000): Promise<RunningProcess> {
+  const [command, args] = xenbootCommand('serve', '--config', configPath);
+  const options = { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' } };
+  const proc = ns ? ns.spawn(command, args, options) : startProcess(command, args, options);
+  await proc.waitFor(/xenboot started/, timeoutMs);
+  return proc;
+}
