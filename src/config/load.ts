@@ -61,6 +61,9 @@ function problemFromError(error: ValueError): ConfigProblem {
       const shown = typeof value === 'string' ? value : describeValue(value);
       return { path, message: `${shown} is not ${formatNames[schema.format as string] ?? `in ${schema.format} format`}` };
     }
+    case ValueErrorType.StringPattern:
+      // The pattern is shown as written (lower-casing would turn \S into \s), with its description when it has one.
+      return { path, message: `${describeValue(value)} is not ${schema.description ?? `matching ${schema.pattern}`}` };
     case ValueErrorType.Union: {
       const literals = (schema.anyOf as Array<{ const?: unknown }> | undefined)
         ?.map((s) => s.const)
@@ -79,11 +82,34 @@ function problemFromError(error: ValueError): ConfigProblem {
   }
 }
 
+/**
+ * A union whose branches are objects told apart by a literal `kind` (the inventory's profiles): when the
+ * value names a branch, that branch's own errors say far more than "expected union value".
+ */
+function* expandDiscriminatedUnion(error: ValueError): Generator<ValueError> {
+  const value = error.value as { kind?: unknown } | null;
+  const branches = (error.schema.anyOf ?? []) as Array<{ properties?: { kind?: { const?: unknown } } }>;
+  const branch = error.type === ValueErrorType.Union && value !== null && typeof value === 'object'
+    ? branches.find((b) => b.properties?.kind?.const !== undefined && b.properties.kind.const === value.kind)
+    : undefined;
+  if (!branch) {
+    yield error;
+    return;
+  }
+  // Defaults are only filled into a union member that validates, so fill them here before judging.
+  const defaulted = Value.Default(branch as never, structuredClone(value));
+  for (const inner of Value.Errors(branch as never, defaulted)) {
+    // A missing property is reported once, as "is required", not again as "expected string".
+    if (inner.value === undefined && inner.type !== ValueErrorType.ObjectRequiredProperty) continue;
+    yield { ...inner, path: `${error.path}${inner.path}` };
+  }
+}
+
 /** Collects schema errors, keeping one per path (a union reports its branches separately otherwise). */
 function schemaProblems(value: unknown): ConfigProblem[] {
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
-  for (const error of Value.Errors(ConfigSchema, value)) {
+  for (const error of [...Value.Errors(ConfigSchema, value)].flatMap((e) => [...expandDiscriminatedUnion(e)])) {
     const problem = problemFromError(error);
     const key = `${problem.path}\u0000${problem.message}`;
     if (seen.has(key)) continue;

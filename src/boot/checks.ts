@@ -1,0 +1,133 @@
+/**
+ * Cross-field rules of the inventory that a schema cannot express. Each function returns every problem
+ * it finds (path + message, like config errors) and never throws, so the config loader (as a registered
+ * check) and the API (before writing) report the same problems in the same words.
+ */
+import type { ConfigProblem } from '../config/types.js';
+import { parseMac } from '../net/mac.js';
+import { parseUuid, swapUuidFields } from '../net/uuid.js';
+import type { Group, Host, Profile, UnknownPolicy } from './model.js';
+import { argTokenProblem } from './pypxeboot-lint.js';
+
+/** The parts of an inventory the checks look at. */
+export interface InventoryDocuments {
+  profiles: readonly Profile[];
+  hosts: readonly Host[];
+  groups: readonly Group[];
+  unknown?: UnknownPolicy;
+}
+
+function at(prefix: string, key: string): string {
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/** Problems with profile names and per-profile rules (duplicate names, unsafe domU args, custom without templates). */
+export function profileProblems(profiles: readonly Profile[], prefix = ''): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, number>();
+  profiles.forEach((profile, i) => {
+    const path = at(prefix, `profiles[${i}]`);
+    const first = seen.get(profile.name);
+    if (first !== undefined) problems.push({ path: `${path}.name`, message: `duplicate profile name "${profile.name}" (also profiles[${first}])` });
+    else seen.set(profile.name, i);
+    if (profile.kind === 'xen-domu') {
+      // pypxeboot parses these tokens itself (spec §1.5): refuse what would crash or mislead it.
+      profile.args.forEach((token, j) => {
+        const problem = argTokenProblem(token);
+        if (problem) problems.push({ path: `${path}.args[${j}]`, message: problem });
+      });
+    }
+    if (profile.kind === 'custom' && Object.keys(profile.templates).length === 0) {
+      problems.push({ path: `${path}.templates`, message: 'names no template: give at least one of pxelinux, ipxe, grub, xenCfg' });
+    }
+  });
+  return problems;
+}
+
+/** Problems with hosts: duplicate MAC, UUID (either byte order) or IP, and references to missing profiles. */
+export function hostProblems(hosts: readonly Host[], profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const macs = new Map<string, number>();
+  const uuids = new Map<string, number>();
+  const ips = new Map<string, number>();
+  hosts.forEach((host, i) => {
+    const path = at(prefix, `hosts[${i}]`);
+    const mac = parseMac(host.mac);
+    if (mac === null) problems.push({ path: `${path}.mac`, message: `${host.mac} is not a MAC address` });
+    else if (macs.has(mac)) problems.push({ path: `${path}.mac`, message: `duplicate MAC ${mac} (also hosts[${macs.get(mac)}])` });
+    else macs.set(mac, i);
+    if (host.uuid !== undefined) {
+      const uuid = parseUuid(host.uuid);
+      if (uuid === null) problems.push({ path: `${path}.uuid`, message: `${host.uuid} is not a UUID` });
+      else {
+        const other = uuids.get(uuid) ?? uuids.get(swapUuidFields(uuid));
+        if (other !== undefined) problems.push({ path: `${path}.uuid`, message: `duplicate UUID ${uuid} (also hosts[${other}], possibly in the other byte order)` });
+        else uuids.set(uuid, i);
+      }
+    }
+    if (host.ip !== undefined) {
+      if (ips.has(host.ip)) problems.push({ path: `${path}.ip`, message: `duplicate IP ${host.ip} (also hosts[${ips.get(host.ip)}])` });
+      else ips.set(host.ip, i);
+    }
+    if (host.profile !== undefined && !profileNames.has(host.profile)) {
+      problems.push({ path: `${path}.profile`, message: `no profile named "${host.profile}"` });
+    }
+  });
+  return problems;
+}
+
+/** Problems with groups: duplicate names, identical selectors (an ambiguous match) and missing profiles. */
+export function groupProblems(groups: readonly Group[], profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Map<string, number>();
+  const selectors = new Map<string, number>();
+  groups.forEach((group, i) => {
+    const path = at(prefix, `groups[${i}]`);
+    if (names.has(group.name)) problems.push({ path: `${path}.name`, message: `duplicate group name "${group.name}" (also groups[${names.get(group.name)}])` });
+    else names.set(group.name, i);
+    const key = selectorKey(group.selector);
+    const same = selectors.get(key);
+    if (same !== undefined) {
+      problems.push({ path: `${path}.selector`, message: `same selector as groups[${same}] ("${groups[same]!.name}"): which one applies would depend on names` });
+    } else selectors.set(key, i);
+    if (group.profile !== undefined && !profileNames.has(group.profile)) {
+      problems.push({ path: `${path}.profile`, message: `no profile named "${group.profile}"` });
+    }
+    if (group.profile === undefined && group.vars === undefined) {
+      problems.push({ path: path, message: 'has neither profile nor vars: it would change nothing' });
+    }
+  });
+  return problems;
+}
+
+/** Problems with the unknown-machine policy. */
+export function unknownPolicyProblems(policy: UnknownPolicy | undefined, profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
+  if (!policy) return [];
+  const path = at(prefix, 'unknown');
+  if (policy.boot === 'profile') {
+    if (policy.profile === undefined) return [{ path: `${path}.profile`, message: 'is required when unknown.boot is "profile"' }];
+    if (!profileNames.has(policy.profile)) return [{ path: `${path}.profile`, message: `no profile named "${policy.profile}"` }];
+  } else if (policy.profile !== undefined) {
+    return [{ path: `${path}.profile`, message: `is only used when unknown.boot is "profile" (it is "${policy.boot}")` }];
+  }
+  return [];
+}
+
+/** Every cross-field problem of an inventory (config section, store contents, or both merged). */
+export function inventoryProblems(docs: InventoryDocuments, prefix = ''): ConfigProblem[] {
+  const profileNames = new Set(docs.profiles.map((p) => p.name));
+  return [
+    ...profileProblems(docs.profiles, prefix),
+    ...hostProblems(docs.hosts, profileNames, prefix),
+    ...groupProblems(docs.groups, profileNames, prefix),
+    ...unknownPolicyProblems(docs.unknown, profileNames, prefix),
+  ];
+}
+
+/** A canonical text form of a selector (sorted `k=v` pairs), used for ties and duplicate detection. */
+export function selectorKey(selector: Readonly<Record<string, string>>): string {
+  return Object.keys(selector)
+    .sort()
+    .map((k) => `${k}=${selector[k]}`)
+    .join(',');
+}

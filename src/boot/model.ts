@@ -1,0 +1,290 @@
+/**
+ * The boot inventory's data model: profiles (what a machine boots), hosts (machines by MAC) and groups
+ * (label selectors that give hosts a profile). These TypeBox schemas are the single definition used by
+ * the config file (`inventory` section), the store and the HTTP API, so they stay plain JSON Schema:
+ * no transforms, no defaults that depend on other fields. Identifiers are normalised where they are read
+ * (`parseMac`, `parseUuid`), never rewritten by the schema. Cross-field rules live in `checks.ts`.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Ipv4, MacText } from '../config/types.js';
+
+/** A name usable as a key and in file names: profiles, groups, domUs. */
+export const NameText = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
+  description: 'a name of letters, digits, `.`, `_`, `-` (at most 63 characters)',
+});
+
+/**
+ * A file path relative to the TFTP root (also served over HTTP): no whitespace (it would split a
+ * PXELINUX APPEND), no leading `/`, no `..` segment.
+ */
+export const BootPathText = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^(?!/)(?!(.*/)?\\.\\.(/|$))\\S+$',
+  description: 'a path relative to the TFTP root, without spaces, leading `/` or `..` (e.g. `xen/xen-4.17-amd64.gz`)',
+});
+
+/**
+ * One kernel or hypervisor argument (`console=hvc0`). A token has no whitespace; it may use Handlebars
+ * variables (`nfsroot={{vars.nfsServer}}:/srv/{{host.hostname}}`).
+ */
+export const ArgText = Type.String({ minLength: 1, maxLength: 1024, pattern: '^\\S+$', description: 'one argument without whitespace' });
+
+/** A list of arguments, kept as separate tokens so renderers and linters see exactly what is passed. */
+export const ArgList = Type.Array(ArgText, { maxItems: 128, default: [] });
+
+/** Free-form variables handed to templates as `vars`. */
+export const VarsSchema = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 4096 }), {
+  description: 'template variables (`vars.NAME`)',
+  additionalProperties: false,
+});
+
+/** Labels on a host; groups select hosts by them. */
+export const LabelsSchema = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }),
+  Type.String({ pattern: '^[A-Za-z0-9._:/-]{0,63}$' }),
+  { description: 'labels, e.g. `{rack: r1, role: dom0}`', additionalProperties: false },
+);
+
+/** A serial console: PXELINUX `SERIAL <port> <baud>` (written first), GRUB `serial`. */
+export const SerialSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 3, default: 0, description: '0 = COM1' }),
+    baud: Type.Integer({ minimum: 300, maximum: 921600, default: 115200 }),
+  },
+  { additionalProperties: false },
+);
+
+const common = {
+  name: NameText,
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
+  vars: Type.Optional(VarsSchema),
+};
+
+/** dom0 root filesystem: everything in the multiboot initrd. */
+export const InitramfsRootSchema = Type.Object({ type: Type.Literal('initramfs') }, { additionalProperties: false });
+
+/**
+ * dom0 root over NFS. `initramfs` style (Debian initramfs-tools): `boot=nfs nfsroot=…`; `kernel` style
+ * (kernels with CONFIG_IP_PNP/ROOT_NFS): `root=/dev/nfs nfsroot=… ip=dhcp`.
+ */
+export const NfsRootSchema = Type.Object(
+  {
+    type: Type.Literal('nfs'),
+    server: Type.Optional(Ipv4),
+    path: Type.String({ pattern: '^/\\S*$', description: 'an absolute exported directory' }),
+    options: Type.Optional(Type.String({ pattern: '^[^\\s,][^\\s]*$', description: 'NFS mount options without spaces, e.g. `vers=3,tcp`' })),
+    style: Type.Union([Type.Literal('initramfs'), Type.Literal('kernel')], { default: 'initramfs' }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * dom0 root over iSCSI. `ibft`: iPXE `sanhook` publishes an iBFT the initramfs logs in from (iPXE only);
+ * `initramfs`: Debian open-iscsi `ISCSI_*` arguments (any boot path).
+ */
+export const IscsiRootSchema = Type.Object(
+  {
+    type: Type.Literal('iscsi'),
+    server: Type.Optional(Ipv4),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 3260 }),
+    target: Type.String({ pattern: '^(iqn|eui|naa)\\.\\S+$', description: 'an iSCSI name (iqn.…)' }),
+    lun: Type.Integer({ minimum: 0, maximum: 255, default: 0 }),
+    initiator: Type.Optional(Type.String({ pattern: '^(iqn|eui|naa)\\.\\S+$' })),
+    style: Type.Union([Type.Literal('ibft'), Type.Literal('initramfs')], { default: 'ibft' }),
+  },
+  { additionalProperties: false },
+);
+
+/** Where a diskless dom0 finds its root filesystem. */
+export const RootSchema = Type.Union([InitramfsRootSchema, NfsRootSchema, IscsiRootSchema]);
+
+/** A diskless Xen dom0: hypervisor, dom0 kernel and initrds, root filesystem. */
+export const XenDom0ProfileSchema = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('xen-dom0'),
+    xen: Type.Object(
+      {
+        image: BootPathText,
+        uncompressed: Type.Optional(BootPathText),
+        efi: Type.Optional(BootPathText),
+        args: ArgList,
+      },
+      {
+        additionalProperties: false,
+        description: 'image: multiboot Xen (xen.gz is fine for PXELINUX/GRUB); uncompressed: for iPXE; efi: xen.efi',
+      },
+    ),
+    dom0: Type.Object(
+      {
+        kernel: BootPathText,
+        args: ArgList,
+        initrds: Type.Array(BootPathText, { maxItems: 6, default: [] }),
+      },
+      { additionalProperties: false },
+    ),
+    root: Type.Optional(RootSchema),
+    serial: Type.Optional(SerialSchema),
+    bootif: Type.Boolean({ default: true, description: 'write BOOTIF=01-<mac> into the dom0 arguments' }),
+    ip: Type.Union([Type.Literal('none'), Type.Literal('dhcp'), Type.Literal('static')], {
+      default: 'none',
+      description: 'write ip=… into the dom0 arguments: dhcp, or static from the host address',
+    }),
+    gateway: Type.Optional(Ipv4),
+    netmask: Type.Optional(Ipv4),
+  },
+  { additionalProperties: false },
+);
+
+/** One domU disk, rendered in xl's positional form `phy:/dev/vg/lv,xvda,w`. */
+export const DomuDiskSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('phy'), Type.Literal('file'), Type.Literal('tap:aio'), Type.Literal('tap:qcow')], { default: 'phy' }),
+    target: Type.String({ pattern: '^/[^\\s,]*$', description: 'an absolute device or image path without commas (may use {{name}})' }),
+    vdev: Type.String({ pattern: '^(xvd|hd|sd)[a-z]+[0-9]*$', default: 'xvda' }),
+    access: Type.Union([Type.Literal('w'), Type.Literal('r')], { default: 'w' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A PV domU booted over the network by pypxeboot (xm) or xenboot-pvboot (xl). */
+export const XenDomuProfileSchema = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('xen-domu'),
+    kernel: BootPathText,
+    initrd: Type.Optional(BootPathText),
+    args: ArgList,
+    memory: Type.Integer({ minimum: 32, maximum: 16_777_216, default: 512, description: 'MiB' }),
+    vcpus: Type.Integer({ minimum: 1, maximum: 512, default: 1 }),
+    bridge: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,15}$', default: 'xenbr0' }),
+    disks: Type.Array(DomuDiskSchema, { minItems: 1, maxItems: 16, description: 'xl and xm refuse a bootloader without a disk' }),
+    bootloader: Type.String({ pattern: '^\\S+$', default: 'xenboot-pvboot', description: 'bootloader= in generated xl configs' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A plain Linux kernel and initrds. */
+export const LinuxProfileSchema = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('linux'),
+    kernel: BootPathText,
+    initrds: Type.Array(BootPathText, { maxItems: 6, default: [] }),
+    args: ArgList,
+    serial: Type.Optional(SerialSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** Boot from the local disk (PXELINUX `LOCALBOOT 0`, iPXE/GRUB `exit`). */
+export const LocalbootProfileSchema = Type.Object({ ...common, kind: Type.Literal('localboot') }, { additionalProperties: false });
+
+/** Template name in the user template directory (without `.hbs`). */
+export const TemplateNameText = Type.String({ pattern: '^(?!(.*/)?\\.\\.(/|$))[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$' });
+
+/** A profile rendered by the user's own templates, one per boot path it supports. */
+export const CustomProfileSchema = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('custom'),
+    templates: Type.Object(
+      {
+        pxelinux: Type.Optional(TemplateNameText),
+        ipxe: Type.Optional(TemplateNameText),
+        grub: Type.Optional(TemplateNameText),
+        xenCfg: Type.Optional(TemplateNameText),
+      },
+      { additionalProperties: false, description: 'template names in inventory.templateDir' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Every profile kind. */
+export const PROFILE_KINDS = ['xen-dom0', 'xen-domu', 'linux', 'localboot', 'custom'] as const;
+
+/** The schema of each profile kind, for precise validation once `kind` is known. */
+export const profileSchemaByKind: Readonly<Record<ProfileKind, TSchema>> = {
+  'xen-dom0': XenDom0ProfileSchema,
+  'xen-domu': XenDomuProfileSchema,
+  linux: LinuxProfileSchema,
+  localboot: LocalbootProfileSchema,
+  custom: CustomProfileSchema,
+};
+
+/** A profile: a union discriminated by `kind`. */
+export const ProfileSchema = Type.Union(
+  [XenDom0ProfileSchema, XenDomuProfileSchema, LinuxProfileSchema, LocalbootProfileSchema, CustomProfileSchema],
+  { description: 'what a machine boots; `kind` selects the fields' },
+);
+
+/** A machine, keyed by MAC (any spelling on input; canonical `aa:bb:cc:dd:ee:ff` after `parseMac`). */
+export const HostSchema = Type.Object(
+  {
+    mac: MacText,
+    uuid: Type.Optional(Type.String({ format: 'uuid', description: 'SMBIOS UUID (either byte order)' })),
+    hostname: Type.Optional(Type.String({ pattern: '^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$' })),
+    ip: Type.Optional(Ipv4),
+    profile: Type.Optional(NameText),
+    labels: Type.Optional(LabelsSchema),
+    vars: Type.Optional(VarsSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** A label selector with a profile and variables for the hosts it matches (every label must match). */
+export const GroupSchema = Type.Object(
+  {
+    name: NameText,
+    selector: LabelsSchema,
+    profile: Type.Optional(NameText),
+    vars: Type.Optional(VarsSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** What a machine that is not in the inventory gets. */
+export const UnknownPolicySchema = Type.Object(
+  {
+    boot: Type.Union([Type.Literal('nothing'), Type.Literal('localboot'), Type.Literal('profile')], {
+      default: 'nothing',
+      description: 'nothing: no answer (TFTP ERROR 1, no DHCP boot file); localboot; profile: the profile named below',
+    }),
+    profile: Type.Optional(NameText),
+  },
+  { additionalProperties: false },
+);
+
+/** A profile kind name. */
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+/** A `xen-dom0` profile. */
+export type XenDom0Profile = Static<typeof XenDom0ProfileSchema>;
+/** A `xen-domu` profile. */
+export type XenDomuProfile = Static<typeof XenDomuProfileSchema>;
+/** A `linux` profile. */
+export type LinuxProfile = Static<typeof LinuxProfileSchema>;
+/** A `localboot` profile. */
+export type LocalbootProfile = Static<typeof LocalbootProfileSchema>;
+/** A `custom` profile. */
+export type CustomProfile = Static<typeof CustomProfileSchema>;
+/** Any profile. */
+export type Profile = Static<typeof ProfileSchema>;
+/** A dom0 root filesystem choice. */
+export type Root = Static<typeof RootSchema>;
+/** A domU disk. */
+export type DomuDisk = Static<typeof DomuDiskSchema>;
+/** A serial console. */
+export type Serial = Static<typeof SerialSchema>;
+/** A host as written (MAC in any spelling). */
+export type Host = Static<typeof HostSchema>;
+/** A group. */
+export type Group = Static<typeof GroupSchema>;
+/** The unknown-machine policy. */
+export type UnknownPolicy = Static<typeof UnknownPolicySchema>;
+/** Template variables. */
+export type Vars = Static<typeof VarsSchema>;
+/** Host labels. */
+export type Labels = Static<typeof LabelsSchema>;
