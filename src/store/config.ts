@@ -2,7 +2,18 @@
  * Schema of the `store` config section.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { registerConfigCheck } from '../config/checks.js';
 import { StrictObject } from '../config/types.js';
+
+/** Retention of the boot timeline: events are pruned by age and, per machine, by count. */
+export const EventRetentionSchema = StrictObject(
+  {
+    maxAgeHours: Type.Number({ exclusiveMinimum: 0, default: 168, description: 'events older than this are deleted' }),
+    maxPerMachine: Type.Integer({ minimum: 1, default: 1000, description: 'newest events kept per MAC (or per IP when the MAC is unknown)' }),
+    pruneIntervalSeconds: Type.Integer({ minimum: 1, default: 60, description: 'how often retention runs' }),
+  },
+  { description: 'Boot event retention' },
+);
 
 /** The `store` section: where leases, hosts, profiles and events live. */
 export const StoreConfigSchema = StrictObject(
@@ -10,9 +21,24 @@ export const StoreConfigSchema = StrictObject(
     kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('memory')], { default: 'sqlite' }),
     path: Type.String({ default: 'var/xenboot.db', description: 'SQLite file; relative to the config file' }),
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL (kind: postgres)' })),
+    schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public', description: 'PostgreSQL schema for xenboot’s tables (created if missing)' }),
+    poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'PostgreSQL connections per instance' }),
+    events: Type.Optional(EventRetentionSchema),
   },
   { description: 'State store' },
 );
 
 /** The validated `store` section. */
 export type StoreConfig = Static<typeof StoreConfigSchema>;
+
+/** The retention settings with defaults applied (the section may omit `events`). */
+export type EventRetention = Static<typeof EventRetentionSchema>;
+
+/** Defaults for `store.events`. */
+export const defaultEventRetention: EventRetention = { maxAgeHours: 168, maxPerMachine: 1000, pruneIntervalSeconds: 60 };
+
+registerConfigCheck((config) =>
+  config.store.kind === 'postgres' && config.store.url === undefined
+    ? [{ path: 'store.url', message: 'is required when store.kind is postgres' }]
+    : [],
+);

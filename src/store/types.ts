@@ -61,3 +61,58 @@ export interface EventStore {
   appendEvent(event: BootEvent): Promise<void>;
   listEvents(query: EventQuery): Promise<BootEvent[]>;
 }
+
+/** Events in bulk and housekeeping; the recorder batches writes through these. */
+export interface EventLog extends EventStore {
+  /** Appends several events in one transaction, in order. */
+  appendEvents(events: BootEvent[]): Promise<void>;
+  /**
+   * Deletes events older than `before` and, per machine (MAC, or IP when the MAC is unknown), all but the
+   * newest `keepPerMachine`. Returns how many rows were removed.
+   */
+  pruneEvents(options: { before: number; keepPerMachine: number }): Promise<number>;
+}
+
+/** The three inventory collections kept as validated JSON documents. */
+export type InventoryKind = 'hosts' | 'profiles' | 'groups';
+
+/** One inventory document as stored (already validated by the caller; hosts carry a canonical `mac`). */
+export type InventoryDocument = Record<string, unknown>;
+
+/** One change in an inventory transaction. */
+export type InventoryChange =
+  /** Adds a document; conflicts when its key (or, for hosts, its IP) is taken. */
+  | { op: 'create'; kind: InventoryKind; doc: InventoryDocument }
+  /** Adds or replaces the document with the same key. */
+  | { op: 'put'; kind: InventoryKind; doc: InventoryDocument }
+  /** Replaces the document stored under `key` (which may differ from the new document's key); missing → not found. */
+  | { op: 'replace'; kind: InventoryKind; key: string; doc: InventoryDocument }
+  /** Removes the document under `key`; missing → not found. */
+  | { op: 'delete'; kind: InventoryKind; key: string };
+
+/**
+ * Hosts (keyed by canonical MAC, IP unique), profiles and groups (keyed by `name`). Every `apply` runs in one
+ * transaction: all changes are written or none is.
+ */
+export interface InventoryStore {
+  /** Every document of a kind, ordered by key. */
+  list(kind: InventoryKind): Promise<InventoryDocument[]>;
+  /** One document, or `null`. Host keys may be any MAC spelling. */
+  get(kind: InventoryKind, key: string): Promise<InventoryDocument | null>;
+  /** Applies every change in one transaction; throws `StoreConflictError`/`StoreNotFoundError` and writes nothing on failure. */
+  apply(changes: InventoryChange[]): Promise<void>;
+  /** A counter bumped by every successful `apply` (lets several instances notice each other's changes). */
+  revision(): Promise<number>;
+}
+
+/** An open store: the backend behind leases, events and the inventory. */
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly leases: LeaseStore;
+  readonly events: EventLog;
+  readonly inventory: InventoryStore;
+  /** Resolves when the database answers a trivial query (for `/readyz`). */
+  ping(): Promise<void>;
+  /** Closes connections; safe to call more than once. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/**
+ * Inventory documents in PostgreSQL. Each `apply` runs in one transaction on one pooled connection; a
+ * unique violation rolls the batch back and is reported as a conflict naming the field.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { documentRow, inventoryTable, keyColumn, normaliseKey } from './documents.js';
+import { StoreConflictError, StoreNotFoundError } from './errors.js';
+import type { InventoryChange, InventoryDocument, InventoryKind, InventoryStore } from './types.js';
+
+/** Which field a unique violation (SQLSTATE 23505) is about, from the constraint name. */
+function conflictField(error: unknown): string | null {
+  const e = error as { code?: string; constraint?: string };
+  if (e.code !== '23505') return null;
+  if (e.constraint?.endsWith('_ip_key')) return 'ip';
+  return null;
+}
+
+async function insert(client: PoolClient, kind: InventoryKind, doc: InventoryDocument, index: number, now: number): Promise<void> {
+  const row = documentRow(kind, doc, index);
+  const table = inventoryTable(kind);
+  try {
+    if (kind === 'hosts') {
+      await client.query(`INSERT INTO ${table} (mac, ip, doc, updated_at) VALUES ($1, $2, $3, $4)`, [row.key, row.ip, row.json, now]);
+    } else {
+      await client.query(`INSERT INTO ${table} (name, doc, updated_at) VALUES ($1, $2, $3)`, [row.key, row.json, now]);
+    }
+  } catch (error) {
+    // The transaction is aborted now; the caller rolls it back.
+    const e = error as { code?: string };
+    if (e.code !== '23505') throw error;
+    const field = conflictField(error) ?? keyColumn(kind);
+    throw new StoreConflictError(kind, field, field === 'ip' ? (row.ip ?? '') : row.key, index);
+  }
+}
+
+async function remove(client: PoolClient, kind: InventoryKind, key: string): Promise<boolean> {
+  const result = await client.query(`DELETE FROM ${inventoryTable(kind)} WHERE ${keyColumn(kind)} = $1`, [key]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Creates the PostgreSQL inventory over a pool whose connections use the store's schema. */
+export function createPostgresInventory(pool: Pool): InventoryStore {
+  return {
+    async list(kind) {
+      const { rows } = await pool.query<{ doc: InventoryDocument }>(`SELECT doc FROM ${inventoryTable(kind)} ORDER BY ${keyColumn(kind)}`);
+      return rows.map((r) => r.doc);
+    },
+    async get(kind, key) {
+      const { rows } = await pool.query<{ doc: InventoryDocument }>(
+        `SELECT doc FROM ${inventoryTable(kind)} WHERE ${keyColumn(kind)} = $1`,
+        [normaliseKey(kind, key)],
+      );
+      return rows[0]?.doc ?? null;
+    },
+    async apply(changes: InventoryChange[]) {
+      if (changes.length === 0) return;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const now = Date.now();
+        for (const [index, change] of changes.entries()) {
+          switch (change.op) {
+            case 'create':
+              await insert(client, change.kind, change.doc, index, now);
+              break;
+            case 'put':
+              await remove(client, change.kind, documentRow(change.kind, change.doc, index).key);
+              await insert(client, change.kind, change.doc, index, now);
+              break;
+            case 'replace':
+            case 'delete': {
+              const key = normaliseKey(change.kind, change.key);
+              if (!(await remove(client, change.kind, key))) throw new StoreNotFoundError(change.kind, key, index);
+              if (change.op === 'replace') await insert(client, change.kind, change.doc, index, now);
+              break;
+            }
+          }
+        }
+        await client.query(`UPDATE store_meta SET value = value + 1 WHERE key = 'inventory_revision'`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async revision() {
+      const { rows } = await pool.query<{ value: string }>(`SELECT value FROM store_meta WHERE key = 'inventory_revision'`);
+      return Number(rows[0]?.value ?? 0);
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The PostgreSQL backend (`pg`), for several xenboot instances sharing leases, inventory and events.
+ * `claimLease` is a single statement (an upsert whose `WHERE` refuses another MAC's unexpired row, plus a
+ * data-modifying CTE removing the MAC's other addresses), so the database's row lock on the address is
+ * the only arbiter: two instances can never hold one address for two MACs.
+ */
+import pg from 'pg';
+import type { BootEvent } from '../events/types.js';
+import { createPostgresInventory } from './postgres-inventory.js';
+import { migratePostgres } from './postgres-migrations.js';
+import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
+import type { EventLog, EventQuery, LeaseStore, Store } from './types.js';
+
+/** Connection settings for the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  url: string;
+  /** Schema holding xenboot's tables (created when missing); default `public`. */
+  schema?: string;
+  /** Maximum pooled connections. */
+  poolSize?: number;
+}
+
+/** Schema names are interpolated into `search_path`, so only plain identifiers are accepted. */
+export const postgresSchemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Connects, creates the schema if needed, migrates, and returns the store. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!postgresSchemaPattern.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${JSON.stringify(schema)}`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await migratePostgres(client);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  let closed = false;
+  return {
+    backend: 'postgres',
+    leases: createPostgresLeases(pool),
+    events: createPostgresEvents(pool),
+    inventory: createPostgresInventory(pool),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+const CLAIM = `
+  WITH claimed AS (
+    INSERT INTO leases (ip, mac, state, expires_at, updated_at, client_id, hostname)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, state = excluded.state, expires_at = excluded.expires_at,
+      updated_at = excluded.updated_at, client_id = excluded.client_id, hostname = excluded.hostname
+    WHERE leases.mac = excluded.mac OR leases.expires_at <= $8
+    RETURNING ip
+  ), dropped AS (
+    DELETE FROM leases WHERE mac = $2 AND ip <> $1 AND state <> 'declined' AND EXISTS (SELECT 1 FROM claimed)
+  )
+  SELECT count(*)::int AS claimed FROM claimed`;
+
+function createPostgresLeases(pool: pg.Pool): LeaseStore {
+  return {
+    async listLeases() {
+      const { rows } = await pool.query<LeaseRow>('SELECT * FROM leases ORDER BY ip');
+      return rows.map(leaseFromRow);
+    },
+    async getLeaseByIp(ip) {
+      const { rows } = await pool.query<LeaseRow>('SELECT * FROM leases WHERE ip = $1', [ip]);
+      return rows[0] ? leaseFromRow(rows[0]) : null;
+    },
+    async getLeaseByMac(mac) {
+      const { rows } = await pool.query<LeaseRow>(
+        `SELECT * FROM leases WHERE mac = $1 AND state <> 'declined' ORDER BY updated_at DESC LIMIT 1`,
+        [mac],
+      );
+      return rows[0] ? leaseFromRow(rows[0]) : null;
+    },
+    async claimLease(lease, now) {
+      const { rows } = await pool.query<{ claimed: number }>({ name: 'xenboot_claim_lease', text: CLAIM, values: [...leaseParams(lease), now] });
+      return rows[0]?.claimed === 1;
+    },
+    async releaseLease(mac, ip, now) {
+      await pool.query(`UPDATE leases SET state = 'released', expires_at = $1, updated_at = $1 WHERE ip = $2 AND mac = $3`, [now, ip, mac]);
+    },
+    async pruneLeases(before) {
+      const result = await pool.query('DELETE FROM leases WHERE expires_at < $1', [before]);
+      return result.rowCount ?? 0;
+    },
+  };
+}
+
+function createPostgresEvents(pool: pg.Pool): EventLog {
+  const appendEvents = async (events: BootEvent[]) => {
+    // Multi-row INSERTs: one round trip per 500 events (PostgreSQL allows 65535 parameters), order kept by id.
+    for (let start = 0; start < events.length; start += 500) {
+      const values: unknown[] = [];
+      const tuples = events.slice(start, start + 500).map((event, i) => {
+        values.push(...eventParams(event));
+        const b = i * 5;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`;
+      });
+      await pool.query(`INSERT INTO events (at, mac, ip, kind, data) VALUES ${tuples.join(', ')}`, values);
+    }
+  };
+  return {
+    async appendEvent(event) {
+      await appendEvents([event]);
+    },
+    appendEvents,
+    async listEvents(query: EventQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: string, value: unknown) => {
+        params.push(value);
+        where.push(`${sql} $${params.length}`);
+      };
+      if (query.mac !== undefined) add('mac =', query.mac);
+      if (query.ip !== undefined) add('ip =', query.ip);
+      if (query.since !== undefined) add('at >=', query.since);
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      params.push(query.limit ?? 1000);
+      const { rows } = await pool.query<{ data: object }>(
+        `SELECT data FROM (SELECT id, at, data FROM events ${filter} ORDER BY at DESC, id DESC LIMIT $${params.length}) AS newest ORDER BY at, id`,
+        params,
+      );
+      return rows.map((r) => eventFromData(r.data));
+    },
+    async pruneEvents({ before, keepPerMachine }) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const aged = await client.query('DELETE FROM events WHERE at < $1', [before]);
+        const counted = await client.query(
+          `DELETE FROM events WHERE id IN (
+             SELECT id FROM (
+               SELECT id, ROW_NUMBER() OVER (PARTITION BY COALESCE(mac, ip, '') ORDER BY at DESC, id DESC) AS n FROM events
+             ) AS ranked WHERE n > $1)`,
+          [keepPerMachine],
+        );
+        await client.query('COMMIT');
+        return (aged.rowCount ?? 0) + (counted.rowCount ?? 0);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}

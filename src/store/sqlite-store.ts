@@ -1,0 +1,135 @@
+/**
+ * The embedded SQLite backend (better-sqlite3). One file, WAL journal, `synchronous=NORMAL`: a committed
+ * write is in the WAL before `claimLease` resolves, so it survives `kill -9` of the process (not
+ * necessarily a power cut). Statements are prepared once; each `claimLease` is one immediate transaction,
+ * fast enough for thousands of DHCP exchanges per second. Several processes may share the file
+ * (`busy_timeout` makes writers queue instead of failing).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { BootEvent } from '../events/types.js';
+import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
+import { createSqliteInventory } from './sqlite-inventory.js';
+import { migrateSqlite } from './sqlite-migrations.js';
+import type { EventLog, EventQuery, Lease, LeaseStore, Store } from './types.js';
+
+/** Opens (creating if needed) and migrates a SQLite store. `path` `:memory:` keeps everything in memory. */
+export function openSqliteStore(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrateSqlite(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  let closed = false;
+  return {
+    backend: 'sqlite',
+    leases: createSqliteLeases(db),
+    events: createSqliteEvents(db),
+    inventory: createSqliteInventory(db),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+function createSqliteLeases(db: BetterSqlite3.Database): LeaseStore {
+  const all = db.prepare('SELECT * FROM leases ORDER BY ip');
+  const byIp = db.prepare('SELECT * FROM leases WHERE ip = ?');
+  const byMac = db.prepare(`SELECT * FROM leases WHERE mac = ? AND state <> 'declined' ORDER BY updated_at DESC LIMIT 1`);
+  // The claim: insert, or take over the row when it is ours or has expired. RETURNING tells us which.
+  const upsert = db
+    .prepare(
+      `INSERT INTO leases (ip, mac, state, expires_at, updated_at, client_id, hostname) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, state = excluded.state, expires_at = excluded.expires_at,
+         updated_at = excluded.updated_at, client_id = excluded.client_id, hostname = excluded.hostname
+       WHERE leases.mac = excluded.mac OR leases.expires_at <= ?
+       RETURNING ip`,
+    )
+    .pluck();
+  const dropOthers = db.prepare(`DELETE FROM leases WHERE mac = ? AND ip <> ? AND state <> 'declined'`);
+  const release = db.prepare(`UPDATE leases SET state = 'released', expires_at = ?, updated_at = ? WHERE ip = ? AND mac = ?`);
+  const prune = db.prepare('DELETE FROM leases WHERE expires_at < ?');
+
+  const claim = db.transaction((lease: Lease, now: number): boolean => {
+    if (upsert.get(...leaseParams(lease), now) === undefined) return false;
+    dropOthers.run(lease.mac, lease.ip);
+    return true;
+  });
+
+  return {
+    async listLeases() {
+      return (all.all() as LeaseRow[]).map(leaseFromRow);
+    },
+    async getLeaseByIp(ip) {
+      const row = byIp.get(ip) as LeaseRow | undefined;
+      return row ? leaseFromRow(row) : null;
+    },
+    async getLeaseByMac(mac) {
+      const row = byMac.get(mac) as LeaseRow | undefined;
+      return row ? leaseFromRow(row) : null;
+    },
+    async claimLease(lease, now) {
+      return claim.immediate(lease, now);
+    },
+    async releaseLease(mac, ip, now) {
+      release.run(now, now, ip, mac);
+    },
+    async pruneLeases(before) {
+      return prune.run(before).changes;
+    },
+  };
+}
+
+function createSqliteEvents(db: BetterSqlite3.Database): EventLog {
+  const insert = db.prepare('INSERT INTO events (at, mac, ip, kind, data) VALUES (?, ?, ?, ?, ?)');
+  const insertMany = db.transaction((events: BootEvent[]) => {
+    for (const event of events) insert.run(...eventParams(event));
+  });
+  const pruneAge = db.prepare('DELETE FROM events WHERE at < ?');
+  const pruneCount = db.prepare(
+    `DELETE FROM events WHERE id IN (
+       SELECT id FROM (
+         SELECT id, ROW_NUMBER() OVER (PARTITION BY COALESCE(mac, ip, '') ORDER BY at DESC, id DESC) AS n FROM events
+       ) WHERE n > ?)`,
+  );
+  const prune = db.transaction((before: number, keep: number) => pruneAge.run(before).changes + pruneCount.run(keep).changes);
+
+  return {
+    async appendEvent(event) {
+      insert.run(...eventParams(event));
+    },
+    async appendEvents(events) {
+      if (events.length > 0) insertMany.immediate(events);
+    },
+    async listEvents(query: EventQuery) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (query.mac !== undefined) (where.push('mac = ?'), params.push(query.mac));
+      if (query.ip !== undefined) (where.push('ip = ?'), params.push(query.ip));
+      if (query.since !== undefined) (where.push('at >= ?'), params.push(query.since));
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      params.push(query.limit ?? 1000);
+      const rows = db
+        .prepare(`SELECT data FROM (SELECT id, at, data FROM events ${filter} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id`)
+        .pluck()
+        .all(...params) as string[];
+      return rows.map(eventFromData);
+    },
+    async pruneEvents({ before, keepPerMachine }) {
+      return prune.immediate(before, keepPerMachine);
+    },
+  };
+}

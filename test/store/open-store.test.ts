@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { openStore, redactUrl } from '../../src/store/open.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { startProcess } from '../helpers/process.js';
+import { repoRoot } from '../helpers/xenboot.js';
+import { dropSchema, ensurePostgres, testPostgresUrl, uniqueSchema } from './backends.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xenboot-open-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = { path: join(dir, 'x.db'), schema: 'public', poolSize: 2 } as const;
+
+describe('openStore', () => {
+  it('opens SQLite at store.path (creating directories) and memory stores; both answer ping', async () => {
+    const file = await openStore({ ...base, kind: 'sqlite', path: join(dir, 'sub', 'dir', 'xenboot.db') }, silentLogger());
+    expect(file.backend).toBe('sqlite');
+    await file.ping();
+    await file.close();
+    await file.close();
+    const memory = await openStore({ ...base, kind: 'memory' }, silentLogger());
+    await memory.inventory.apply([{ op: 'create', kind: 'groups', doc: { name: 'g' } }]);
+    expect(await memory.inventory.list('groups')).toEqual([{ name: 'g' }]);
+    await memory.close();
+  });
+
+  it('opens PostgreSQL in the configured schema', async () => {
+    await ensurePostgres();
+    const schema = uniqueSchema();
+    try {
+      const store = await openStore({ ...base, kind: 'postgres', url: testPostgresUrl, schema }, silentLogger());
+      expect(store.backend).toBe('postgres');
+      await store.ping();
+      await store.close();
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
+  it('fails clearly on an unreachable PostgreSQL or a bad schema name', async () => {
+    await expect(openStore({ ...base, kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }, silentLogger())).rejects.toThrow(/ECONNREFUSED/);
+    await expect(openStore({ ...base, kind: 'postgres', url: testPostgresUrl, schema: 'x; drop' }, silentLogger())).rejects.toThrow(/schema name/);
+    await expect(openStore({ ...base, kind: 'postgres' }, silentLogger())).rejects.toThrow(/store.url/);
+  });
+
+  it('redacts passwords in logged URLs', () => {
+    expect(redactUrl('postgres://u:secret@db:5432/x')).toBe('postgres://u:***@db:5432/x');
+  });
+
+  it('SQLite: a lease whose claim resolved survives kill -9 of the process', async () => {
+    const path = join(dir, 'crash.db');
+    const worker = startProcess(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'store', 'sqlite-crash-worker.ts'), path, '20'], {
+      cwd: repoRoot,
+    });
+    try {
+      await worker.waitFor(/claimed 10\.204\.3\.20\n/, 30_000);
+    } finally {
+      await worker.stop('SIGKILL');
+    }
+    const store = openSqliteStore(path);
+    const leases = await store.leases.listLeases();
+    await store.close();
+    expect(leases.length).toBe(20);
+  });
+});
