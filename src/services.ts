@@ -8,6 +8,8 @@ import type { ContentHandler } from './content/types.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
 
 /** A listening endpoint, for logs and tests. */
 export interface Endpoint {
@@ -20,6 +22,8 @@ export interface Endpoint {
 export interface Services {
   readonly endpoints: Endpoint[];
   readonly events: EventBus;
+  /** Leases, inventory and the event timeline. */
+  readonly store: Store;
   /** Stops every service; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -39,8 +43,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     }
   };
 
+  let store!: Store;
   try {
     // --- store ---------------------------------------------------------------------------------
+    const openedStore = await openStore(config.store, logger);
+    store = openedStore;
+    closers.push(() => openedStore.close());
 
     // --- boot inventory and booter ----------------------------------------------------------------
 
@@ -70,6 +78,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   return {
     endpoints,
     events,
+    store,
     async close() {
       if (closed) return;
       closed = true;
