@@ -12,6 +12,12 @@ export interface Content {
   readonly source: 'generated' | 'file';
   /** Reads up to `length` bytes at `position`; returns fewer only at the end. */
   read(position: number, length: number): Promise<Buffer>;
+  /**
+   * Optional scatter read for hot paths: fills `targets` in order with bytes from `position` and
+   * resolves with the number of bytes read (fewer only at the end). Saves an allocation and a copy per
+   * block; callers fall back to `read` when it is absent (see `readContentInto`).
+   */
+  readInto?(targets: readonly Buffer[], position: number): Promise<number>;
   /** Releases the file descriptor (no-op for generated content). Idempotent. */
   close(): Promise<void>;
 }
@@ -50,6 +56,26 @@ export function bufferContent(data: Buffer | string): Content {
     async read(position, length) {
       return buffer.subarray(position, Math.min(buffer.length, position + length));
     },
+    async readInto(targets, position) {
+      return copyInto(buffer.subarray(Math.min(buffer.length, position)), targets);
+    },
     async close() {},
   };
+}
+
+/** Copies `source` into consecutive `targets`; returns the bytes copied. */
+function copyInto(source: Buffer, targets: readonly Buffer[]): number {
+  let copied = 0;
+  for (const target of targets) {
+    if (copied >= source.length) break;
+    copied += source.copy(target, 0, copied);
+  }
+  return copied;
+}
+
+/** Scatter-reads `content` into `targets` from `position`, with `readInto` when the content has it. */
+export async function readContentInto(content: Content, targets: readonly Buffer[], position: number): Promise<number> {
+  if (content.readInto) return content.readInto(targets, position);
+  const total = targets.reduce((sum, t) => sum + t.length, 0);
+  return copyInto(await content.read(position, total), targets);
 }
