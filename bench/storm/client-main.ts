@@ -1,0 +1,59 @@
+/**
+ * Entry point of the storm's client side, run inside the client namespace:
+ * `node --import tsx bench/storm/client-main.ts '<json StormPlan>'`. Starts every client within
+ * `spreadMs`, waits for all (each bounded by the TFTP/DHCP retry limits and a global deadline) and prints
+ * one JSON object with every client's result on stdout.
+ */
+import { randomBytes } from 'node:crypto';
+import { DhcpStormSocket } from './dhcp-client.js';
+import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js';
+
+/** What the orchestrator asks for. */
+export interface StormPlan {
+  clients: number;
+  /** Third-from-last MAC byte distinguishing runs (so leases of two runs never collide). */
+  macPrefix: number;
+  bootFiles: string[];
+  httpBase?: string;
+  /** Clients start spread evenly over this many ms (a power-on storm is not one instant). */
+  spreadMs: number;
+  deadlineMs: number;
+}
+
+/** What the client side reports back. */
+export interface StormReport {
+  wallMs: number;
+  results: StormClientResult[];
+}
+
+async function main(): Promise<void> {
+  const plan = JSON.parse(process.argv[2] ?? '{}') as StormPlan;
+  const dhcp = await DhcpStormSocket.open();
+  const started = Date.now();
+  const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), plan.deadlineMs).unref());
+  const runs: Promise<StormClientResult>[] = [];
+  for (let index = 0; index < plan.clients; index += 1) {
+    const mac = Buffer.from([0x52, 0x54, plan.macPrefix & 0xff, 0x00, (index >> 8) & 0xff, index & 0xff]);
+    const delay = plan.clients > 1 ? Math.floor((plan.spreadMs * index) / (plan.clients - 1)) : 0;
+    runs.push(
+      new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() =>
+        runPxelinuxClient(dhcp, { index, mac, uuid: randomBytes(16), bootFiles: plan.bootFiles, httpBase: plan.httpBase }),
+      ),
+    );
+  }
+  const all = Promise.all(runs);
+  const outcome = await Promise.race([all, deadline]);
+  const report: StormReport = {
+    wallMs: Date.now() - started,
+    results: outcome === 'deadline' ? [] : outcome,
+  };
+  if (outcome === 'deadline') {
+    process.stdout.write(JSON.stringify({ ...report, error: `deadline of ${plan.deadlineMs} ms reached` }) + '\n');
+  } else {
+    process.stdout.write(JSON.stringify(report) + '\n');
+  }
+  dhcp.close();
+  process.exitCode = outcome === 'deadline' ? 1 : 0;
+}
+
+void main();

@@ -1,0 +1,132 @@
+/**
+ * Boot-storm benchmark: N simulated PXELINUX clients against dnsmasq and against xenboot, serving the
+ * same files in the same run, each server in a fresh pair of network namespaces.
+ *
+ *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
+ *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500]
+ *
+ * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
+ * results to bench/out/storm-<time>/results.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cacheDir, ensureBootAssets } from '../../test/e2e/assets.js';
+import { requireCommands } from '../../test/helpers/process.js';
+import { repoRoot } from '../../test/helpers/xenboot.js';
+import type { StormPlan, StormReport } from './client-main.js';
+import { ratios, summarise, table, type StormSummary } from './report.js';
+import { processUsage, startDnsmasqServer, startXenbootServer, type StormServer } from './servers.js';
+import { createStormNet, type StormNet } from './storm-net.js';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '100,500' },
+    servers: { type: 'string', default: 'dnsmasq,xenboot' },
+    variants: { type: 'string', default: 'tftp,http' },
+    'initrd-mib': { type: 'string', default: '30' },
+    'max-transfers': { type: 'string', default: '1000' },
+    'deadline-s': { type: 'string', default: '1500' },
+    'spread-ms': { type: 'string', default: '2000' },
+  },
+});
+
+const BOOT_FILES = ['xen.gz', 'vmlinuz', 'initrd.img'];
+
+function initrdFile(mib: number): string {
+  const path = join(cacheDir, `storm-initrd-${mib}m.img`);
+  if (!existsSync(path)) {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(path, randomBytes(mib * 2 ** 20));
+  }
+  return path;
+}
+
+async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, variant: string): Promise<StormSummary> {
+  const before = processUsage(server.process.pid);
+  const client = net.client.spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/storm/client-main.ts'), JSON.stringify(plan)], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  const killer = setTimeout(() => void client.stop('SIGKILL', 1_000), plan.deadlineMs + 30_000);
+  await client.exited;
+  clearTimeout(killer);
+  const after = processUsage(server.process.pid);
+  const line = client.output().split('\n').find((l) => l.startsWith('{"wallMs"'));
+  if (!line) throw new Error(`storm client printed no report:\n${client.output().slice(-3000)}`);
+  const report = JSON.parse(line) as StormReport & { error?: string };
+  if (report.error) console.error(`${server.name}: ${report.error}`);
+  return summarise(server.name, variant, plan.clients, report.wallMs, report.results, {
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+    peakRssMiB: after.peakRssMiB,
+  });
+}
+
+async function main(): Promise<void> {
+  await requireCommands('ip', 'dnsmasq', 'ethtool', 'apt-get', 'grub-mkimage');
+  const assets = await ensureBootAssets();
+  const workDir = join(repoRoot, 'bench', 'out', `storm-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const root = join(workDir, 'tftproot');
+  mkdirSync(join(root, 'pxelinux.cfg'), { recursive: true });
+  const files: Record<string, string> = {
+    'pxelinux.0': assets.pxelinux,
+    'ldlinux.c32': assets.ldlinux,
+    'mboot.c32': assets.mboot,
+    'libcom32.c32': assets.libcom32,
+    'xen.gz': assets.xenGz,
+    vmlinuz: assets.vmlinuz,
+    'initrd.img': initrdFile(Number(values['initrd-mib'])),
+  };
+  for (const [name, source] of Object.entries(files)) linkSync(source, join(root, name));
+  writeFileSync(
+    join(root, 'pxelinux.cfg', 'default'),
+    'DEFAULT xen\nLABEL xen\n  KERNEL mboot.c32\n  APPEND xen.gz dom0_mem=512M --- vmlinuz console=hvc0 --- initrd.img\n',
+  );
+
+  const rows: StormSummary[] = [];
+  const clientCounts = values.clients.split(',').map(Number);
+  const servers = values.servers.split(',');
+  const variants = values.variants.split(',');
+  const maxTransfers = Number(values['max-transfers']);
+  let run = 0;
+  for (const clients of clientCounts) {
+    for (const serverName of servers) {
+      for (const variant of serverName === 'dnsmasq' ? ['tftp'] : variants) {
+        run += 1;
+        const runDir = join(workDir, `run-${run}-${serverName}-${variant}-${clients}`);
+        mkdirSync(runDir, { recursive: true });
+        const net = await createStormNet(runDir);
+        try {
+          const server =
+            serverName === 'dnsmasq'
+              ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
+              : await startXenbootServer(net.server, root, runDir, maxTransfers);
+          const plan: StormPlan = {
+            clients,
+            macPrefix: run,
+            bootFiles: BOOT_FILES,
+            httpBase: variant === 'http' ? server.httpBase : undefined,
+            spreadMs: Number(values['spread-ms']),
+            deadlineMs: Number(values['deadline-s']) * 1000,
+          };
+          const summary = await stormOnce(net, server, plan, variant);
+          rows.push(summary);
+          console.log(table([summary]).split('\n').slice(2).join('\n'), summary.firstErrors.length ? `errors: ${summary.firstErrors.join(' | ')}` : '');
+          writeFileSync(join(runDir, 'server.log'), server.process.output());
+        } finally {
+          await net.close();
+        }
+      }
+    }
+  }
+  const text = [table(rows), '', ratios(rows)].join('\n');
+  console.log('\n' + text);
+  writeFileSync(join(workDir, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
+  writeFileSync(join(workDir, 'results.md'), text + '\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
