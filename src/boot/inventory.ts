@@ -1,0 +1,236 @@
+/**
+ * The inventory as the boot path sees it: an immutable snapshot of profiles, hosts and groups with
+ * indexes by MAC, SMBIOS UUID (both byte orders) and IP, and each host's profile already selected.
+ *
+ * Selection rule (documented in docs/profiles.md):
+ * 1. a profile named on the host itself wins;
+ * 2. otherwise the groups whose selector labels all equal the host's labels are ordered most specific
+ *    first (more selector labels first), ties broken by group name in code-point order; the first of
+ *    them that names a profile gives it;
+ * 3. otherwise the host is known but has no profile (it gets nothing to boot).
+ * Variables are merged from least to most specific: profile `vars`, matching groups from the least to
+ * the most specific, then the host's `vars`.
+ *
+ * Building never throws: entries a check would refuse (a second host with the same MAC or IP, a bad MAC)
+ * are skipped deterministically (first wins), so a bad store row cannot stop the boot service.
+ */
+import { parseMac, type Mac } from '../net/mac.js';
+import { parseUuid, swapUuidFields } from '../net/uuid.js';
+import type { Group, Host, Labels, Profile, UnknownPolicy, Vars } from './model.js';
+
+/** Profiles, hosts and groups from one source (the config file or the store). */
+export interface InventoryInput {
+  profiles: readonly Profile[];
+  hosts: readonly Host[];
+  groups: readonly Group[];
+  /** Only the config file sets this. */
+  unknown?: UnknownPolicy;
+}
+
+/** Where a host's profile came from. */
+export type ProfileSource = { from: 'host' } | { from: 'group'; group: string } | { from: 'none' };
+
+/** A host with identifiers canonicalised, its groups and profile selected and its variables merged. */
+export interface ResolvedHost {
+  mac: Mac;
+  uuid?: string;
+  hostname?: string;
+  ip?: string;
+  labels: Labels;
+  /** Merged variables (profile < groups < host). */
+  vars: Vars;
+  /** Matching groups, most specific first. */
+  groups: Group[];
+  profile: Profile | null;
+  profileSource: ProfileSource;
+  /** The host as written in the config or store. */
+  source: Host;
+}
+
+/** The built-in profile unknown machines get with `unknown.boot: localboot`. */
+export const LOCALBOOT_PROFILE: Profile = Object.freeze({ name: 'localboot', kind: 'localboot' }) as Profile;
+
+/** Orders groups most specific first: more selector labels first, then name (code-point order). */
+export function compareGroups(a: Group, b: Group): number {
+  const bySize = Object.keys(b.selector).length - Object.keys(a.selector).length;
+  if (bySize !== 0) return bySize;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** True when every selector label equals the host's label of the same name. */
+export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+/** Merges config and store entries: same key (profile name, canonical MAC, group name) → the store's entry wins. */
+export function mergeInventoryInputs(fromConfig: InventoryInput, fromStore: InventoryInput | null): InventoryInput {
+  if (!fromStore) return fromConfig;
+  const merge = <T>(base: readonly T[], over: readonly T[], key: (item: T) => string): T[] => {
+    const overByKey = new Map(over.map((item) => [key(item), item] as const));
+    const merged = base.map((item) => {
+      const replacement = overByKey.get(key(item));
+      if (replacement === undefined) return item;
+      overByKey.delete(key(item));
+      return replacement;
+    });
+    return [...merged, ...overByKey.values()];
+  };
+  const macKey = (h: Host) => parseMac(h.mac) ?? h.mac;
+  const result: InventoryInput = {
+    profiles: merge(fromConfig.profiles, fromStore.profiles, (p) => p.name),
+    hosts: merge(fromConfig.hosts, fromStore.hosts, macKey),
+    groups: merge(fromConfig.groups, fromStore.groups, (g) => g.name),
+  };
+  if (fromConfig.unknown) result.unknown = fromConfig.unknown;
+  return result;
+}
+
+/** An immutable, indexed inventory snapshot. Lookups are map reads, cheap enough per packet. */
+export class Inventory {
+  private readonly profilesByName = new Map<string, Profile>();
+  private readonly byMac = new Map<Mac, ResolvedHost>();
+  private readonly byUuid = new Map<string, ResolvedHost>();
+  private readonly byIp = new Map<string, ResolvedHost>();
+  private readonly sortedGroups: Group[];
+  /** What machines outside the inventory get. */
+  readonly unknown: UnknownPolicy;
+
+  constructor(input: InventoryInput) {
+    for (const profile of input.profiles) if (!this.profilesByName.has(profile.name)) this.profilesByName.set(profile.name, profile);
+    this.sortedGroups = [...input.groups].sort(compareGroups);
+    this.unknown = input.unknown ?? { boot: 'nothing' };
+    for (const host of input.hosts) {
+      const resolved = this.resolve(host);
+      if (resolved === null || this.byMac.has(resolved.mac)) continue;
+      this.byMac.set(resolved.mac, resolved);
+      if (resolved.uuid !== undefined && !this.byUuid.has(resolved.uuid) && !this.byUuid.has(swapUuidFields(resolved.uuid))) {
+        this.byUuid.set(resolved.uuid, resolved);
+      }
+      if (resolved.ip !== undefined && !this.byIp.has(resolved.ip)) this.byIp.set(resolved.ip, resolved);
+    }
+  }
+
+  private resolve(host: Host): ResolvedHost | null {
+    const mac = parseMac(host.mac);
+    if (mac === null) return null;
+    const labels = host.labels ?? {};
+    const groups = this.sortedGroups.filter((g) => selectorMatches(g.selector, labels));
+    let profile: Profile | null = null;
+    let profileSource: ProfileSource = { from: 'none' };
+    if (host.profile !== undefined) {
+      profile = this.profilesByName.get(host.profile) ?? null;
+      if (profile) profileSource = { from: 'host' };
+    }
+    if (!profile) {
+      const group = groups.find((g) => g.profile !== undefined && this.profilesByName.has(g.profile));
+      if (group) {
+        profile = this.profilesByName.get(group.profile!)!;
+        profileSource = { from: 'group', group: group.name };
+      }
+    }
+    const vars: Vars = { ...(profile?.vars ?? {}) };
+    for (const group of [...groups].reverse()) Object.assign(vars, group.vars ?? {});
+    Object.assign(vars, host.vars ?? {});
+    const resolved: ResolvedHost = { mac, labels, vars, groups, profile, profileSource, source: host };
+    const uuid = host.uuid === undefined ? null : parseUuid(host.uuid);
+    if (uuid !== null) resolved.uuid = uuid;
+    if (host.hostname !== undefined) resolved.hostname = host.hostname;
+    if (host.ip !== undefined) resolved.ip = host.ip;
+    return resolved;
+  }
+
+  /** The host with this MAC (any spelling), if any. */
+  hostByMac(mac: string): ResolvedHost | undefined {
+    const canonical = parseMac(mac);
+    return canonical === null ? undefined : this.byMac.get(canonical);
+  }
+
+  /** The host with this SMBIOS UUID, given in either byte order of its first three fields. */
+  hostByUuid(uuid: string): ResolvedHost | undefined {
+    const canonical = parseUuid(uuid);
+    if (canonical === null) return undefined;
+    return this.byUuid.get(canonical) ?? this.byUuid.get(swapUuidFields(canonical));
+  }
+
+  /** The host whose reserved address this is, if any. */
+  hostByIp(ip: string): ResolvedHost | undefined {
+    return this.byIp.get(ip);
+  }
+
+  /** A profile by name. */
+  profile(name: string): Profile | undefined {
+    return this.profilesByName.get(name);
+  }
+
+  /** Every profile. */
+  profiles(): Profile[] {
+    return [...this.profilesByName.values()];
+  }
+
+  /** Every host, in input order. */
+  hosts(): ResolvedHost[] {
+    return [...this.byMac.values()];
+  }
+
+  /** Every group, most specific first. */
+  groups(): Group[] {
+    return [...this.sortedGroups];
+  }
+
+  /** True when there are no hosts and unknown machines get nothing (the config Booter is enough). */
+  isEmpty(): boolean {
+    return this.byMac.size === 0 && this.unknown.boot === 'nothing';
+  }
+
+  /** The profile an unknown machine gets, or `null` for `unknown.boot: nothing`. */
+  unknownProfile(): Profile | null {
+    switch (this.unknown.boot) {
+      case 'localboot':
+        return LOCALBOOT_PROFILE;
+      case 'profile':
+        return this.unknown.profile === undefined ? null : (this.profilesByName.get(this.unknown.profile) ?? null);
+      default:
+        return null;
+    }
+  }
+}
+
+/**
+ * Holds the current inventory: the config-file part (replaced on SIGHUP) merged with the store part
+ * (reloaded after an API change). `current()` is a field read; rebuilding happens only on changes.
+ */
+export class InventoryProvider {
+  private fromConfig: InventoryInput;
+  private fromStore: InventoryInput | null = null;
+  private snapshot: Inventory;
+
+  constructor(
+    fromConfig: InventoryInput,
+    private readonly loadFromStore?: () => Promise<InventoryInput>,
+  ) {
+    this.fromConfig = fromConfig;
+    this.snapshot = new Inventory(fromConfig);
+  }
+
+  /** The inventory to use now. */
+  current(): Inventory {
+    return this.snapshot;
+  }
+
+  /** Reloads the store part; the new inventory is in effect when the promise resolves. */
+  async refresh(): Promise<void> {
+    if (!this.loadFromStore) return;
+    this.fromStore = await this.loadFromStore();
+    this.rebuild();
+  }
+
+  /** Replaces the config-file part (SIGHUP reload); takes effect at once. */
+  setConfig(input: InventoryInput): void {
+    this.fromConfig = input;
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.snapshot = new Inventory(mergeInventoryInputs(this.fromConfig, this.fromStore));
+  }
+}
