@@ -1,0 +1,309 @@
+/**
+ * One read transfer as a state machine: OACK (if options were accepted), then DATA blocks in windows of
+ * `windowsize` (RFC 7440; 1 = RFC 1350 lock-step), until the client acknowledges the final short block.
+ * Sockets and time are injected (`TransferSender`, `TransferClock`) so loss, duplication, reordering and
+ * timeouts are unit-tested without a network.
+ *
+ * Rules that matter on real networks:
+ * - retransmit only on timeout, never because an ACK was duplicated (the Sorcerer's Apprentice bug,
+ *   RFC 1123 §4.2.3.1): a duplicate ACK is ignored;
+ * - an ACK for a block inside the window slides the window to the next block and sends from there
+ *   (RFC 7440 §4: the client saw a gap), so a resend covers exactly what the client is missing;
+ * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
+ *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
+ * - data is read ahead into one bounded buffer per transfer, laid out as ready-to-send DATA packets.
+ */
+import { readContentInto, type Content } from '../content/types.js';
+import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
+
+/** Time source and timers; `realClock` in production, a fake in tests. */
+export interface TransferClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The clock of the running process. */
+export const realClock: TransferClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Where packets go: the transfer's own socket, connected in spirit to one client address and port. */
+export interface TransferSender {
+  /** Sends `buf[offset, offset + length)` to the client. Must not throw. */
+  send(buf: Buffer, offset: number, length: number): void;
+  /** Sends still queued in the socket; their buffers must not be overwritten yet. */
+  pendingSends(): number;
+}
+
+/** How a transfer ended. */
+export interface TransferResult {
+  outcome: 'complete' | 'aborted' | 'timeout' | 'error';
+  /** Payload bytes the client acknowledged. */
+  bytes: number;
+  /** DATA (and OACK) packets sent again. */
+  retransmits: number;
+  durationMs: number;
+  /** Why, for everything but `complete`. */
+  error?: string;
+}
+
+/** Parameters of one read transfer (after option negotiation). */
+export interface ReadTransferOptions {
+  content: Content;
+  blksize: number;
+  windowsize: number;
+  /** Time without progress before the window (or OACK) is sent again. */
+  timeoutMs: number;
+  /** Retransmissions without progress before giving up. */
+  retries: number;
+  /** Options for the OACK; empty = no OACK, the transfer starts with DATA 1. */
+  oack: readonly TftpOption[];
+  sender: TransferSender;
+  clock?: TransferClock;
+  /** Called exactly once, when the transfer ends for any reason. */
+  onEnd(result: TransferResult): void;
+}
+
+/**
+ * Read-ahead target per transfer. Lock-step transfers of small blocks would otherwise cost one file
+ * read per packet; 64 KiB per transfer keeps 1024 concurrent transfers at 64 MiB. A window larger than
+ * this is buffered whole (it must be kept for retransmission anyway).
+ */
+export const READ_AHEAD_BYTES = 64 * 1024;
+
+/** A read transfer in progress. Feed it the client's ACK and ERROR packets; it sends DATA by itself. */
+export class ReadTransfer {
+  private readonly content: Content;
+  private readonly blksize: number;
+  private readonly windowsize: number;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly sender: TransferSender;
+  private readonly clock: TransferClock;
+  private readonly onEnd: (result: TransferResult) => void;
+  private readonly oackPacket: Buffer | null;
+  /** Absolute number of the final block (the short, possibly empty one). */
+  readonly lastBlock: number;
+
+  private state: 'idle' | 'oack' | 'data' | 'ended' = 'idle';
+  private readonly startedAt: number;
+  /** First block not yet acknowledged (absolute). */
+  private base = 1;
+  /** Next block to put on the wire (absolute). */
+  private nextToSend = 1;
+  /** Highest block sent so far (absolute), to tell new sends from resends. */
+  private highestSent = 0;
+  private retransmits = 0;
+  private attempts = 0;
+  private deadline = 0;
+  private timer: unknown = null;
+  private reading = false;
+
+  // Read-ahead buffer: `capacity` slots of (4-byte DATA header + blksize), holding blocks
+  // bufferStart .. bufferStart + bufferBlocks - 1.
+  private readonly stride: number;
+  private readonly capacity: number;
+  private buffer: Buffer;
+  private slots: Buffer[];
+  private bufferStart = 1;
+  private bufferBlocks = 0;
+
+  constructor(options: ReadTransferOptions) {
+    this.content = options.content;
+    this.blksize = options.blksize;
+    this.windowsize = options.windowsize;
+    this.timeoutMs = options.timeoutMs;
+    this.retries = options.retries;
+    this.sender = options.sender;
+    this.clock = options.clock ?? realClock;
+    this.onEnd = options.onEnd;
+    this.oackPacket = options.oack.length > 0 ? encodeTftpPacket({ type: 'oack', options: [...options.oack] }) : null;
+    this.lastBlock = Math.floor(this.content.size / this.blksize) + 1;
+    this.startedAt = this.clock.now();
+    this.stride = this.blksize + 4;
+    const wanted = Math.max(this.windowsize, Math.ceil(READ_AHEAD_BYTES / this.blksize));
+    this.capacity = Math.max(1, Math.min(wanted, this.lastBlock));
+    [this.buffer, this.slots] = this.allocateBuffer();
+  }
+
+  /** Sends the OACK or the first window. */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.armTimer();
+    if (this.oackPacket) {
+      this.state = 'oack';
+      this.sender.send(this.oackPacket, 0, this.oackPacket.length);
+    } else {
+      this.state = 'data';
+      this.pump();
+    }
+  }
+
+  /** Whether the transfer has ended. */
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  /** Handles an ACK from the client (16-bit block number as on the wire). */
+  handleAck(wireBlock: number): void {
+    if (this.state === 'oack') {
+      // RFC 2347 §5: the client acknowledges the OACK with ACK 0.
+      if (wireBlock !== 0) return;
+      this.state = 'data';
+      this.progress();
+      this.pump();
+      return;
+    }
+    if (this.state !== 'data') return;
+    const lastAcked = this.base - 1;
+    const ahead = (wireBlock - lastAcked) & 0xffff;
+    // ahead 0: a duplicate ACK. Ignoring it (no resend) is what prevents the Sorcerer's Apprentice
+    // bug; the timer resends if the client really is stuck.
+    if (ahead === 0) return;
+    const acked = lastAcked + ahead;
+    // An ACK for a block never sent: stale, from before a wrap, or forged. Ignore.
+    if (acked > this.highestSent) return;
+    this.base = acked + 1;
+    if (acked >= this.lastBlock) {
+      this.finish('complete');
+      return;
+    }
+    // Whether the client acknowledged the whole window or stopped at a gap, what follows the acknowledged
+    // block is what it needs next.
+    this.nextToSend = this.base;
+    this.progress();
+    this.pump();
+  }
+
+  /** Handles an ERROR from the client: the transfer ends quietly (UEFI's tsize probe sends ERROR 8 after the OACK). */
+  handleError(code: number, message: string): void {
+    if (this.state === 'ended') return;
+    this.finish('aborted', `client sent ERROR ${code}${message ? `: ${message}` : ''}`);
+  }
+
+  /** Ends the transfer from outside: `error` for local failures and shutdown, `aborted` when the client is gone. */
+  cancel(reason: string, outcome: 'error' | 'aborted' = 'error'): void {
+    if (this.state === 'ended') return;
+    this.finish(outcome, reason);
+  }
+
+  private blockLength(block: number): number {
+    return Math.max(0, Math.min(this.blksize, this.content.size - (block - 1) * this.blksize));
+  }
+
+  /** Sends what the window allows, reading ahead when the next block is not buffered. */
+  private pump(): void {
+    if (this.state !== 'data' || this.reading) return;
+    const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
+    while (this.nextToSend <= windowEnd) {
+      const block = this.nextToSend;
+      const slot = block - this.bufferStart;
+      if (slot < 0 || slot >= this.bufferBlocks) {
+        this.refill();
+        return;
+      }
+      const offset = slot * this.stride;
+      writeTftpDataHeader(this.buffer, offset, block);
+      this.sender.send(this.buffer, offset, 4 + this.blockLength(block));
+      if (block <= this.highestSent) this.retransmits += 1;
+      else this.highestSent = block;
+      this.nextToSend = block + 1;
+    }
+  }
+
+  /** Reads blocks base.. into the buffer (as many as fit), then resumes sending. */
+  private refill(): void {
+    this.reading = true;
+    // A packet still queued in the socket references the buffer; never overwrite it under the kernel.
+    if (this.sender.pendingSends() > 0) [this.buffer, this.slots] = this.allocateBuffer();
+    const first = this.base;
+    const count = Math.min(this.capacity, this.lastBlock - first + 1);
+    const position = (first - 1) * this.blksize;
+    const expected = Math.max(0, Math.min(count * this.blksize, this.content.size - position));
+    const targets = count === this.slots.length ? this.slots : this.slots.slice(0, count);
+    this.bufferBlocks = 0;
+    readContentInto(this.content, targets, position).then(
+      (read) => {
+        this.reading = false;
+        if (this.state === 'ended') return;
+        if (read < expected) {
+          this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
+          return;
+        }
+        this.bufferStart = first;
+        this.bufferBlocks = count;
+        this.pump();
+      },
+      (error: unknown) => {
+        this.reading = false;
+        if (this.state !== 'ended') this.finish('error', `read failed: ${(error as Error).message}`);
+      },
+    );
+  }
+
+  private allocateBuffer(): [Buffer, Buffer[]] {
+    const buffer = Buffer.allocUnsafe(this.capacity * this.stride);
+    const slots: Buffer[] = [];
+    for (let i = 0; i < this.capacity; i += 1) slots.push(buffer.subarray(i * this.stride + 4, (i + 1) * this.stride));
+    return [buffer, slots];
+  }
+
+  /** Records progress: the retry budget is per stall, not per transfer. */
+  private progress(): void {
+    this.attempts = 0;
+    this.deadline = this.clock.now() + this.timeoutMs;
+  }
+
+  /** Starts the timeout timer. One timer per stall period, re-armed lazily, instead of one per packet. */
+  private armTimer(): void {
+    this.deadline = this.clock.now() + this.timeoutMs;
+    this.schedule(this.timeoutMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => this.onTimer(), ms);
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    if (this.state === 'ended') return;
+    const left = this.deadline - this.clock.now();
+    if (left > 0) {
+      this.schedule(left);
+      return;
+    }
+    this.attempts += 1;
+    if (this.attempts > this.retries) {
+      this.finish('timeout', `no ACK after ${this.retries} retransmissions`);
+      return;
+    }
+    if (this.state === 'oack' && this.oackPacket) {
+      this.sender.send(this.oackPacket, 0, this.oackPacket.length);
+      this.retransmits += 1;
+    } else {
+      // Resend the whole unacknowledged window.
+      this.nextToSend = this.base;
+      this.pump();
+    }
+    this.armTimer();
+  }
+
+  private finish(outcome: TransferResult['outcome'], error?: string): void {
+    this.state = 'ended';
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    const acknowledged = Math.min(this.content.size, (this.base - 1) * this.blksize);
+    const result: TransferResult = {
+      outcome,
+      bytes: outcome === 'complete' ? this.content.size : acknowledged,
+      retransmits: this.retransmits,
+      durationMs: Math.round(this.clock.now() - this.startedAt),
+    };
+    if (error !== undefined) result.error = error;
+    this.onEnd(result);
+  }
+}
