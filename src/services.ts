@@ -5,9 +5,12 @@
  */
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
+import { chainHandlers } from './content/chain.js';
+import { staticFileHandler } from './content/static-files.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
+import { TftpServer } from './tftp/server.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -66,7 +69,19 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     }
 
     // --- TFTP --------------------------------------------------------------------------------------
-    void contentHandlers;
+    if (config.tftp.enabled) {
+      const tftp = new TftpServer({
+        settings: config.tftp,
+        content: chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]),
+        logger,
+        events,
+      });
+      closers.push(() => tftp.close());
+      for (const address of config.tftp.addresses) {
+        const bound = await tftp.listen(address, config.tftp.port);
+        endpoints.push({ protocol: 'tftp', address: bound.address, port: bound.port });
+      }
+    }
 
     // --- DHCP --------------------------------------------------------------------------------------
   } catch (error) {

@@ -1,0 +1,307 @@
+/**
+ * The read-only TFTP server: one listening socket per configured server address (Node cannot see the
+ * destination address of a datagram received on 0.0.0.0), a transfer socket per read request, and
+ * admission control. The receive loop is thin: bad datagrams are counted, logged at debug and dropped;
+ * nothing a client sends can throw out of it.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { normaliseContentPath } from '../content/path.js';
+import { ContentDenied, type Content, type ContentHandler } from '../content/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { TftpOutcome, TftpTransferEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import type { TftpConfig } from './config.js';
+import { netasciiContent } from './netascii.js';
+import { negotiateTftpOptions, TFTP_DEFAULT_BLKSIZE } from './options.js';
+import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './packet.js';
+import { TransferSocket } from './transfer-socket.js';
+import { ReadTransfer, realClock, type TransferClock, type TransferResult } from './transfer.js';
+
+/** Limits and behaviour the server takes from the `tftp` config section. */
+export type TftpServerSettings = Pick<
+  TftpConfig,
+  'maxBlksize' | 'maxWindowsize' | 'timeoutMs' | 'retries' | 'maxTransfers' | 'maxTransfersPerClient' | 'answerStrangers'
+>;
+
+/** What the server needs from the rest of the process. */
+export interface TftpServerOptions {
+  settings: TftpServerSettings;
+  content: ContentHandler;
+  logger: Logger;
+  events?: EventBus;
+  clock?: TransferClock;
+}
+
+/** Counters, for metrics, logs and tests. */
+export interface TftpServerStats {
+  /** Datagrams received on listening sockets. */
+  requests: number;
+  /** Undecodable datagrams on listening sockets. */
+  malformed: number;
+  /** Decodable but not a request (DATA/ACK/… sent to the listening port). */
+  unexpected: number;
+  /** RRQs ignored because the same client port already has that file in flight. */
+  duplicates: number;
+  /** Requests refused by `maxTransfers` / `maxTransfersPerClient`. */
+  busy: number;
+  strangers: number;
+  transferGarbage: number;
+  /** Transfers by outcome. */
+  outcomes: Record<TftpOutcome, number>;
+}
+
+/** A listening address. */
+export interface TftpListenAddress {
+  address: string;
+  port: number;
+}
+
+/** A read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440). */
+export class TftpServer {
+  readonly stats: TftpServerStats = {
+    requests: 0,
+    malformed: 0,
+    unexpected: 0,
+    duplicates: 0,
+    busy: 0,
+    strangers: 0,
+    transferGarbage: 0,
+    outcomes: { complete: 0, 'not-found': 0, denied: 0, aborted: 0, timeout: 0, busy: 0, error: 0 },
+  };
+  private readonly settings: TftpServerSettings;
+  private readonly content: ContentHandler;
+  private readonly log: Logger;
+  private readonly events: EventBus | undefined;
+  private readonly clock: TransferClock;
+  private readonly listeners: Socket[] = [];
+  /** Requests in flight (opening or transferring), keyed by server, client address/port and file. */
+  private readonly inFlight = new Map<string, ReadTransfer | null>();
+  private readonly perClient = new Map<string, number>();
+  private closing = false;
+
+  constructor(options: TftpServerOptions) {
+    this.settings = options.settings;
+    this.content = options.content;
+    this.log = options.logger.child({ subsystem: 'tftp' });
+    this.events = options.events;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Transfers currently in flight (including requests still opening their file). */
+  get activeTransfers(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts listening on `address:port` (port 0 picks a free one) and resolves with the bound address. */
+  async listen(address: string, port: number): Promise<TftpListenAddress> {
+    const socket = createSocket({ type: 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address, port, exclusive: true }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', (error) => this.log.warn({ err: error, address }, 'listening socket error'));
+    socket.on('message', (msg, rinfo) => this.onListenerMessage(socket, address, msg, rinfo));
+    this.listeners.push(socket);
+    return { address, port: socket.address().port };
+  }
+
+  /** Stops listening and ends every transfer. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.listeners.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const transfer of [...this.inFlight.values()]) transfer?.cancel('server stopping');
+  }
+
+  private onListenerMessage(socket: Socket, serverIp: string, msg: Buffer, rinfo: RemoteInfo): void {
+    this.stats.requests += 1;
+    let packet;
+    try {
+      packet = decodeTftpPacket(msg);
+    } catch (error) {
+      this.stats.malformed += 1;
+      this.log.debug({ client: `${rinfo.address}:${rinfo.port}`, err: (error as Error).message }, 'dropped malformed datagram');
+      return;
+    }
+    if (packet.type === 'wrq') {
+      this.replyError(socket, rinfo, TftpErrorCode.AccessViolation, 'read-only server');
+      this.record(serverIp, rinfo, packet.filename, 'denied', { error: 'write request refused' });
+      return;
+    }
+    if (packet.type !== 'rrq') {
+      this.stats.unexpected += 1;
+      this.log.debug({ client: `${rinfo.address}:${rinfo.port}`, type: packet.type }, 'dropped non-request on listening port');
+      return;
+    }
+    if (this.closing) return;
+    const key = `${serverIp} ${rinfo.address}:${rinfo.port} ${packet.filename}`;
+    // A client that resends its RRQ before our first reply arrives must not get a second transfer.
+    if (this.inFlight.has(key)) {
+      this.stats.duplicates += 1;
+      return;
+    }
+    const clientCount = this.perClient.get(rinfo.address) ?? 0;
+    if (this.inFlight.size >= this.settings.maxTransfers || clientCount >= this.settings.maxTransfersPerClient) {
+      this.stats.busy += 1;
+      this.replyError(socket, rinfo, TftpErrorCode.NotDefined, 'server busy, try again later');
+      const scope = this.inFlight.size >= this.settings.maxTransfers ? 'maxTransfers' : 'maxTransfersPerClient';
+      this.record(serverIp, rinfo, packet.filename, 'busy', { error: `${scope} reached` });
+      return;
+    }
+    this.inFlight.set(key, null);
+    this.perClient.set(rinfo.address, clientCount + 1);
+    const release = () => {
+      this.inFlight.delete(key);
+      const left = (this.perClient.get(rinfo.address) ?? 1) - 1;
+      if (left > 0) this.perClient.set(rinfo.address, left);
+      else this.perClient.delete(rinfo.address);
+    };
+    this.serveRead(socket, serverIp, packet, rinfo, key, release).catch((error: unknown) => {
+      // serveRead handles its own failures; this only guards against a bug turning into a crash.
+      release();
+      this.log.error({ err: error }, 'unexpected failure serving a read request');
+    });
+  }
+
+  /** Opens the content, negotiates, and runs the transfer. */
+  private async serveRead(
+    listener: Socket,
+    serverIp: string,
+    request: TftpRequestPacket,
+    rinfo: RemoteInfo,
+    key: string,
+    release: () => void,
+  ): Promise<void> {
+    const mode = request.mode.toLowerCase();
+    if (mode !== 'octet' && mode !== 'netascii') {
+      release();
+      this.replyError(listener, rinfo, TftpErrorCode.IllegalOperation, `unsupported mode ${request.mode}`);
+      this.record(serverIp, rinfo, request.filename, 'denied', { error: `mode ${request.mode}` });
+      return;
+    }
+    let content: Content | null;
+    try {
+      const path = normaliseContentPath(request.filename);
+      content = await this.content({ path, rawPath: request.filename, protocol: 'tftp', clientIp: rinfo.address, clientPort: rinfo.port, serverIp });
+      if (content !== null && mode === 'netascii') {
+        content = await netasciiContent(content);
+        if (content === null) throw new ModeRefused('file too large for netascii mode, use octet (binary) mode');
+      }
+    } catch (error) {
+      release();
+      const denied = error instanceof ContentDenied;
+      const refused = error instanceof ModeRefused;
+      const code = denied ? TftpErrorCode.AccessViolation : refused ? TftpErrorCode.IllegalOperation : TftpErrorCode.NotDefined;
+      this.replyError(listener, rinfo, code, denied ? 'access violation' : refused ? (error as Error).message : 'server error');
+      this.record(serverIp, rinfo, request.filename, denied || refused ? 'denied' : 'error', { error: (error as Error).message });
+      return;
+    }
+    if (content === null) {
+      // Answer at once: PXELINUX probes a dozen names per boot, pypxeboot three.
+      release();
+      this.replyError(listener, rinfo, TftpErrorCode.FileNotFound, 'file not found');
+      this.record(serverIp, rinfo, request.filename, 'not-found', {});
+      return;
+    }
+    const found = content;
+    const negotiation = negotiateTftpOptions(request.options, found.size, this.settings);
+    let socket: TransferSocket;
+    let transfer: ReadTransfer | null = null;
+    try {
+      socket = await TransferSocket.open({
+        serverIp,
+        clientIp: rinfo.address,
+        clientPort: rinfo.port,
+        answerStrangers: this.settings.answerStrangers,
+        stats: this.stats,
+        onError: (error) => {
+          // ICMP port unreachable on the connected socket: the client has gone away.
+          const gone = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          transfer?.cancel(gone ? 'client port unreachable' : `socket error: ${error.message}`, gone ? 'aborted' : 'error');
+        },
+      });
+    } catch (error) {
+      release();
+      await found.close();
+      this.replyError(listener, rinfo, TftpErrorCode.NotDefined, 'server error');
+      this.record(serverIp, rinfo, request.filename, 'error', { error: `transfer socket: ${(error as Error).message}` });
+      return;
+    }
+    transfer = new ReadTransfer({
+      content: found,
+      blksize: negotiation.blksize,
+      windowsize: negotiation.windowsize,
+      timeoutMs: negotiation.timeoutMs ?? this.settings.timeoutMs,
+      retries: this.settings.retries,
+      oack: negotiation.accepted,
+      sender: socket,
+      clock: this.clock,
+      onEnd: (result) => {
+        socket.close();
+        release();
+        void found.close();
+        this.record(serverIp, rinfo, request.filename, result.outcome, {
+          result,
+          size: found.size,
+          blksize: negotiation.blksize,
+          windowsize: negotiation.windowsize,
+        });
+      },
+    });
+    if (this.closing) {
+      transfer.cancel('server stopping');
+      return;
+    }
+    this.inFlight.set(key, transfer);
+    socket.attach(transfer);
+    transfer.start();
+  }
+
+  private replyError(socket: Socket, rinfo: RemoteInfo, code: number, message: string): void {
+    try {
+      const packet = encodeTftpPacket({ type: 'error', code, message });
+      socket.send(packet, 0, packet.length, rinfo.port, rinfo.address);
+    } catch (error) {
+      this.log.debug({ err: error }, 'could not send ERROR');
+    }
+  }
+
+  /** Counts, logs and emits the event for one request. */
+  private record(
+    serverIp: string,
+    rinfo: RemoteInfo,
+    file: string,
+    outcome: TftpOutcome,
+    details: { result?: TransferResult; size?: number; blksize?: number; windowsize?: number; error?: string },
+  ): void {
+    this.stats.outcomes[outcome] += 1;
+    const result = details.result;
+    const event: TftpTransferEvent = {
+      kind: 'tftp',
+      at: Date.now(),
+      ip: rinfo.address,
+      port: rinfo.port,
+      serverIp,
+      file,
+      outcome,
+      bytes: result?.bytes ?? 0,
+      blksize: details.blksize ?? TFTP_DEFAULT_BLKSIZE,
+      windowsize: details.windowsize ?? 1,
+      durationMs: result?.durationMs ?? 0,
+      retransmits: result?.retransmits ?? 0,
+    };
+    if (details.size !== undefined) event.size = details.size;
+    const error = result?.error ?? details.error;
+    if (error !== undefined) event.error = error;
+    this.events?.emit(event);
+    const fields = { client: `${rinfo.address}:${rinfo.port}`, file, outcome, bytes: event.bytes, ms: event.durationMs, error };
+    if (outcome === 'complete') this.log.info({ ...fields, blksize: event.blksize, windowsize: event.windowsize, retransmits: event.retransmits }, 'transfer complete');
+    else if (outcome === 'not-found' || outcome === 'aborted') this.log.debug(fields, `transfer ${outcome}`);
+    else this.log.warn(fields, `transfer ${outcome}`);
+  }
+}
+
+/** A request refused because of its transfer mode. */
+class ModeRefused extends Error {}
