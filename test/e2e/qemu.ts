@@ -40,12 +40,15 @@ export interface GuestResult {
   /** Everything the guest wrote to its serial port (PXELINUX, GRUB, Xen, dom0 via hvc0). */
   serial: string;
   serialPath: string;
+  /** SeaBIOS debug-port output (BIOS guests only). */
+  firmwareLog: string;
 }
 
 /** Starts the guest on a new tap in `lab` and waits until it exits or the time limit hits. */
 export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestOptions): Promise<GuestResult> {
   const tap = await lab.addTap();
   const serialPath = join(lab.workDir, `${options.name}.serial.log`);
+  const firmwareLogPath = join(lab.workDir, `${options.name}.firmware.log`);
   const args = [
     '-accel', 'tcg',
     '-cpu', 'max,-smap',
@@ -58,7 +61,15 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
   ];
   if (options.uuid) args.push('-smbios', `type=1,uuid=${options.uuid}`);
   if (options.firmware === 'bios-ipxe') {
-    args.push('-machine', 'pc', '-device', `e1000,netdev=n0,mac=${options.mac}`, '-boot', 'n');
+    // SeaBIOS writes its own messages ("Booting from …", "No bootable device") to the debug port; after a
+    // failed boot it reboots in 2 s, which -no-reboot turns into QEMU exiting: a machine that "moves on".
+    args.push(
+      '-machine', 'pc',
+      '-device', `e1000,netdev=n0,mac=${options.mac}`,
+      '-boot', 'order=n,reboot-timeout=2000',
+      '-debugcon', `file:${firmwareLogPath}`,
+      '-global', 'isa-debugcon.iobase=0x402',
+    );
   } else {
     const vars = join(lab.workDir, `${options.name}.OVMF_VARS.fd`);
     copyFileSync(assets.ovmfVars, vars);
@@ -83,10 +94,11 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
   clearTimeout(timer);
   const durationMs = Date.now() - started;
   const serial = existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '';
+  const firmwareLog = existsSync(firmwareLogPath) ? readFileSync(firmwareLogPath, 'latin1') : '';
   if (code !== 0 && !timedOut && serial === '') {
     throw new Error(`qemu-system-x86_64 failed to start (${code}): ${proc.output().slice(-2000)}`);
   }
-  return { code, timedOut, durationMs, serial, serialPath };
+  return { code, timedOut, durationMs, serial, serialPath, firmwareLog };
 }
 
 /** The dom0 kernel command line the marker initramfs printed, or `null` when dom0 never got there. */
