@@ -5,6 +5,7 @@
  */
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
+import { createBootService } from './boot/service.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
 import { EventBus } from './events/bus.js';
@@ -54,9 +55,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     closers.push(() => openedStore.close());
 
     // --- boot inventory and booter ----------------------------------------------------------------
+    // Templates are compiled here, so a broken template stops the start instead of failing a client.
+    const boot = await createBootService(config, { logger: logger.child({ subsystem: 'boot' }), store });
 
     // --- content: generated handlers first, static files from the TFTP root last ------------------
-    const contentHandlers: ContentHandler[] = [];
+    const contentHandlers: ContentHandler[] = [boot.contentHandler];
 
     // --- HTTP --------------------------------------------------------------------------------------
     if (config.http.enabled) {

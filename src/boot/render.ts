@@ -33,6 +33,8 @@ export interface RenderSubject {
   uuid?: string;
   /** False for a machine outside the inventory rendered with the unknown-machine profile. */
   known: boolean;
+  /** Who the file is for, as written in its comment line (default: the MAC, marked when unknown). */
+  label?: string;
 }
 
 /** Per-request details. */
@@ -62,7 +64,7 @@ export class BootRenderer {
 
   /** Renders `subject` for `target`; throws `RenderError` when the profile cannot boot that way. */
   render(target: RenderTarget, subject: RenderSubject, options: RenderOptions = {}): string {
-    const base = this.baseContext(subject);
+    const base = this.contextFor(subject);
     let text: string;
     try {
       text = this.renderKind(target, subject, base, options);
@@ -89,7 +91,8 @@ export class BootRenderer {
     });
   }
 
-  private baseContext(subject: RenderSubject) {
+  /** The variables every template and argument sees: host, profile, vars, server. */
+  contextFor(subject: RenderSubject) {
     return {
       host: {
         mac: subject.mac,
@@ -98,6 +101,7 @@ export class BootRenderer {
         ip: subject.ip ?? null,
         uuid: subject.uuid ?? null,
         known: subject.known,
+        label: subject.label ?? (subject.known ? subject.mac : `${subject.mac} (unknown machine)`),
       },
       profile: subject.profile,
       vars: subject.vars,
@@ -105,7 +109,7 @@ export class BootRenderer {
     };
   }
 
-  private renderKind(target: RenderTarget, subject: RenderSubject, base: ReturnType<BootRenderer['baseContext']>, options: RenderOptions): string {
+  private renderKind(target: RenderTarget, subject: RenderSubject, base: ReturnType<BootRenderer['contextFor']>, options: RenderOptions): string {
     const profile = subject.profile;
     const name = profile.name;
     switch (profile.kind) {
@@ -142,7 +146,7 @@ export class BootRenderer {
     }
   }
 
-  private renderDom0(target: RenderTarget, subject: RenderSubject, profile: XenDom0Profile, base: ReturnType<BootRenderer['baseContext']>, options: RenderOptions): string {
+  private renderDom0(target: RenderTarget, subject: RenderSubject, profile: XenDom0Profile, base: ReturnType<BootRenderer['contextFor']>, options: RenderOptions): string {
     const name = profile.name;
     const xenArgs = this.renderArgs(profile.xen.args, base);
     // Root paths and initiator names may use variables too, so the whole list is rendered once, at the end.

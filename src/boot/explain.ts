@@ -1,0 +1,207 @@
+/**
+ * `explain`: for one machine, in order, the host and groups matched and why, the profile, the DHCP reply
+ * fields, and every file the client will ask for with what each returns (the rendered text, "not
+ * found", or the refusal). The CLI prints it as text; the API serves the same object as JSON.
+ */
+import { macHyphenated, parseMac } from '../net/mac.js';
+import type { Booter, DhcpBootAnswer, Firmware, Machine } from './machine.js';
+import { hostForMachine } from './inventory-booter.js';
+import type { Inventory } from './inventory.js';
+import { answerGeneratedPath, XEN_OUI, type GeneratedFilesContext } from './generated-files.js';
+import { grubCandidates, ipxeScriptPath, pxelinuxCandidates, pypxebootCandidates, xenCfgPath } from './lookup.js';
+import type { BootRenderer } from './render.js';
+
+/** What explain is asked about (the fields a DHCP request would carry). */
+export interface ExplainQuery {
+  mac: string;
+  uuid?: string;
+  arch?: number;
+  ip?: string;
+  userClass?: string;
+}
+
+/** One file the client asks for, and the answer. */
+export interface ExplainedFile {
+  path: string;
+  via: 'tftp' | 'http';
+  result: 'text' | 'not-found' | 'refused' | 'static';
+  why: string;
+  text?: string;
+}
+
+/** The explain answer (also the JSON of `GET /api/v1/explain`). */
+export interface Explanation {
+  machine: { mac: string; uuid?: string; arch?: number; firmware: Firmware; isIpxe: boolean; ip?: string };
+  client: 'pxelinux' | 'ipxe' | 'grub' | 'pypxeboot';
+  host: null | { mac: string; matchedBy: 'mac' | 'uuid'; hostname?: string; ip?: string; uuid?: string; labels: Record<string, string> };
+  groups: Array<{ name: string; selector: Record<string, string>; profile?: string; selected: boolean }>;
+  profile: null | { name: string; kind: string; source: string };
+  reason: string;
+  dhcp: (DhcpBootAnswer & { yiaddr?: string }) | null;
+  files: ExplainedFile[];
+}
+
+/** What explain needs from the running service (or from the config, for the CLI). */
+export interface ExplainDeps {
+  inventory: Inventory;
+  renderer: BootRenderer;
+  /** The DHCP decision (inventory Booter); `null` when DHCP is off. */
+  booter: Booter | null;
+  /** PXELINUX/GRUB/iPXE TFTP server address. */
+  serverAddress: string;
+  publicUrl: string;
+  firmwareFromArch: (arch: number | undefined) => Firmware;
+  macForIp?: (ip: string) => Promise<string | null>;
+}
+
+/** Thrown for a query that does not name a machine. */
+export class ExplainQueryError extends Error {}
+
+/** Builds the explanation. */
+export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Promise<Explanation> {
+  const mac = parseMac(query.mac);
+  if (mac === null) throw new ExplainQueryError(`${query.mac} is not a MAC address`);
+  const isIpxe = query.userClass === 'iPXE';
+  const firmware = deps.firmwareFromArch(query.arch);
+  const machine: Machine = { mac, firmware, isIpxe, isPxe: query.arch !== undefined };
+  if (query.uuid !== undefined) machine.uuid = query.uuid;
+  if (query.arch !== undefined) machine.arch = query.arch;
+  if (query.userClass !== undefined) machine.userClass = query.userClass;
+  if (query.ip !== undefined) machine.ip = query.ip;
+
+  const inventory = deps.inventory;
+  const host = hostForMachine(inventory, machine);
+  const unknownProfile = inventory.unknownProfile();
+  let reason: string;
+  let profile: Explanation['profile'] = null;
+  if (host?.profile) {
+    const source = host.profileSource.from === 'group' ? `group "${host.profileSource.group}"` : 'host';
+    profile = { name: host.profile.name, kind: host.profile.kind, source };
+    reason =
+      host.profileSource.from === 'group'
+        ? `no profile on the host; group "${host.profileSource.group}" is the most specific matching group with a profile`
+        : 'the host names its profile';
+  } else if (host) {
+    reason = 'the host has no profile and no matching group gives one: nothing to boot';
+  } else if (unknownProfile) {
+    profile = { name: unknownProfile.name, kind: unknownProfile.kind, source: 'unknown-machine policy' };
+    reason = `not in the inventory: unknown machines get ${inventory.unknown.boot === 'localboot' ? 'localboot' : `profile "${unknownProfile.name}"`}`;
+  } else {
+    reason = 'not in the inventory, and unknown machines get nothing (inventory.unknown.boot: nothing)';
+  }
+
+  const dhcpAnswer = deps.booter?.dhcpAnswer(machine) ?? null;
+  const reserved = deps.booter?.reservedIp(mac) ?? host?.ip;
+  const dhcp = dhcpAnswer === null ? null : { ...dhcpAnswer, ...(reserved !== undefined ? { yiaddr: reserved } : {}) };
+  const ip = query.ip ?? reserved;
+
+  const client: Explanation['client'] = isIpxe
+    ? 'ipxe'
+    : host?.profile?.kind === 'xen-domu' || (!host && mac.startsWith(XEN_OUI) && query.arch === undefined)
+      ? 'pypxeboot'
+      : firmware === 'bios' || firmware === 'unknown'
+        ? 'pxelinux'
+        : 'grub';
+  const ctx = (via: 'tftp' | 'http'): GeneratedFilesContext => ({
+    inventory,
+    renderer: deps.renderer,
+    ipxeBase: via === 'http' ? deps.publicUrl : `tftp://${deps.serverAddress}`,
+    ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
+  });
+  const files: ExplainedFile[] = [];
+  const ask = async (paths: string[], via: 'tftp' | 'http', stopAtFirst = true) => {
+    for (const path of paths) {
+      const answer = await answerGeneratedPath(path, ctx(via));
+      if (answer === null) {
+        files.push({ path, via, result: 'static', why: 'not generated: served from the TFTP root if the file exists' });
+        continue;
+      }
+      files.push({ path, via, result: answer.kind, why: answer.why, ...(answer.kind === 'text' ? { text: answer.text } : {}) });
+      if (stopAtFirst && answer.kind !== 'not-found') return;
+    }
+  };
+  switch (client) {
+    case 'ipxe': {
+      const platform = firmware === 'bios' || firmware === 'unknown' ? 'pcbios' : 'efi';
+      await ask([ipxeScriptPath(mac, platform)], 'http');
+      if (platform === 'efi' && files.at(-1)?.result === 'text' && files.at(-1)?.text?.includes('xen-cfg/')) await ask([xenCfgPath(mac)], 'http');
+      break;
+    }
+    case 'pypxeboot':
+      // pypxeboot keeps the MAC's case as typed in the Xen config; xl configs written by xenboot use lowercase.
+      await ask(pypxebootCandidates(mac, ip), 'tftp');
+      break;
+    case 'pxelinux': {
+      const wireUuid = query.uuid ?? host?.uuid;
+      await ask(pxelinuxCandidates({ mac, ...(wireUuid !== undefined ? { wireUuid } : {}), ...(ip !== undefined ? { ip } : {}) }), 'tftp');
+      break;
+    }
+    case 'grub':
+      await ask(grubCandidates(mac, ip), 'tftp');
+      if (files.at(-1)?.path === 'grub/grub.cfg' && files.at(-1)?.result === 'text') await ask([`grub/grub.cfg-01-${macHyphenated(mac)}`], 'tftp');
+      break;
+  }
+
+  const explained: Explanation = {
+    machine: { mac, firmware, isIpxe, ...(query.uuid !== undefined ? { uuid: query.uuid } : {}), ...(query.arch !== undefined ? { arch: query.arch } : {}), ...(ip !== undefined ? { ip } : {}) },
+    client,
+    host: host
+      ? {
+          mac: host.mac,
+          matchedBy: inventory.hostByMac(mac) ? 'mac' : 'uuid',
+          labels: host.labels,
+          ...(host.hostname !== undefined ? { hostname: host.hostname } : {}),
+          ...(host.ip !== undefined ? { ip: host.ip } : {}),
+          ...(host.uuid !== undefined ? { uuid: host.uuid } : {}),
+        }
+      : null,
+    groups: (host?.groups ?? []).map((g) => ({
+      name: g.name,
+      selector: g.selector,
+      ...(g.profile !== undefined ? { profile: g.profile } : {}),
+      selected: host?.profileSource.from === 'group' && host.profileSource.group === g.name,
+    })),
+    profile,
+    reason,
+    dhcp,
+    files,
+  };
+  return explained;
+}
+
+/** Renders an explanation as the text `xenboot explain` prints. */
+export function formatExplanation(e: Explanation): string {
+  const lines: string[] = [];
+  const m = e.machine;
+  lines.push(`machine   ${m.mac}${m.uuid ? ` uuid ${m.uuid}` : ''} firmware ${m.firmware}${m.arch !== undefined ? ` (arch ${m.arch})` : ''}${m.isIpxe ? ' iPXE' : ''} → boots as ${e.client}`);
+  if (e.host) {
+    const h = e.host;
+    const labels = Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',');
+    lines.push(`host      ${h.mac} (matched by ${h.matchedBy})${h.hostname ? ` hostname ${h.hostname}` : ''}${h.ip ? ` ip ${h.ip}` : ''}${labels ? ` labels ${labels}` : ''}`);
+  } else lines.push('host      not in the inventory');
+  if (e.groups.length === 0) lines.push('groups    none match');
+  for (const g of e.groups) {
+    const selector = Object.entries(g.selector).map(([k, v]) => `${k}=${v}`).join(',') || '(every host)';
+    lines.push(`group     ${g.name} [${selector}]${g.profile ? ` profile ${g.profile}` : ''}${g.selected ? '  ← selected' : ''}`);
+  }
+  lines.push(`profile   ${e.profile ? `${e.profile.name} (${e.profile.kind}) from ${e.profile.source}` : 'none'}`);
+  lines.push(`why       ${e.reason}`);
+  if (e.dhcp) {
+    const d = e.dhcp;
+    const fields = [
+      d.yiaddr ? `yiaddr ${d.yiaddr}` : 'yiaddr from the pool',
+      `file ${d.bootFile}`,
+      d.nextServer ? `siaddr ${d.nextServer}` : null,
+      d.hostname ? `hostname ${d.hostname}` : null,
+      d.pxelinuxConfigFile ? `209 ${d.pxelinuxConfigFile}` : null,
+      d.pxelinuxPathPrefix ? `210 ${d.pxelinuxPathPrefix}` : null,
+    ].filter(Boolean);
+    lines.push(`dhcp      ${fields.join(', ')}`);
+  } else lines.push('dhcp      no boot answer');
+  lines.push('files');
+  for (const f of e.files) {
+    lines.push(`  ${f.via} ${f.path}: ${f.result === 'text' ? 'rendered' : f.result}  (${f.why})`);
+    if (f.text !== undefined) for (const line of f.text.replace(/\n$/, '').split('\n')) lines.push(`      | ${line}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

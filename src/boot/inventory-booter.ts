@@ -1,0 +1,43 @@
+/**
+ * The inventory-backed `Booter` DHCP asks per packet. Whether a machine gets a boot file is the
+ * inventory's decision (a host with a profile, or the unknown-machine policy); which file depends on the
+ * firmware and is left to the DHCP section's per-firmware defaults (`dhcp.boot`, iPXE script URL,
+ * options 209/210), implemented by the config Booter this one wraps, so the two never disagree. The
+ * host's reserved IP and hostname come from the inventory, falling back to `dhcp.reservations`.
+ */
+import type { Booter, DhcpBootAnswer, Machine } from './machine.js';
+import type { Inventory, InventoryProvider, ResolvedHost } from './inventory.js';
+
+/** The host a DHCP request belongs to: by MAC (chaddr), else by SMBIOS UUID in either byte order. */
+export function hostForMachine(inventory: Inventory, machine: Pick<Machine, 'mac' | 'uuid'>): ResolvedHost | undefined {
+  return inventory.hostByMac(machine.mac) ?? (machine.uuid !== undefined ? inventory.hostByUuid(machine.uuid) : undefined);
+}
+
+/**
+ * Creates the inventory-backed Booter around the config Booter (`createConfigBooter`). While the
+ * inventory is empty it answers exactly as the config Booter; hosts added later through the API take
+ * effect at the next packet.
+ */
+export function createInventoryBooter(provider: InventoryProvider, base: Booter): Booter {
+  return {
+    dhcpAnswer(machine: Machine): DhcpBootAnswer | null {
+      const inventory = provider.current();
+      // No hosts and nothing for unknown machines: the config Booter alone decides (dhcp.reservations).
+      if (inventory.isEmpty()) return base.dhcpAnswer(machine);
+      const host = hostForMachine(inventory, machine);
+      const profile = host ? host.profile : inventory.unknownProfile();
+      if (!profile) return null;
+      const answer = base.dhcpAnswer(machine);
+      if (answer === null) return null;
+      const result: DhcpBootAnswer = { ...answer };
+      if (host?.hostname !== undefined) result.hostname = host.hostname;
+      return result;
+    },
+    isKnown(mac: string): boolean {
+      return provider.current().hostByMac(mac) !== undefined || base.isKnown(mac);
+    },
+    reservedIp(mac: string): string | undefined {
+      return provider.current().hostByMac(mac)?.ip ?? base.reservedIp(mac);
+    },
+  };
+}

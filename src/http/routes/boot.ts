@@ -1,0 +1,94 @@
+/**
+ * HTTP boot endpoints: `GET /boot.ipxe?mac=&uuid=&arch=&platform=` (the machine's iPXE script),
+ * `GET /api/v1/boot-spec/:mac` (kernel, ramdisk and args for `xenboot-pvboot`) and
+ * `GET /api/v1/explain?mac=…` (the explain answer as JSON). The other generated files
+ * (`/pxelinux.cfg/…`, `/grub/…`, `/ipxe/…`, `/xen-cfg/…`) reach HTTP clients through the shared content
+ * chain, exactly as TFTP serves them. Errors are JSON `{statusCode, code, message}`.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../boot/explain.js';
+import { answerGeneratedPath, subjectForMac } from '../../boot/generated-files.js';
+import { ipxeScriptPath, type IpxePlatform } from '../../boot/lookup.js';
+import type { BootService } from '../../boot/service.js';
+import { bootSpecFor, BootSpecError } from '../../pvboot/spec.js';
+import { parseMac } from '../../net/mac.js';
+
+/** What the boot routes need. */
+export interface BootRouteDeps {
+  boot: BootService;
+  /** Explain's dependencies, built per request (the inventory changes). */
+  explainDeps: () => ExplainDeps;
+}
+
+function fail(reply: FastifyReply, statusCode: number, code: string, message: string) {
+  return reply.code(statusCode).type('application/json').send({ statusCode, code, message });
+}
+
+/**
+ * The iPXE platform of a request: `platform=` as iPXE's `${platform}` (`pcbios`, `efi`), else `arch=` as
+ * DHCP option 93 (0 = BIOS) or iPXE's `${buildarch}` (`i386` = BIOS, `x86_64`/`arm64` = EFI).
+ */
+export function platformFromQuery(query: { platform?: string; arch?: string }): IpxePlatform {
+  if (query.platform === 'efi' || query.platform === 'pcbios') return query.platform;
+  const arch = query.arch;
+  if (arch === undefined || arch === '' || arch === 'i386' || arch === '0') return 'pcbios';
+  if (/^\d+$/.test(arch)) return 'efi';
+  return arch === 'x86_64' || arch === 'arm64' || arch === 'arm32' ? 'efi' : 'pcbios';
+}
+
+/** Registers the boot endpoints. */
+export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
+  const publicUrl = deps.boot.renderer.server.publicUrl;
+
+  app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; platform?: string } }>('/boot.ipxe', async (request, reply) => {
+    const query = request.query;
+    const ctx = { inventory: deps.boot.provider.current(), renderer: deps.boot.renderer, ipxeBase: publicUrl };
+    let path = 'boot.ipxe';
+    if (query.mac !== undefined && query.mac !== '') {
+      let mac = parseMac(query.mac);
+      // iPXE sends ${uuid} too: a machine known only by its UUID still finds its host.
+      if (mac !== null && !ctx.inventory.hostByMac(mac) && query.uuid) mac = ctx.inventory.hostByUuid(query.uuid)?.mac ?? mac;
+      if (mac === null) return fail(reply, 400, 'bad-request', `mac: ${query.mac} is not a MAC address`);
+      path = ipxeScriptPath(mac, platformFromQuery(query));
+    }
+    const answer = await answerGeneratedPath(path, ctx);
+    if (answer === null || answer.kind === 'not-found') return fail(reply, 404, 'not-found', answer?.why ?? `${path} is not generated`);
+    if (answer.kind === 'refused') return fail(reply, 403, 'forbidden', answer.why);
+    return reply.type('text/plain; charset=utf-8').send(answer.text);
+  });
+
+  app.get<{ Params: { mac: string } }>('/api/v1/boot-spec/:mac', async (request, reply) => {
+    const mac = parseMac(request.params.mac);
+    if (mac === null) return fail(reply, 400, 'bad-request', `${request.params.mac} is not a MAC address`);
+    const found = subjectForMac(deps.boot.provider.current(), mac);
+    if ('none' in found) return fail(reply, 404, 'not-found', found.none);
+    try {
+      return bootSpecFor(found.subject, deps.boot.renderer, publicUrl);
+    } catch (error) {
+      if (error instanceof BootSpecError) return fail(reply, 422, 'missing-reference', error.message);
+      throw error;
+    }
+  });
+
+  app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; ip?: string; userClass?: string } }>('/api/v1/explain', async (request, reply) => {
+    const q = request.query;
+    if (q.mac === undefined) return fail(reply, 400, 'bad-request', 'mac is required');
+    const arch = q.arch === undefined || q.arch === '' ? undefined : Number(q.arch);
+    if (arch !== undefined && (!Number.isInteger(arch) || arch < 0 || arch > 65535)) return fail(reply, 400, 'bad-request', `arch: ${q.arch} is not an option 93 number`);
+    try {
+      return await explainMachine(
+        {
+          mac: q.mac,
+          ...(q.uuid ? { uuid: q.uuid } : {}),
+          ...(arch !== undefined ? { arch } : {}),
+          ...(q.ip ? { ip: q.ip } : {}),
+          ...(q.userClass ? { userClass: q.userClass } : {}),
+        },
+        deps.explainDeps(),
+      );
+    } catch (error) {
+      if (error instanceof ExplainQueryError) return fail(reply, 400, 'bad-request', error.message);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createInventoryBooter } from '../../src/boot/inventory-booter.js';
+import { Inventory, InventoryProvider, mergeInventoryInputs } from '../../src/boot/inventory.js';
+import type { Booter } from '../../src/boot/machine.js';
+import { dom0, domu, linux, localboot } from './fixtures.js';
+
+const profiles = [dom0, domu, linux, localboot];
+
+describe('inventory selection: most specific match first, ties by name', () => {
+  const inventory = new Inventory({
+    profiles,
+    hosts: [
+      { mac: '52:54:00:00:00:01', labels: { role: 'dom0', rack: 'r1' } },
+      { mac: '52:54:00:00:00:02', labels: { role: 'dom0' } },
+      { mac: '52:54:00:00:00:03', labels: { role: 'dom0', rack: 'r1' }, profile: 'rescue' },
+      { mac: '52:54:00:00:00:04', labels: { zone: 'a' } },
+      { mac: '52:54:00:00:00:05', labels: {} },
+    ],
+    groups: [
+      { name: 'dom0s', selector: { role: 'dom0' }, profile: 'xen-diskless', vars: { tier: 'base', site: 'x' } },
+      { name: 'rack1-dom0', selector: { role: 'dom0', rack: 'r1' }, profile: 'disk', vars: { tier: 'rack' } },
+      { name: 'b-zone', selector: { zone: 'a' }, profile: 'rescue' },
+      { name: 'a-zone', selector: { zone: 'a' }, vars: { z: '1' } },
+      { name: 'z-zone', selector: { zone: 'a' }, profile: 'disk' },
+    ],
+  });
+  const table: Array<[string, string | null, string]> = [
+    ['52:54:00:00:00:01', 'disk', 'group rack1-dom0'], // two labels beat one
+    ['52:54:00:00:00:02', 'xen-diskless', 'group dom0s'],
+    ['52:54:00:00:00:03', 'rescue', 'host'], // the host's own profile beats every group
+    ['52:54:00:00:00:04', 'rescue', 'group b-zone'], // tie: a-zone has no profile, b-zone before z-zone
+    ['52:54:00:00:00:05', null, 'none'],
+  ];
+  for (const [mac, profile, source] of table) {
+    it(`${mac} → ${profile ?? 'nothing'} (${source})`, () => {
+      const host = inventory.hostByMac(mac.toUpperCase().replace(/:/g, '-'))!;
+      expect(host.profile?.name ?? null).toBe(profile);
+      const s = host.profileSource;
+      expect(s.from === 'group' ? `group ${s.group}` : s.from).toBe(source);
+    });
+  }
+
+  it('merges variables from least to most specific', () => {
+    expect(inventory.hostByMac('52:54:00:00:00:01')!.vars).toEqual({ tier: 'rack', site: 'x' });
+  });
+
+  it('looks hosts up by UUID in both byte orders and by IP; first entry wins on duplicates', () => {
+    const inv = new Inventory({
+      profiles,
+      hosts: [
+        { mac: '52:54:00:12:34:56', uuid: 'B8945908-D6A6-41A9-611D-74A6AB80B83D', ip: '10.0.0.5', profile: 'disk' },
+        { mac: '52:54:00:12:34:57', uuid: '085994b8-a6d6-a941-611d-74a6ab80b83d', ip: '10.0.0.5' },
+        { mac: '52:54:00:12:34:56', profile: 'rescue' },
+      ],
+      groups: [],
+    });
+    expect(inv.hostByUuid('085994b8-a6d6-a941-611d-74a6ab80b83d')?.mac).toBe('52:54:00:12:34:56');
+    expect(inv.hostByUuid('b8945908-d6a6-41a9-611d-74a6ab80b83d')?.mac).toBe('52:54:00:12:34:56');
+    expect(inv.hostByIp('10.0.0.5')?.mac).toBe('52:54:00:12:34:56');
+    expect(inv.hostByMac('525400123456')?.profile?.name).toBe('disk');
+    expect(inv.hostByMac('nonsense')).toBeUndefined();
+  });
+
+  it('merges config and store: the store wins for the same key', () => {
+    const merged = mergeInventoryInputs(
+      { profiles: [dom0], hosts: [{ mac: '52:54:00:00:00:01', profile: 'xen-diskless' }], groups: [], unknown: { boot: 'localboot' } },
+      { profiles: [{ ...dom0, description: 'from store' }, localboot], hosts: [{ mac: '52-54-00-00-00-01', profile: 'disk' }], groups: [] },
+    );
+    expect(merged.profiles.map((p) => p.description ?? p.name)).toEqual(['from store', 'disk']);
+    expect(merged.hosts).toEqual([{ mac: '52-54-00-00-00-01', profile: 'disk' }]);
+    expect(merged.unknown).toEqual({ boot: 'localboot' });
+  });
+});
+
+describe('inventory Booter', () => {
+  const base: Booter = {
+    dhcpAnswer: (m) => ({ bootFile: m.isIpxe ? 'http://x/boot.ipxe' : 'pxelinux.0' }),
+    isKnown: (mac) => mac === '52:54:00:aa:aa:aa',
+    reservedIp: (mac) => (mac === '52:54:00:aa:aa:aa' ? '10.0.0.99' : undefined),
+  };
+  const machine = (mac: string, extra = {}) => ({ mac, firmware: 'bios' as const, isIpxe: false, isPxe: true, ...extra });
+
+  it('answers like the config Booter while the inventory is empty', () => {
+    const booter = createInventoryBooter(new InventoryProvider({ profiles: [], hosts: [], groups: [] }), base);
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:09'))).toEqual({ bootFile: 'pxelinux.0' });
+    expect(booter.reservedIp('52:54:00:aa:aa:aa')).toBe('10.0.0.99');
+  });
+
+  it('gives a boot file only to machines with something to boot, with the host name and reserved address', () => {
+    const provider = new InventoryProvider({
+      profiles,
+      hosts: [
+        { mac: '52:54:00:00:00:01', profile: 'xen-diskless', hostname: 'xen1', ip: '10.0.0.11', uuid: 'b8945908-d6a6-41a9-611d-74a6ab80b83d' },
+        { mac: '52:54:00:00:00:02' },
+      ],
+      groups: [],
+    });
+    const booter = createInventoryBooter(provider, base);
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:01'))).toEqual({ bootFile: 'pxelinux.0', hostname: 'xen1' });
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:01', { isIpxe: true }))?.bootFile).toBe('http://x/boot.ipxe');
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:02'))).toBeNull();
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:03'))).toBeNull();
+    // A second NIC of a known machine is found by its SMBIOS UUID, sent byte-swapped on the wire.
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:04', { uuid: '085994b8-a6d6-a941-611d-74a6ab80b83d' }))?.hostname).toBe('xen1');
+    expect(booter.reservedIp('52:54:00:00:00:01')).toBe('10.0.0.11');
+    expect(booter.reservedIp('52:54:00:aa:aa:aa')).toBe('10.0.0.99');
+    expect(booter.isKnown('52:54:00:00:00:02')).toBe(true);
+    provider.setConfig({ profiles, hosts: [], groups: [], unknown: { boot: 'localboot' } });
+    expect(booter.dhcpAnswer(machine('52:54:00:00:00:03'))).toEqual({ bootFile: 'pxelinux.0' });
+  });
+});
