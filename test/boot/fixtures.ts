@@ -3,18 +3,18 @@
  * boot-protocols.md (QEMU MAC 52:54:00:12:34:56, SMBIOS UUID b8945908-…, server 10.99.0.1).
  */
 import { Value } from '@sinclair/typebox/value';
-import { ProfileSchema, type Host, type Profile } from '../../src/boot/model.js';
+import { ProfileSchema, type Host, type LinuxProfile, type Profile, type XenDom0Profile, type XenDomuProfile } from '../../src/boot/model.js';
 
 /** Fills schema defaults the way the config loader does. */
-export function profile(input: Record<string, unknown>): Profile {
-  const value = Value.Default(ProfileSchema, structuredClone(input)) as Profile;
+export function profile<T extends Profile = Profile>(input: Record<string, unknown>): T {
+  const value = Value.Default(ProfileSchema, structuredClone(input)) as T;
   if (!Value.Check(ProfileSchema, value)) throw new Error(`bad fixture profile ${JSON.stringify(input)}`);
   return value;
 }
 
 export const server = { address: '10.99.0.1', publicUrl: 'http://10.99.0.1:8080' };
 
-export const dom0 = profile({
+export const dom0 = profile<XenDom0Profile>({
   name: 'xen-diskless',
   kind: 'xen-dom0',
   xen: {
@@ -56,7 +56,7 @@ export const dom0Iscsi = profile({
   netmask: '255.255.255.0',
 });
 
-export const domu = profile({
+export const domu = profile<XenDomuProfile>({
   name: 'domu-debian',
   kind: 'xen-domu',
   kernel: 'domu/vmlinuz-6.1',
@@ -67,7 +67,7 @@ export const domu = profile({
   disks: [{ target: '/dev/vg0/{{name}}' }, { type: 'file', target: '/srv/xen/{{name}}-swap.img', vdev: 'xvdb' }],
 });
 
-export const linux = profile({
+export const linux = profile<LinuxProfile>({
   name: 'rescue',
   kind: 'linux',
   kernel: 'rescue/vmlinuz',
