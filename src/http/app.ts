@@ -1,24 +1,103 @@
 /**
  * The HTTP application. Built here and never started here: `buildApp` returns a fastify instance that
  * tests drive with `inject()`, and `services.ts` is the only place that calls `listen`.
+ *
+ * Routes: `/healthz`, `/readyz`, `/metrics`; the API under `/api/v1` (inventory CRUD and import, leases,
+ * machine timelines and live event streams); `/openapi.json` and `/docs`; and, for every other path, the
+ * boot files TFTP serves too (GET, HEAD, Range). Every error is JSON with a code and a field path.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { InventoryDocuments } from '../boot/checks.js';
 import type { Config } from '../config/schema.js';
+import type { ContentHandler } from '../content/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { EventRecorder } from '../store/event-recorder.js';
+import type { Store } from '../store/types.js';
+import { accessGuards } from './auth.js';
+import { installErrorHandlers } from './errors.js';
+import { registerFetchEvents } from './fetch-events.js';
+import { registerFileRoutes } from './routes/files.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerImportRoute } from './routes/import.js';
+import { registerInventoryRoutes } from './routes/inventory.js';
+import { registerLeaseRoutes } from './routes/leases.js';
+import { registerTimelineRoutes } from './routes/timeline.js';
+import { typeboxValidatorCompiler } from './validate.js';
 
-/** What the HTTP app needs from the rest of the process. */
+/** What the HTTP app needs from the rest of the process. Without `store` only the service endpoints exist. */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   events: EventBus;
+  store?: Store;
+  /** The live inventory, reloaded after every API change. */
+  inventory?: { refresh(): Promise<void> };
+  /** The config file's inventory as loaded now (changes on SIGHUP); defaults to `config.inventory`. */
+  configInventory?: () => InventoryDocuments;
+  /** The content chain shared with TFTP (generated files, then static files). */
+  content?: ContentHandler;
+  /** Live, MAC-enriched events for the SSE streams. */
+  recorder?: EventRecorder;
+  metrics?: Metrics;
+  /** Registers further routes (the boot endpoints) before the catch-all file route. */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 /** Builds the fastify app with every route registered. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ subsystem: 'http' }) as FastifyBaseLogger });
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ subsystem: 'http' }) as FastifyBaseLogger,
+    // Per-request lines would drown the log during a boot storm; boot fetches become events instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Boot clients (lpxelinux, iPXE) are slow readers of big files; SSE streams stay open.
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  installErrorHandlers(app);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const http = deps.config.http;
+  if (http.docs) {
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'xenboot API', version: '1', description: 'Inventory, leases, boot timeline and boot files of a xenboot instance.' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+        tags: [
+          { name: 'inventory', description: 'hosts, profiles and groups kept in the store' },
+          { name: 'leases', description: 'DHCP leases' },
+          { name: 'timeline', description: 'boot events per machine' },
+          { name: 'service', description: 'health and metrics' },
+        ],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
 
+  if (deps.metrics) registerFetchEvents(app, deps.events, deps.metrics);
+  else registerFetchEvents(app, deps.events);
+  registerHealthRoutes(app, deps.store, deps.metrics);
+
+  const guards = accessGuards(http);
+  if (deps.store) {
+    const store = deps.store;
+    const inventory = deps.inventory;
+    const ctx = {
+      store,
+      configInventory: deps.configInventory ?? (() => deps.config.inventory as unknown as InventoryDocuments),
+      refresh: async () => inventory?.refresh(),
+    };
+    registerInventoryRoutes(app, ctx, guards);
+    registerImportRoute(app, ctx, guards);
+    registerLeaseRoutes(app, store.leases, guards);
+    registerTimelineRoutes(app, store.events, deps.recorder, guards);
+  }
+  if (deps.extraRoutes) await deps.extraRoutes(app);
+  if (deps.content) registerFileRoutes(app, deps.content);
   return app;
 }

@@ -11,6 +11,19 @@ export const HttpConfigSchema = StrictObject(
     address: Type.Optional(Type.Union([Ipv4, Type.Literal('0.0.0.0')], { description: 'listen address (default: server.address)' })),
     port: Type.Union([Port, Type.Literal(0)], { default: 8080, description: '0 picks a free port' }),
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'base URL clients use (default: http://<server.address>:<port>)' })),
+    token: Type.Optional(
+      Type.String({
+        minLength: 16,
+        maxLength: 4096,
+        pattern: '^[\\x21-\\x7e]+$',
+        description: 'bearer token for API changes (printable ASCII, at least 16 characters); without it the API is read-only',
+      }),
+    ),
+    readAccess: Type.Union([Type.Literal('open'), Type.Literal('token')], {
+      default: 'open',
+      description: 'open: API reads need no token; token: reads need the bearer token too',
+    }),
+    docs: Type.Boolean({ default: true, description: 'serve the OpenAPI document at /openapi.json and interactive docs at /docs' }),
   },
   { description: 'HTTP server (fastify)' },
 );

@@ -1,0 +1,103 @@
+/**
+ * Boot files over HTTP: every path no other route claims is looked up in the same content chain TFTP
+ * uses (generated pxelinux.cfg/…, grub.cfg…, iPXE scripts first, then static files under the TFTP root),
+ * with GET, HEAD and single byte ranges. This is what lpxelinux.0, iPXE and GRUB's http module fetch:
+ * kernels and initrds are far faster over HTTP than over TFTP.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normaliseContentPath } from '../../content/path.js';
+import type { Content, ContentHandler } from '../../content/types.js';
+import { ApiError } from '../errors.js';
+import { decideRange } from '../range.js';
+
+/** Bytes read from content per chunk of the response stream. */
+const CHUNK = 256 * 1024;
+
+/** Prefixes that belong to the API and service endpoints, never to files. */
+const RESERVED = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
+
+const TEXT_TYPES: Record<string, string> = { ipxe: 'text/plain', cfg: 'text/plain', txt: 'text/plain', conf: 'text/plain', json: 'application/json' };
+
+/** A content type from the name: generated text and a few text suffixes, binary otherwise. */
+function contentType(path: string, content: Content): string {
+  const suffix = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (suffix && TEXT_TYPES[suffix]) return `${TEXT_TYPES[suffix]}; charset=utf-8`;
+  if (content.source === 'generated' || path.startsWith('pxelinux.cfg/') || /(^|\/)grub\.cfg/.test(path)) return 'text/plain; charset=utf-8';
+  return 'application/octet-stream';
+}
+
+/** Streams bytes `start..end` (inclusive) of `content`, closing it at the end or on abort. */
+function contentStream(content: Content, start: number, end: number): Readable {
+  let position = start;
+  return new Readable({
+    async read() {
+      try {
+        if (position > end) {
+          this.push(null);
+          return;
+        }
+        const chunk = await content.read(position, Math.min(CHUNK, end - position + 1));
+        if (chunk.length === 0) {
+          this.push(null);
+          return;
+        }
+        position += chunk.length;
+        this.push(chunk);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+    destroy(error, callback) {
+      content.close().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+}
+
+function plainAddress(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:/, '');
+}
+
+/** Registers the catch-all GET/HEAD file route. */
+export function registerFileRoutes(app: FastifyInstance, content: ContentHandler): void {
+  const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.raw.url ?? '/';
+    if (RESERVED.test(url)) throw new ApiError('not-found', `no route for ${request.method} ${url.split('?')[0]}`);
+    const rawPath = url.split('?')[0]!;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(rawPath);
+    } catch {
+      throw new ApiError('bad-request', 'malformed percent-encoding in the path');
+    }
+    const path = normaliseContentPath(decoded);
+    const found = await content({
+      path,
+      rawPath: decoded,
+      protocol: 'http',
+      clientIp: plainAddress(request.socket.remoteAddress),
+      clientPort: request.socket.remotePort ?? 0,
+      serverIp: plainAddress(request.socket.localAddress),
+    });
+    if (found === null) throw new ApiError('not-found', `no file ${path}`);
+    const decision = decideRange(request.headers.range, found.size);
+    void reply.header('accept-ranges', 'bytes').type(contentType(path, found));
+    if (decision.kind === 'unsatisfiable') {
+      await found.close();
+      void reply.header('content-range', `bytes */${found.size}`);
+      throw new ApiError('range-not-satisfiable', `range ${request.headers.range} is outside the file (${found.size} bytes)`);
+    }
+    const [start, end] = decision.kind === 'partial' ? [decision.start, decision.end] : [0, found.size - 1];
+    if (decision.kind === 'partial') void reply.status(206).header('content-range', `bytes ${start}-${end}/${found.size}`);
+    void reply.header('content-length', String(end - start + 1));
+    if (request.method === 'HEAD' || found.size === 0) {
+      await found.close();
+      return reply.send();
+    }
+    return reply.send(contentStream(found, start, end));
+  };
+  app.route({ method: ['GET', 'HEAD'], url: '/*', exposeHeadRoute: false, schema: { hide: true }, handler: serve });
+}

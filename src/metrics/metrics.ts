@@ -1,0 +1,126 @@
+/**
+ * Prometheus metrics (`prom-client`), each instance with its own registry (so tests and several apps in
+ * one process never collide). Boot events feed the DHCP, TFTP and boot-phase series; the HTTP app reports
+ * every request; pool usage is read from the DHCP server on each scrape.
+ *
+ * Series:
+ * - `xenboot_dhcp_messages_total{type,reply}`: DHCP messages by type and what xenboot answered (`none` = silent)
+ * - `xenboot_dhcp_pool_addresses{pool,state}`: `used` / `free` addresses per pool
+ * - `xenboot_tftp_transfers_total{outcome}`, `xenboot_tftp_bytes_total`, `xenboot_tftp_errors_total{outcome}`,
+ *   `xenboot_tftp_transfer_duration_seconds` (histogram, by outcome)
+ * - `xenboot_http_requests_total{method,route,status}`, `xenboot_http_request_duration_seconds` (histogram)
+ * - `xenboot_boot_phase_total{profile,phase}`: machines reaching a boot phase (`dhcp-offer`, `dhcp-ack`,
+ *   `tftp`, `http`), by the profile they boot (`unknown` when not in the inventory)
+ * - the default Node process metrics, prefixed `xenboot_`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BootEvent } from '../events/types.js';
+import type { PoolStatsSource } from './pool-stats.js';
+
+/** What the metrics need from the rest of the process. */
+export interface MetricsOptions {
+  /** Pool usage from the DHCP server (absent when DHCP is off). */
+  poolStats?: PoolStatsSource;
+  /** The profile a MAC boots, for the boot-phase series. */
+  profileOf?: (mac: string) => string | undefined;
+  /** Collect Node process metrics too (default true). */
+  processMetrics?: boolean;
+}
+
+/** The boot phase an event marks, if it marks one. */
+export function bootPhase(event: BootEvent): string | null {
+  switch (event.kind) {
+    case 'dhcp':
+      return event.reply === 'OFFER' ? 'dhcp-offer' : event.reply === 'ACK' ? 'dhcp-ack' : null;
+    case 'tftp':
+      return event.outcome === 'complete' ? 'tftp' : null;
+    case 'http':
+      return event.status >= 200 && event.status < 300 ? 'http' : null;
+  }
+}
+
+/** The metrics of one xenboot instance. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly dhcpMessages: Counter<'type' | 'reply'>;
+  private readonly tftpTransfers: Counter<'outcome'>;
+  private readonly tftpBytes: Counter;
+  private readonly tftpErrors: Counter<'outcome'>;
+  private readonly tftpDuration: Histogram<'outcome'>;
+  private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'method' | 'route'>;
+  private readonly bootPhases: Counter<'profile' | 'phase'>;
+
+  constructor(private readonly options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.dhcpMessages = new Counter({ name: 'xenboot_dhcp_messages_total', help: 'DHCP messages received, by message type and reply sent', labelNames: ['type', 'reply'], registers });
+    const poolStats = options.poolStats;
+    new Gauge({
+      name: 'xenboot_dhcp_pool_addresses',
+      help: 'Addresses per DHCP pool, by state (used, free)',
+      labelNames: ['pool', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        if (!poolStats) return;
+        for (const pool of await poolStats()) {
+          this.set({ pool: pool.pool, state: 'used' }, pool.used);
+          this.set({ pool: pool.pool, state: 'free' }, Math.max(0, pool.size - pool.used));
+        }
+      },
+    });
+    this.tftpTransfers = new Counter({ name: 'xenboot_tftp_transfers_total', help: 'TFTP read requests, by outcome', labelNames: ['outcome'], registers });
+    this.tftpBytes = new Counter({ name: 'xenboot_tftp_bytes_total', help: 'TFTP payload bytes acknowledged by clients', registers });
+    this.tftpErrors = new Counter({ name: 'xenboot_tftp_errors_total', help: 'TFTP transfers that did not complete, by outcome', labelNames: ['outcome'], registers });
+    this.tftpDuration = new Histogram({
+      name: 'xenboot_tftp_transfer_duration_seconds',
+      help: 'TFTP transfer duration from request to end',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    });
+    this.httpRequests = new Counter({ name: 'xenboot_http_requests_total', help: 'HTTP requests, by method, route and status', labelNames: ['method', 'route', 'status'], registers });
+    this.httpDuration = new Histogram({
+      name: 'xenboot_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.bootPhases = new Counter({ name: 'xenboot_boot_phase_total', help: 'Boot phases reached, by profile', labelNames: ['profile', 'phase'], registers });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'xenboot_' });
+  }
+
+  /** Counts one boot event (called with enriched events, so TFTP and HTTP carry a MAC where known). */
+  observeEvent(event: BootEvent): void {
+    switch (event.kind) {
+      case 'dhcp':
+        this.dhcpMessages.inc({ type: event.messageType, reply: event.reply ?? 'none' });
+        break;
+      case 'tftp':
+        this.tftpTransfers.inc({ outcome: event.outcome });
+        this.tftpBytes.inc(event.bytes);
+        if (event.outcome !== 'complete') this.tftpErrors.inc({ outcome: event.outcome });
+        this.tftpDuration.observe({ outcome: event.outcome }, event.durationMs / 1000);
+        break;
+      case 'http':
+        break; // counted by observeHttp for every request, boot path or not
+    }
+    const phase = bootPhase(event);
+    if (phase !== null) {
+      const profile = (event.mac !== undefined ? this.options.profileOf?.(event.mac) : undefined) ?? 'unknown';
+      this.bootPhases.inc({ profile, phase });
+    }
+  }
+
+  /** Counts one HTTP request; `route` is the route pattern (`/api/v1/hosts/:mac`), never the raw URL. */
+  observeHttp(method: string, route: string, status: number, durationMs: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, durationMs / 1000);
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

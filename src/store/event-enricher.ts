@@ -1,0 +1,88 @@
+/**
+ * Giving events a MAC when the producer did not know it. TFTP sees only the client's IP, and HTTP only
+ * the URL; the MAC comes from, in order:
+ * 1. the requested name: `pxelinux.cfg/01-<mac>`, `grub.cfg-01-<mac>`, a `mac=` query parameter, or a
+ *    path segment that is a MAC in any spelling (per-MAC iPXE scripts);
+ * 2. the address: the MAC xenboot last acknowledged that address to (learned from DHCP events), or the
+ *    inventory host reserved at it, or (asynchronously) the lease store.
+ * pypxeboot fetches from dom0's address, so its kernel and initrd are attributed by name only when the
+ * name carries the MAC; by address they go to dom0.
+ */
+import type { BootEvent } from '../events/types.js';
+import { parseMac } from '../net/mac.js';
+import type { LeaseStore } from './types.js';
+
+const PXELINUX_MAC = /(?:^|[/\\-])01-((?:[0-9a-f]{2}[-:]){5}[0-9a-f]{2})(?:$|[^0-9a-f])/i;
+const MAC_QUERY = /[?&]mac=([^&#]+)/i;
+
+/** The MAC named in a file path or URL, if any. Pure. */
+export function macFromName(name: string): string | undefined {
+  const pxe = PXELINUX_MAC.exec(name);
+  if (pxe) return parseMac(pxe[1]!) ?? undefined;
+  const query = MAC_QUERY.exec(name);
+  if (query) {
+    try {
+      const mac = parseMac(decodeURIComponent(query[1]!));
+      if (mac) return mac;
+    } catch {
+      // A malformed escape is not a MAC.
+    }
+  }
+  for (const segment of name.split(/[/?#&]/)) {
+    const stem = segment.replace(/\.[A-Za-z0-9]+$/, '');
+    if (stem.length >= 12 && stem.length <= 17) {
+      const mac = parseMac(stem);
+      if (mac) return mac;
+    }
+  }
+  return undefined;
+}
+
+/** Remembers address → MAC bindings and fills in missing MACs. */
+export class EventEnricher {
+  private readonly byIp = new Map<string, string>();
+
+  constructor(
+    private readonly options: {
+      /** The MAC of the inventory host reserved at an address. */
+      hostMacByIp?: (ip: string) => string | undefined;
+      leases?: LeaseStore;
+      /** Bound on remembered bindings (oldest dropped first). */
+      maxEntries?: number;
+    } = {},
+  ) {}
+
+  /** Records that `ip` belongs to `mac` now (e.g. from a lease loaded at start). */
+  learn(ip: string, mac: string): void {
+    this.byIp.delete(ip);
+    this.byIp.set(ip, mac);
+    if (this.byIp.size > (this.options.maxEntries ?? 100_000)) this.byIp.delete(this.byIp.keys().next().value!);
+  }
+
+  /** Learns from the event and returns it with a MAC when one can be found without I/O (same object if unchanged). */
+  enrichNow(event: BootEvent): BootEvent {
+    if (event.kind === 'dhcp' && event.mac !== undefined && event.yiaddr !== undefined && event.reply === 'ACK') this.learn(event.yiaddr, event.mac);
+    if (event.mac !== undefined) return event;
+    const name = event.kind === 'tftp' ? event.file : event.kind === 'http' ? event.path : undefined;
+    const mac = (name !== undefined ? macFromName(name) : undefined) ?? (event.ip !== undefined ? this.macForIp(event.ip) : undefined);
+    return mac === undefined ? event : { ...event, mac };
+  }
+
+  /** Like `enrichNow`, then asks the lease store for the address when nothing else knew it. */
+  async enrich(event: BootEvent): Promise<BootEvent> {
+    const now = this.enrichNow(event);
+    if (now.mac !== undefined || now.ip === undefined || !this.options.leases) return now;
+    try {
+      const lease = await this.options.leases.getLeaseByIp(now.ip);
+      if (lease && lease.state !== 'declined') return { ...now, mac: lease.mac };
+    } catch {
+      // The timeline is best effort; the event is kept without a MAC.
+    }
+    return now;
+  }
+
+  /** The MAC known for an address without I/O. */
+  macForIp(ip: string): string | undefined {
+    return this.byIp.get(ip) ?? this.options.hostMacByIp?.(ip);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Builds the HTTP app for contract tests: a real store (either backend), a real event bus and recorder,
+ * metrics, and a content chain over a temporary TFTP root. Driven with `inject()`; nothing listens.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { chainHandlers } from '../../src/content/chain.js';
+import { staticFileHandler } from '../../src/content/static-files.js';
+import { bufferContent, type ContentHandler } from '../../src/content/types.js';
+import { EventBus } from '../../src/events/bus.js';
+import { buildApp } from '../../src/http/app.js';
+import { silentLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics/metrics.js';
+import type { PoolStatsSource } from '../../src/metrics/pool-stats.js';
+import { defaultEventRetention } from '../../src/store/config.js';
+import { EventEnricher } from '../../src/store/event-enricher.js';
+import { EventRecorder } from '../../src/store/event-recorder.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+
+/** The token the harness configures. */
+export const TOKEN = 'test-token-0123456789abcdef';
+/** `Authorization` header with the right token. */
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+/** A built app and what it is connected to. */
+export interface Harness {
+  app: FastifyInstance;
+  store: Store;
+  bus: EventBus;
+  recorder: EventRecorder;
+  metrics: Metrics;
+  config: Config;
+  root: string;
+  refreshes: number;
+  close(): Promise<void>;
+}
+
+/** Options: config sections to merge, another store, a pool-stats source. */
+export interface HarnessOptions {
+  config?: Record<string, unknown>;
+  store?: Store;
+  poolStats?: PoolStatsSource;
+  profileOf?: (mac: string) => string | undefined;
+}
+
+/** Builds an app on a fresh store (SQLite in memory unless `store` is given). */
+export async function buildHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const root = mkdtempSync(join(tmpdir(), 'xenboot-http-'));
+  const input = { http: { token: TOKEN }, tftp: { root }, ...(options.config ?? {}) };
+  const result = buildConfig(input, { baseDir: root, privileged: false });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const config = result.config;
+  const store = options.store ?? openSqliteStore(':memory:');
+  const bus = new EventBus();
+  const enricher = new EventEnricher({ leases: store.leases });
+  const recorder = new EventRecorder({ bus, events: store.events, enricher, retention: defaultEventRetention, logger: silentLogger(), flushIntervalMs: 5 });
+  recorder.start();
+  const metrics = new Metrics({ poolStats: options.poolStats, profileOf: options.profileOf, processMetrics: false });
+  recorder.subscribe((e) => metrics.observeEvent(e));
+  // A generated file in front of the static files, as the boot handlers do.
+  const generated: ContentHandler = async (request) => (request.path === 'generated/hello.ipxe' ? bufferContent('#!ipxe\necho hello\n') : null);
+  const harness: Harness = {
+    app: undefined as unknown as FastifyInstance,
+    store,
+    bus,
+    recorder,
+    metrics,
+    config,
+    root,
+    refreshes: 0,
+    async close() {
+      await harness.app.close();
+      await recorder.close();
+      if (!options.store) await store.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  harness.app = await buildApp({
+    config,
+    logger: silentLogger(),
+    events: bus,
+    store,
+    inventory: {
+      refresh: async () => {
+        harness.refreshes += 1;
+      },
+    },
+    content: chainHandlers([generated, staticFileHandler(root)]),
+    recorder,
+    metrics,
+  });
+  return harness;
+}
