@@ -5,13 +5,19 @@
  */
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
-import { createBootService } from './boot/service.js';
+import type { InventoryDocuments } from './boot/checks.js';
+import { createBootService, inventoryInputFromConfig } from './boot/service.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { TftpServer } from './tftp/server.js';
+import { Metrics } from './metrics/metrics.js';
+import type { PoolStatsSource } from './metrics/pool-stats.js';
+import { defaultEventRetention } from './store/config.js';
+import { EventEnricher } from './store/event-enricher.js';
+import { EventRecorder } from './store/event-recorder.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -28,6 +34,13 @@ export interface Services {
   readonly events: EventBus;
   /** Leases, inventory and the event timeline. */
   readonly store: Store;
+  /** Prometheus metrics of this instance. */
+  readonly metrics: Metrics;
+  /**
+   * Replaces the config file's inventory (SIGHUP) with the one in `next`; takes effect at once for DHCP,
+   * TFTP and HTTP. Other sections need a restart; their names are returned when they differ.
+   */
+  reloadInventory(next: Config): string[];
   /** Stops every service; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -48,11 +61,30 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   };
 
   let store!: Store;
+  // Bound once the boot inventory exists; used by event enrichment, metrics, the API and SIGHUP.
+  let hostMacByIp: (ip: string) => string | undefined = () => undefined;
+  let profileOf: (mac: string) => string | undefined = () => undefined;
+  let setConfigInventory: (next: Config) => void = () => {};
+  let configInventory: InventoryDocuments = config.inventory;
+  // The DHCP server's pool usage for /metrics; bound in the DHCP slot when DHCP runs.
+  let dhcpPoolStats: PoolStatsSource | undefined;
+  const metrics = new Metrics({ poolStats: () => dhcpPoolStats?.() ?? [], profileOf: (mac) => profileOf(mac) });
   try {
     // --- store ---------------------------------------------------------------------------------
     const openedStore = await openStore(config.store, logger);
     store = openedStore;
     closers.push(() => openedStore.close());
+    // Boot events: given a MAC where possible, persisted with retention, counted in the metrics.
+    const recorder = new EventRecorder({
+      bus: events,
+      events: openedStore.events,
+      enricher: new EventEnricher({ leases: openedStore.leases, hostMacByIp: (ip) => hostMacByIp(ip) }),
+      retention: config.store.events ?? defaultEventRetention,
+      logger: logger.child({ subsystem: 'store' }),
+    });
+    recorder.subscribe((event) => metrics.observeEvent(event));
+    recorder.start();
+    closers.push(() => recorder.close());
 
     // --- boot inventory and booter ----------------------------------------------------------------
     // Templates are compiled here, so a broken template stops the start instead of failing a client.
@@ -62,8 +94,24 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const contentHandlers: ContentHandler[] = [boot.contentHandler];
 
     // --- HTTP --------------------------------------------------------------------------------------
+    hostMacByIp = (ip) => boot.provider.current().hostByIp(ip)?.mac;
+    profileOf = (mac) => boot.provider.current().hostByMac(mac)?.profile?.name;
+    setConfigInventory = (next) => {
+      boot.provider.setConfig(inventoryInputFromConfig(next));
+      configInventory = next.inventory;
+    };
     if (config.http.enabled) {
-      const app = await buildApp({ config, logger, events });
+      const app = await buildApp({
+        config,
+        logger,
+        events,
+        store,
+        inventory: boot.provider,
+        configInventory: () => configInventory,
+        content: chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]),
+        recorder,
+        metrics,
+      });
       await app.listen({ host: config.http.address, port: config.http.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -97,6 +145,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     endpoints,
     events,
     store,
+    metrics,
+    reloadInventory(next) {
+      setConfigInventory(next);
+      return (['server', 'log', 'tftp', 'dhcp', 'http', 'store'] as const).filter((s) => JSON.stringify(next[s]) !== JSON.stringify(config[s]));
+    },
     async close() {
       if (closed) return;
       closed = true;
