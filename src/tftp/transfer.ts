@@ -11,7 +11,8 @@
  *   (RFC 7440 §4: the client saw a gap), so a resend covers exactly what the client is missing;
  * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
- * - data is read ahead into one bounded buffer per transfer, laid out as ready-to-send DATA packets.
+ * - data is read ahead into a bounded ring per transfer (two chunks of max(64 KiB, one window)), laid
+ *   out as ready-to-send DATA packets, the next chunk read while the current one is sent.
  */
 import { readContentInto, type Content } from '../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
@@ -101,15 +102,17 @@ export class ReadTransfer {
   private deadline = 0;
   private timer: unknown = null;
   private reading = false;
+  private retryTimer: unknown = null;
 
-  // Read-ahead buffer: `capacity` slots of (4-byte DATA header + blksize), holding blocks
-  // bufferStart .. bufferStart + bufferBlocks - 1.
+  // Read-ahead ring: `ringSlots` slots of (4-byte DATA header + blksize); block b lives in slot
+  // (b - 1) % ringSlots, ready to send in place. Blocks below `loadedEnd` are loaded; a slot is reused
+  // only once its block is acknowledged. Reads of `chunkBlocks` run while the previous chunk is sent.
   private readonly stride: number;
-  private readonly capacity: number;
-  private buffer: Buffer;
-  private slots: Buffer[];
-  private bufferStart = 1;
-  private bufferBlocks = 0;
+  private readonly chunkBlocks: number;
+  private readonly ringSlots: number;
+  private readonly ring: Buffer;
+  private readonly slots: Buffer[];
+  private loadedEnd = 1;
 
   constructor(options: ReadTransferOptions) {
     this.content = options.content;
@@ -124,9 +127,11 @@ export class ReadTransfer {
     this.lastBlock = Math.floor(this.content.size / this.blksize) + 1;
     this.startedAt = this.clock.now();
     this.stride = this.blksize + 4;
-    const wanted = Math.max(this.windowsize, Math.ceil(READ_AHEAD_BYTES / this.blksize));
-    this.capacity = Math.max(1, Math.min(wanted, this.lastBlock));
-    [this.buffer, this.slots] = this.allocateBuffer();
+    this.chunkBlocks = Math.max(1, Math.min(Math.max(this.windowsize, Math.ceil(READ_AHEAD_BYTES / this.blksize)), this.lastBlock));
+    this.ringSlots = Math.min(2 * this.chunkBlocks, this.lastBlock);
+    this.ring = Buffer.allocUnsafe(this.ringSlots * this.stride);
+    this.slots = [];
+    for (let i = 0; i < this.ringSlots; i += 1) this.slots.push(this.ring.subarray(i * this.stride + 4, (i + 1) * this.stride));
   }
 
   /** Sends the OACK or the first window. */
@@ -136,6 +141,8 @@ export class ReadTransfer {
     if (this.oackPacket) {
       this.state = 'oack';
       this.sender.send(this.oackPacket, 0, this.oackPacket.length);
+      // Load the first blocks while the client answers the OACK.
+      this.prefetch();
     } else {
       this.state = 'data';
       this.pump();
@@ -194,37 +201,47 @@ export class ReadTransfer {
     return Math.max(0, Math.min(this.blksize, this.content.size - (block - 1) * this.blksize));
   }
 
-  /** Sends what the window allows, reading ahead when the next block is not buffered. */
+  /** Sends what the window allows from loaded blocks, then starts the next read if there is room. */
   private pump(): void {
-    if (this.state !== 'data' || this.reading) return;
+    if (this.state !== 'data') return;
     const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
-    while (this.nextToSend <= windowEnd) {
+    const sendable = Math.min(windowEnd, this.loadedEnd - 1);
+    while (this.nextToSend <= sendable) {
       const block = this.nextToSend;
-      const slot = block - this.bufferStart;
-      if (slot < 0 || slot >= this.bufferBlocks) {
-        this.refill();
-        return;
-      }
-      const offset = slot * this.stride;
-      writeTftpDataHeader(this.buffer, offset, block);
-      this.sender.send(this.buffer, offset, 4 + this.blockLength(block));
+      const offset = ((block - 1) % this.ringSlots) * this.stride;
+      writeTftpDataHeader(this.ring, offset, block);
+      this.sender.send(this.ring, offset, 4 + this.blockLength(block));
       if (block <= this.highestSent) this.retransmits += 1;
       else this.highestSent = block;
       this.nextToSend = block + 1;
     }
+    this.prefetch();
   }
 
-  /** Reads blocks base.. into the buffer (as many as fit), then resumes sending. */
-  private refill(): void {
+  /**
+   * Reads the next chunk into ring slots whose blocks are acknowledged. Skipped while a read runs, when
+   * the ring has no free chunk yet, or while the socket still queues sends (a queued packet references
+   * ring memory; in that case retry shortly if the transfer is waiting for data).
+   */
+  private prefetch(): void {
+    if (this.reading || this.state === 'ended' || this.loadedEnd > this.lastBlock) return;
+    const first = this.loadedEnd;
+    const count = Math.min(this.chunkBlocks, this.lastBlock - first + 1);
+    if (first + count - 1 - this.ringSlots >= this.base) return; // would overwrite an unacknowledged block
+    if (this.sender.pendingSends() > 0) {
+      if (this.nextToSend >= this.loadedEnd && this.retryTimer === null) {
+        this.retryTimer = this.clock.setTimeout(() => {
+          this.retryTimer = null;
+          this.pump();
+        }, 1);
+      }
+      return;
+    }
     this.reading = true;
-    // A packet still queued in the socket references the buffer; never overwrite it under the kernel.
-    if (this.sender.pendingSends() > 0) [this.buffer, this.slots] = this.allocateBuffer();
-    const first = this.base;
-    const count = Math.min(this.capacity, this.lastBlock - first + 1);
+    const targets: Buffer[] = new Array(count);
+    for (let i = 0; i < count; i += 1) targets[i] = this.slots[(first - 1 + i) % this.ringSlots]!;
     const position = (first - 1) * this.blksize;
     const expected = Math.max(0, Math.min(count * this.blksize, this.content.size - position));
-    const targets = count === this.slots.length ? this.slots : this.slots.slice(0, count);
-    this.bufferBlocks = 0;
     readContentInto(this.content, targets, position).then(
       (read) => {
         this.reading = false;
@@ -233,22 +250,15 @@ export class ReadTransfer {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
         }
-        this.bufferStart = first;
-        this.bufferBlocks = count;
-        this.pump();
+        this.loadedEnd = first + count;
+        if (this.state === 'data') this.pump();
+        else this.prefetch();
       },
       (error: unknown) => {
         this.reading = false;
         if (this.state !== 'ended') this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );
-  }
-
-  private allocateBuffer(): [Buffer, Buffer[]] {
-    const buffer = Buffer.allocUnsafe(this.capacity * this.stride);
-    const slots: Buffer[] = [];
-    for (let i = 0; i < this.capacity; i += 1) slots.push(buffer.subarray(i * this.stride + 4, (i + 1) * this.stride));
-    return [buffer, slots];
   }
 
   /** Records progress: the retry budget is per stall, not per transfer. */
@@ -295,7 +305,9 @@ export class ReadTransfer {
   private finish(outcome: TransferResult['outcome'], error?: string): void {
     this.state = 'ended';
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     this.timer = null;
+    this.retryTimer = null;
     const acknowledged = Math.min(this.content.size, (this.base - 1) * this.blksize);
     const result: TransferResult = {
       outcome,
