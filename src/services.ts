@@ -19,6 +19,7 @@ import { defaultEventRetention } from './store/config.js';
 import { EventEnricher } from './store/event-enricher.js';
 import { EventRecorder } from './store/event-recorder.js';
 import { openStore } from './store/open.js';
+import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
 
 /** A listening endpoint, for logs and tests. */
@@ -100,6 +101,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       boot.provider.setConfig(inventoryInputFromConfig(next));
       configInventory = next.inventory;
     };
+    if (config.store.pollSeconds > 0) {
+      // Other instances sharing the store change the inventory too: follow their changes.
+      const provider = boot.provider;
+      const stopWatching = watchInventoryRevision({ inventory: store.inventory, intervalMs: config.store.pollSeconds * 1000, onChange: () => provider.refresh(), logger });
+      closers.push(async () => stopWatching());
+    }
     if (config.http.enabled) {
       const app = await buildApp({
         config,

@@ -24,6 +24,11 @@ export const StoreConfigSchema = StrictObject(
     schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public', description: 'PostgreSQL schema for xenboot’s tables (created if missing)' }),
     poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'PostgreSQL connections per instance' }),
     events: Type.Optional(EventRetentionSchema),
+    pollSeconds: Type.Number({
+      minimum: 0,
+      default: 5,
+      description: 'how often to look for inventory changes made by other instances sharing the store (0: never)',
+    }),
   },
   { description: 'State store' },
 );
