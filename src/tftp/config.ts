@@ -2,7 +2,9 @@
  * Schema of the `tftp` config section.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Ipv4, Port, StrictObject } from '../config/types.js';
+import { registerConfigCheck } from '../config/checks.js';
+import type { Config } from '../config/schema.js';
+import { Ipv4, Port, StrictObject, type ConfigProblem } from '../config/types.js';
 
 /** The `tftp` section: where the read-only TFTP server listens and how far it lets clients negotiate. */
 export const TftpConfigSchema = StrictObject(
@@ -30,3 +32,24 @@ export const TftpConfigSchema = StrictObject(
 
 /** The validated `tftp` section. */
 export type TftpConfig = Static<typeof TftpConfigSchema>;
+
+/**
+ * Cross-field checks of the `tftp` section. A wildcard listen address is refused: Node cannot tell which
+ * local address a datagram on 0.0.0.0 was sent to, so replies could leave from another address, and
+ * PXELINUX and tftpy drop those. Each server address gets its own socket instead.
+ */
+export function tftpConfigProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!config.tftp.enabled) return problems;
+  config.tftp.addresses.forEach((address, index) => {
+    if (address === '0.0.0.0') {
+      problems.push({
+        path: `tftp.addresses[${index}]`,
+        message: '0.0.0.0 cannot be used: replies must come from the address the client sent to; list each server address',
+      });
+    }
+  });
+  return problems;
+}
+
+registerConfigCheck(tftpConfigProblems);
