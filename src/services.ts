@@ -9,6 +9,9 @@ import type { InventoryDocuments } from './boot/checks.js';
 import { createBootService, inventoryInputFromConfig } from './boot/service.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
+import { createInventoryBooter } from './boot/inventory-booter.js';
+import { createConfigBooter } from './dhcp/config-booter.js';
+import { startDhcpServer } from './dhcp/server.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
@@ -142,6 +145,20 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     }
 
     // --- DHCP --------------------------------------------------------------------------------------
+    if (config.dhcp.mode !== 'off') {
+      const dhcp = await startDhcpServer({
+        config: config.dhcp,
+        serverAddress: config.server.address,
+        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl })),
+        store: store.leases,
+        events,
+        logger: logger.child({ subsystem: 'dhcp' }),
+      });
+      closers.push(() => dhcp.close());
+      dhcpPoolStats = () => dhcp.poolStats();
+      endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });
+      if (dhcp.proxyPort !== null) endpoints.push({ protocol: 'dhcp', address: config.server.address, port: dhcp.proxyPort });
+    }
   } catch (error) {
     await closeAll();
     throw error;

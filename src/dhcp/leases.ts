@@ -1,0 +1,262 @@
+/**
+ * The lease table: an in-memory index of who holds which address, rebuilt from the `LeaseStore` at start,
+ * in front of the store's atomic `claimLease`. Allocation takes a candidate from the subnet's
+ * `AddressPool`, then claims it in the store; when another server holds it (shared PostgreSQL) the
+ * address is marked taken and the next candidate tried, a bounded number of times. Expired holds return
+ * to the pool through a min-heap ordered by expiry, so nothing scans the pool or the table per request.
+ */
+import { intToIp, ipToInt } from '../net/ipv4.js';
+import type { Lease, LeaseState, LeaseStore } from '../store/types.js';
+import { AddressPool } from './pool.js';
+import type { Subnet } from './subnets.js';
+
+/** One address binding as the table knows it. */
+export interface LeaseEntry {
+  mac: string;
+  ip: number;
+  state: LeaseState;
+  expiresAt: number;
+}
+
+/** Result of an allocation attempt. */
+export type Allocation = { ok: true; ip: string } | { ok: false; reason: 'pool full' | 'store conflict' };
+
+/** Extra columns stored with a lease. */
+export interface LeaseDetails {
+  clientId?: string;
+  hostname?: string;
+}
+
+const CANDIDATE_BUDGET = 4096;
+const CLAIM_ATTEMPTS = 8;
+
+/** The lease table of one DHCP server. */
+export class LeaseTable {
+  private readonly byIp = new Map<number, LeaseEntry>();
+  private readonly byMac = new Map<string, number>();
+  private readonly pools = new Map<Subnet, AddressPool>();
+  private readonly reservedFor = new Map<number, string>();
+  private readonly heap: Array<{ at: number; ip: number }> = [];
+  /** Times allocation found no free address (for metrics). */
+  poolExhausted = 0;
+
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly subnets: readonly Subnet[],
+    /** MAC → reserved address, for every reservation (config and inventory). */
+    reservations: ReadonlyMap<string, string>,
+    /** Addresses never handed out (the server's own, routers). */
+    excluded: readonly string[] = [],
+  ) {
+    const skip = new Set<number>(excluded.map(ipToInt));
+    for (const [mac, ip] of reservations) {
+      this.reservedFor.set(ipToInt(ip), mac);
+      skip.add(ipToInt(ip));
+    }
+    for (const subnet of subnets) this.pools.set(subnet, new AddressPool(subnet.ranges, skip));
+  }
+
+  /** Loads every stored lease into the index (call once before serving). */
+  async load(now: number): Promise<number> {
+    const leases = await this.store.listLeases();
+    for (const lease of leases) {
+      if (lease.expiresAt <= now && lease.state !== 'bound') continue;
+      this.remember(lease.mac, ipToInt(lease.ip), lease.state, lease.expiresAt);
+    }
+    return leases.length;
+  }
+
+  /** The entry holding an address now (not expired), if any. */
+  holderOf(ip: string, now: number): LeaseEntry | undefined {
+    const entry = this.byIp.get(ipToInt(ip));
+    return entry && entry.expiresAt > now ? entry : undefined;
+  }
+
+  /** The MAC's current entry (possibly expired: a returning client gets its old address back if free). */
+  entryFor(mac: string): LeaseEntry | undefined {
+    const ip = this.byMac.get(mac);
+    if (ip === undefined) return undefined;
+    const entry = this.byIp.get(ip);
+    return entry && entry.mac === mac ? entry : undefined;
+  }
+
+  /** The MAC a reserved address belongs to. */
+  reservationOf(ip: string): string | undefined {
+    return this.reservedFor.get(ipToInt(ip));
+  }
+
+  /** True when `mac` may use `ip` now: not reserved for another MAC, not held by another MAC, not quarantined. */
+  isAvailable(ip: string, mac: string, now: number): boolean {
+    const address = ipToInt(ip);
+    const owner = this.reservedFor.get(address);
+    if (owner !== undefined && owner !== mac) return false;
+    const entry = this.byIp.get(address);
+    if (!entry || entry.expiresAt <= now) return true;
+    return entry.mac === mac && entry.state !== 'declined';
+  }
+
+  /** True when `ip` is a dynamic address of `subnet` (inside a range, not reserved or excluded). */
+  isDynamic(subnet: Subnet, ip: string): boolean {
+    return this.pools.get(subnet)?.contains(ipToInt(ip)) ?? false;
+  }
+
+  /**
+   * Chooses and holds an address for `mac` in `subnet`: `preferred` addresses first (reservation, previous
+   * lease, option 50) when available, then the pool. The hold is written with `claimLease` (state
+   * `offered` until `holdUntil`).
+   */
+  async allocate(subnet: Subnet, mac: string, preferred: readonly string[], holdUntil: number, now: number, details: LeaseDetails = {}): Promise<Allocation> {
+    this.reclaimExpired(now);
+    for (const ip of preferred) {
+      if (this.isAvailable(ip, mac, now) && (await this.claim(mac, ip, 'offered', holdUntil, now, details))) return { ok: true, ip };
+    }
+    const pool = this.pools.get(subnet);
+    if (!pool) return { ok: false, reason: 'pool full' };
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const candidate = pool.take((address) => this.isAvailable(intToIp(address), mac, now), CANDIDATE_BUDGET);
+      if (candidate === null) {
+        this.poolExhausted += 1;
+        return { ok: false, reason: 'pool full' };
+      }
+      if (await this.claim(mac, intToIp(candidate), 'offered', holdUntil, now, details)) return { ok: true, ip: intToIp(candidate) };
+    }
+    return { ok: false, reason: 'store conflict' };
+  }
+
+  /**
+   * Writes a binding for `mac` on `ip` in the store and the index. Resolves `false` when another MAC holds
+   * the address in the store; the index then learns that holder. When it resolves `true` the row is
+   * durable (the store's write has completed), so an ACK may be sent.
+   */
+  async claim(mac: string, ip: string, state: LeaseState, expiresAt: number, now: number, details: LeaseDetails = {}): Promise<boolean> {
+    const address = ipToInt(ip);
+    // Hold it in the index first, so a concurrent allocation does not pick the same address.
+    const before = this.byIp.get(address);
+    const previousIp = this.byMac.get(mac);
+    this.remember(mac, address, state, expiresAt);
+    const lease: Lease = { mac, ip, state, expiresAt, updatedAt: now, ...details };
+    let ok: boolean;
+    try {
+      ok = await this.store.claimLease(lease, now);
+    } catch (error) {
+      this.restore(address, before, mac, previousIp);
+      throw error;
+    }
+    if (ok) {
+      // One address per MAC (the store removed the other rows in the same transaction).
+      if (previousIp !== undefined && previousIp !== address) {
+        const old = this.byIp.get(previousIp);
+        if (old && old.mac === mac && old.state !== 'declined') this.forget(previousIp);
+      }
+      return true;
+    }
+    const holder = await this.store.getLeaseByIp(ip);
+    this.restore(address, before, mac, previousIp);
+    if (holder) this.remember(holder.mac, address, holder.state, holder.expiresAt, false);
+    else this.remember('00:00:00:00:00:00', address, 'offered', now + 60_000, false);
+    return false;
+  }
+
+  /** Frees the MAC's lease on `ip` now (DHCPRELEASE, or a client that chose another server's offer). */
+  async release(mac: string, ip: string, now: number): Promise<boolean> {
+    const address = ipToInt(ip);
+    const entry = this.byIp.get(address);
+    if (!entry || entry.mac !== mac || entry.state === 'declined') return false;
+    await this.store.releaseLease(mac, ip, now);
+    entry.state = 'released';
+    entry.expiresAt = now;
+    this.giveBack(address);
+    return true;
+  }
+
+  /** Quarantines `ip` until `until` (DHCPDECLINE: the client found it in use). */
+  async decline(mac: string, ip: string, until: number, now: number): Promise<boolean> {
+    const entry = this.byIp.get(ipToInt(ip));
+    if (entry && entry.mac !== mac && entry.expiresAt > now) return false;
+    return this.claim(mac, ip, 'declined', until, now);
+  }
+
+  /** Usage of each subnet's pool: dynamic addresses and how many are held now (for `/metrics`). */
+  poolUsage(now: number): Array<{ pool: string; size: number; used: number }> {
+    const usage = new Map<AddressPool, number>();
+    for (const entry of this.byIp.values()) {
+      if (entry.expiresAt <= now) continue;
+      for (const pool of this.pools.values()) if (pool.contains(entry.ip)) usage.set(pool, (usage.get(pool) ?? 0) + 1);
+    }
+    return [...this.pools].map(([subnet, pool]) => ({ pool: subnet.name, size: pool.size, used: usage.get(pool) ?? 0 }));
+  }
+
+  /** Deletes long-expired rows from the store (housekeeping). */
+  async prune(before: number): Promise<number> {
+    return this.store.pruneLeases(before);
+  }
+
+  /** Returns expired holds to their pools; bounded work per call. */
+  reclaimExpired(now: number, limit = 1024): void {
+    for (let i = 0; i < limit && this.heap.length > 0 && this.heap[0]!.at <= now; i++) {
+      const top = this.popHeap();
+      const entry = this.byIp.get(top.ip);
+      if (entry && entry.expiresAt === top.at) this.giveBack(top.ip);
+    }
+  }
+
+  private giveBack(address: number): void {
+    for (const pool of this.pools.values()) pool.giveBack(address);
+  }
+
+  private remember(mac: string, address: number, state: LeaseState, expiresAt: number, indexMac = true): void {
+    const previous = this.byIp.get(address);
+    if (previous && previous.mac !== mac && this.byMac.get(previous.mac) === address) this.byMac.delete(previous.mac);
+    this.byIp.set(address, { mac, ip: address, state, expiresAt });
+    if (indexMac && state !== 'declined') this.byMac.set(mac, address);
+    this.pushHeap({ at: expiresAt, ip: address });
+  }
+
+  private forget(address: number): void {
+    const entry = this.byIp.get(address);
+    if (!entry) return;
+    this.byIp.delete(address);
+    if (this.byMac.get(entry.mac) === address) this.byMac.delete(entry.mac);
+    this.giveBack(address);
+  }
+
+  private restore(address: number, before: LeaseEntry | undefined, mac: string, previousIp: number | undefined): void {
+    if (before) this.byIp.set(address, before);
+    else this.byIp.delete(address);
+    if (previousIp !== undefined) this.byMac.set(mac, previousIp);
+    else if (this.byMac.get(mac) === address) this.byMac.delete(mac);
+  }
+
+  private pushHeap(item: { at: number; ip: number }): void {
+    const heap = this.heap;
+    heap.push(item);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.at <= item.at) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  private popHeap(): { at: number; ip: number } {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) break;
+        const right = left + 1;
+        const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
+        if (heap[child]!.at >= last.at) break;
+        heap[i] = heap[child]!;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}

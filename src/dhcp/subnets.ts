@@ -1,0 +1,86 @@
+/**
+ * The networks DHCP serves, resolved from config into numbers once at start: the local subnet and the
+ * subnets behind relays, each with its pool ranges and the options its clients get. A request is placed
+ * in a subnet by `giaddr` (RFC 2131 §4.3.1): the relay's address, or the local subnet when there is none.
+ */
+import { cidrBroadcast, cidrContains, ipToInt, parseCidr, prefixToMask, type Cidr } from '../net/ipv4.js';
+import type { DhcpConfig } from './config.js';
+
+/** An inclusive range of addresses as integers. */
+export interface AddressRange {
+  start: number;
+  end: number;
+}
+
+/** One served network. */
+export interface Subnet {
+  /** `10.0.0.0/24`, for logs. */
+  name: string;
+  cidr: Cidr;
+  mask: string;
+  broadcast: string;
+  ranges: AddressRange[];
+  router?: string;
+  dns: string[];
+  domain?: string;
+  ntp: string[];
+  /** True for the subnet the server sits on (requests without `giaddr`). */
+  local: boolean;
+}
+
+interface SubnetFields {
+  subnet?: string;
+  ranges: Array<{ start: string; end: string }>;
+  router?: string;
+  dns: string[];
+  domain?: string;
+  ntp: string[];
+}
+
+function toSubnet(fields: SubnetFields & { subnet: string }, local: boolean): Subnet {
+  const cidr = parseCidr(fields.subnet);
+  if (cidr === null) throw new Error(`not a network: ${fields.subnet}`);
+  const subnet: Subnet = {
+    name: fields.subnet,
+    cidr,
+    mask: prefixToMask(cidr.prefix),
+    broadcast: intToDotted(cidrBroadcast(cidr)),
+    ranges: fields.ranges.map((r) => ({ start: ipToInt(r.start), end: ipToInt(r.end) })),
+    dns: [...fields.dns],
+    ntp: [...fields.ntp],
+    local,
+  };
+  if (fields.router !== undefined) subnet.router = fields.router;
+  if (fields.domain !== undefined) subnet.domain = fields.domain;
+  return subnet;
+}
+
+function intToDotted(value: number): string {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+/** The local subnet (if configured) followed by every relay subnet. */
+export function buildSubnets(config: DhcpConfig): Subnet[] {
+  const subnets: Subnet[] = [];
+  if (config.subnet !== undefined) subnets.push(toSubnet({ ...config, subnet: config.subnet }, true));
+  for (const relay of config.relaySubnets) subnets.push(toSubnet(relay, false));
+  return subnets;
+}
+
+/** The subnet a request belongs to: the one containing `giaddr`, or the local one when `giaddr` is 0.0.0.0. */
+export function selectSubnet(subnets: readonly Subnet[], giaddr: string): Subnet | undefined {
+  if (giaddr === '0.0.0.0') return subnets.find((s) => s.local);
+  const address = ipToInt(giaddr);
+  return subnets.find((s) => cidrContains(s.cidr, address));
+}
+
+/** The subnet containing an address, if any. */
+export function subnetOf(subnets: readonly Subnet[], ip: string): Subnet | undefined {
+  const address = ipToInt(ip);
+  return subnets.find((s) => cidrContains(s.cidr, address));
+}
+
+/** True when the address is inside one of the subnet's ranges. */
+export function inRanges(subnet: Subnet, address: number): boolean {
+  return subnet.ranges.some((r) => address >= r.start && address <= r.end);
+}
