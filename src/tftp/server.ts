@@ -8,14 +8,15 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { normaliseContentPath } from '../content/path.js';
 import { ContentDenied, type Content, type ContentHandler } from '../content/types.js';
 import type { EventBus } from '../events/bus.js';
-import type { TftpOutcome, TftpTransferEvent } from '../events/types.js';
+import type { TftpOutcome } from '../events/types.js';
 import type { Logger } from '../log.js';
 import type { TftpConfig } from './config.js';
 import { netasciiContent } from './netascii.js';
-import { negotiateTftpOptions, TFTP_DEFAULT_BLKSIZE } from './options.js';
+import { negotiateTftpOptions } from './options.js';
+import { logTftpEvent, tftpTransferEvent, type TftpRequestEnd } from './outcome.js';
 import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './packet.js';
 import { TransferSocket } from './transfer-socket.js';
-import { ReadTransfer, realClock, type TransferClock, type TransferResult } from './transfer.js';
+import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
 
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<
@@ -274,32 +275,12 @@ export class TftpServer {
     rinfo: RemoteInfo,
     file: string,
     outcome: TftpOutcome,
-    details: { result?: TransferResult; size?: number; blksize?: number; windowsize?: number; error?: string },
+    details: Pick<TftpRequestEnd, 'result' | 'size' | 'blksize' | 'windowsize' | 'error'>,
   ): void {
     this.stats.outcomes[outcome] += 1;
-    const result = details.result;
-    const event: TftpTransferEvent = {
-      kind: 'tftp',
-      at: Date.now(),
-      ip: rinfo.address,
-      port: rinfo.port,
-      serverIp,
-      file,
-      outcome,
-      bytes: result?.bytes ?? 0,
-      blksize: details.blksize ?? TFTP_DEFAULT_BLKSIZE,
-      windowsize: details.windowsize ?? 1,
-      durationMs: result?.durationMs ?? 0,
-      retransmits: result?.retransmits ?? 0,
-    };
-    if (details.size !== undefined) event.size = details.size;
-    const error = result?.error ?? details.error;
-    if (error !== undefined) event.error = error;
+    const event = tftpTransferEvent({ clientIp: rinfo.address, clientPort: rinfo.port, serverIp, file, outcome, ...details });
     this.events?.emit(event);
-    const fields = { client: `${rinfo.address}:${rinfo.port}`, file, outcome, bytes: event.bytes, ms: event.durationMs, error };
-    if (outcome === 'complete') this.log.info({ ...fields, blksize: event.blksize, windowsize: event.windowsize, retransmits: event.retransmits }, 'transfer complete');
-    else if (outcome === 'not-found' || outcome === 'aborted') this.log.debug(fields, `transfer ${outcome}`);
-    else this.log.warn(fields, `transfer ${outcome}`);
+    logTftpEvent(this.log, event);
   }
 }
 

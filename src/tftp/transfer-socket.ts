@@ -77,17 +77,14 @@ export class TransferSocket implements TransferSender {
     this.transfer = transfer;
   }
 
+  /** Sends `buf[offset, offset + length)` to the client (never throws; errors arrive as socket errors). */
   send(buf: Buffer, offset: number, length: number): void {
     if (this.closed) return;
     if (this.connected) this.socket.send(buf, offset, length);
     else this.socket.send(buf, offset, length, this.clientPort, this.clientIp);
   }
 
-  /** Sends an ERROR packet to the client (used before a transfer exists). */
-  sendBuffer(packet: Buffer): void {
-    this.send(packet, 0, packet.length);
-  }
-
+  /** Sends still queued in the socket. */
   pendingSends(): number {
     return this.socket.getSendQueueCount();
   }
