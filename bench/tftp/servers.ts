@@ -1,0 +1,77 @@
+/**
+ * The two servers under comparison, each started and stopped by PID: tftpd-hpa (`in.tftpd -L`, the
+ * reference) and `xenboot serve` (TFTP only). Both are started under `taskset` so a round can pin them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProcess, runCommand, type RunningProcess } from '../../test/helpers/process.js';
+import { repoRoot, writeTempConfig } from '../../test/helpers/xenboot.js';
+
+/** A running server under test. */
+export interface BenchServer {
+  name: 'tftpd-hpa' | 'xenboot';
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `in.tftpd -L -a 127.0.0.1:PORT -s DIR` (foreground, forks one child per transfer). */
+export async function startTftpdHpa(root: string, port: number): Promise<BenchServer> {
+  const proc = startProcess('taskset', ['-c', '0,1', '/usr/sbin/in.tftpd', '-L', '-a', `127.0.0.1:${port}`, '-s', root]);
+  await waitForUdpPort(proc, port);
+  return { name: 'tftpd-hpa', port, pid: proc.pid, stop: () => proc.stop() };
+}
+
+/**
+ * Bundles the CLI with esbuild (shipped with tsx) into `bench/out/tftp-build/cli.mjs`, so the server runs
+ * as plain JavaScript, the way `npm start` runs the tsc build: no TypeScript loader thread in its CPU
+ * time or its memory. Dependencies stay external and resolve from the repository's node_modules.
+ */
+export async function buildXenboot(): Promise<string> {
+  const outfile = join(repoRoot, 'bench', 'out', 'tftp-build', 'cli.mjs');
+  const esbuild = join(repoRoot, 'node_modules', '.bin', 'esbuild');
+  const args = ['src/cli.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20', `--outfile=${outfile}`, '--log-level=warning'];
+  const result = await runCommand(esbuild, args, { cwd: repoRoot, timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`esbuild failed: ${result.stderr}`);
+  return outfile;
+}
+
+/** Starts `xenboot serve` (the bundle from `buildXenboot`) with TFTP on 127.0.0.1:PORT serving `root`, HTTP off, warnings only. */
+export async function startXenbootTftp(bundle: string, root: string, port: number, dir: string): Promise<BenchServer> {
+  const config = { log: { format: 'json', level: 'warn' }, http: { enabled: false }, store: { kind: 'memory' }, tftp: { port, root, maxWindowsize: 64 } };
+  const args = [bundle, 'serve', '--config', writeTempConfig(config, dir)];
+  const proc = startProcess('taskset', ['-c', '0,1', process.execPath, ...args], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  await waitForUdpPort(proc, port);
+  return { name: 'xenboot', port, pid: proc.pid, stop: () => proc.stop() };
+}
+
+/** Waits (bounded) until something listens on UDP 127.0.0.1:port. */
+async function waitForUdpPort(proc: RunningProcess, port: number): Promise<void> {
+  for (let i = 0; i < 150; i += 1) {
+    const ss = await runCommand('ss', ['-Huan', 'sport', '=', `:${port}`], { timeoutMs: 5_000 });
+    if (ss.stdout.includes(`127.0.0.1:${port}`)) return;
+    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await proc.stop();
+  throw new Error(`nothing listening on udp 127.0.0.1:${port} after 15 s: ${proc.output()}`);
+}
+
+/** Sets the CPU affinity of a process and all its threads (`taskset -a -p`). */
+export async function pin(pid: number, cpus: string): Promise<void> {
+  const result = await runCommand('taskset', ['-a', '-p', '-c', cpus, String(pid)], { timeoutMs: 5_000 });
+  if (result.code !== 0) throw new Error(`taskset failed: ${result.stderr}`);
+}
+
+/** Peak resident set size of a process (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(status.match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? NaN);
+  return kib / 1024;
+}
+
+/** Current resident set size of a process (VmRSS), in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN) / 1024;
+}
