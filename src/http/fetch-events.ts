@@ -7,13 +7,15 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../events/bus.js';
 import type { HttpFetchEvent } from '../events/types.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { parseMac } from '../net/mac.js';
+import { macFromName } from '../store/event-enricher.js';
 
 const NOT_BOOT = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
+// xenboot-pvboot asks the API for a domU's boot spec: that is a boot step too.
+const BOOT_API = /^\/api\/v1\/boot-spec\//;
 
-/** True when a request URL is a boot fetch (a file, script or generated config). */
+/** True when a request URL is a boot fetch (a file, script, generated config or pvboot boot spec). */
 export function isBootPath(url: string): boolean {
-  return !NOT_BOOT.test(url);
+  return BOOT_API.test(url) || !NOT_BOOT.test(url);
 }
 
 /** Adds the onResponse hook. */
@@ -35,19 +37,8 @@ export function registerFetchEvents(app: FastifyInstance, bus: EventBus, metrics
       bytes: request.method === 'HEAD' || !reply.raw.writableEnded ? 0 : Number.isFinite(length) ? length : 0,
       durationMs: Math.round(durationMs * 1000) / 1000,
     };
-    const macQuery = /[?&]mac=([^&#]+)/.exec(url)?.[1];
-    if (macQuery !== undefined) {
-      const mac = parseMac(decodeURIComponentSafe(macQuery));
-      if (mac) event.mac = mac;
-    }
+    const mac = macFromName(url);
+    if (mac !== undefined) event.mac = mac;
     bus.emit(event);
   });
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -29,7 +29,12 @@ export function macFromName(name: string): string | undefined {
     }
   }
   for (const segment of name.split(/[/?#&]/)) {
-    const stem = segment.replace(/\.[A-Za-z0-9]+$/, '');
+    let stem = segment.replace(/\.[A-Za-z0-9]+$/, '');
+    try {
+      stem = decodeURIComponent(stem);
+    } catch {
+      // keep it as sent
+    }
     if (stem.length >= 12 && stem.length <= 17) {
       const mac = parseMac(stem);
       if (mac) return mac;

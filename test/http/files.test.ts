@@ -104,3 +104,13 @@ describe('boot files over HTTP', () => {
     expect(decideRange('bytes=-0', 10)).toEqual({ kind: 'unsatisfiable' });
   });
 });
+
+describe('which requests are boot fetches', () => {
+  it('files, scripts and the pvboot boot spec are; the rest of the API, docs and service endpoints are not', async () => {
+    const { isBootPath } = await import('../../src/http/fetch-events.js');
+    expect(isBootPath('/boot.ipxe?mac=52:54:00:00:00:01')).toBe(true);
+    expect(isBootPath('/pxelinux.cfg/default')).toBe(true);
+    expect(isBootPath('/api/v1/boot-spec/52:54:00:00:00:01')).toBe(true);
+    for (const url of ['/api/v1/hosts', '/api/v1/explain?mac=x', '/metrics', '/healthz', '/readyz', '/docs/', '/openapi.json']) expect(isBootPath(url), url).toBe(false);
+  });
+});

@@ -130,6 +130,7 @@ describe('MAC from a requested name', () => {
     expect(macFromName('/grub/grub.cfg-01-52-54-00-ab-cd-ef')).toBe('52:54:00:ab:cd:ef');
     expect(macFromName('/boot.ipxe?mac=52%3A54%3A00%3Aab%3Acd%3Aef&arch=x86_64')).toBe('52:54:00:ab:cd:ef');
     expect(macFromName('/ipxe/525400abcdef.ipxe')).toBe('52:54:00:ab:cd:ef');
+    expect(macFromName('/api/v1/boot-spec/52%3A54%3A00%3Aab%3Acd%3Aef')).toBe('52:54:00:ab:cd:ef');
     expect(macFromName('pxelinux.cfg/C0A80A15')).toBeUndefined();
     expect(macFromName('pxelinux.cfg/default')).toBeUndefined();
     expect(macFromName('xen/vmlinuz-6.1.0-13-amd64')).toBeUndefined();
