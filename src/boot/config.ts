@@ -1,7 +1,7 @@
 /**
  * The `inventory` config section: profiles, hosts and groups (schemas in `model.ts`, shared with the
- * store and the API), what unknown machines get, the user template directory and where `domu-config`
- * records the MACs it allocated. Cross-field rules (missing profiles, duplicate MAC/UUID/IP, ambiguous
+ * store and the API), what unknown machines get, the user template directory and the settings of
+ * `xenboot domu-config`. Cross-field rules (missing profiles, duplicate MAC/UUID/IP, ambiguous
  * selectors, pypxeboot-unsafe domU arguments) are registered as config checks from `checks.ts`.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -13,11 +13,7 @@ import { GroupSchema, HostSchema, ProfileSchema, UnknownPolicySchema } from './m
 /** Settings of `xenboot domu-config`. */
 export const DomuConfigSchema = StrictObject(
   {
-    outDir: Type.String({ default: '/etc/xen', description: 'where `xenboot domu-config` writes NAME.cfg files' }),
-    macRegistry: Type.String({
-      default: 'var/domu-macs.json',
-      description: 'JSON file recording every MAC allocated in 00:16:3e (relative to the config file)',
-    }),
+    outDir: Type.String({ default: '/etc/xen', description: 'where `xenboot domu-config` writes one xl config per domU, named after it' }),
     server: Type.Optional(Type.String({ pattern: '^https?://', description: 'xenboot URL passed to xenboot-pvboot (default: http.publicUrl)' })),
   },
   { description: 'xl domU config generation' },

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
+import { checkBootSide } from './tftproot.js';
 
 /** The `check` command. */
 export const checkCommand: Command = {
@@ -18,6 +19,7 @@ export const checkCommand: Command = {
     const config = await loadConfigOrReport(values.config, io);
     if (config === null) return ExitCode.Usage;
     io.stdout(`${config.source}: ok\n`);
-    return ExitCode.Ok;
+    // Templates compile, and pxelinux.0 and the .c32 modules in the TFTP root come from one syslinux build.
+    return checkBootSide(config, io) ? ExitCode.Ok : ExitCode.Failure;
   },
 };

@@ -3,10 +3,16 @@
  */
 import { checkCommand } from './check.js';
 import type { Command } from './command.js';
+import { domuConfigCommand } from './domu-config.js';
+import { explainCommand } from './explain.js';
 import { serveCommand } from './serve.js';
+import { tftprootCommand } from './tftproot.js';
 
 /** Sub-command table used by `cli.ts`. */
 export const commands: Record<string, Command> = {
   serve: serveCommand,
   check: checkCommand,
+  explain: explainCommand,
+  'domu-config': domuConfigCommand,
+  tftproot: tftprootCommand,
 };
