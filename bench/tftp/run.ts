@@ -116,21 +116,30 @@ async function main(): Promise<void> {
     print(`| ${clientCount} concurrent clients × 16 MiB, blksize 1468 | wall s | aggregate MB/s | failures |`);
     print('|---|---|---|---|');
     const aggregate: Record<string, number> = {};
+    const walls: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
+    const failed: Record<string, number> = { xenboot: 0, 'tftpd-hpa': 0 };
     let xenPeakDuring = 0;
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
+        const sampler = server.name === 'xenboot' ? setInterval(() => (xenPeakDuring = Math.max(xenPeakDuring, rssMiB(server.pid))), 50) : null;
+        const started = performance.now();
+        const results = await Promise.allSettled(
+          Array.from({ length: clientCount }, (_, i) =>
+            download(server, 'sixteen.bin', sums['sixteen.bin'], join(out, `c${i}.bin`), ['blksize 1468', 'tsize 0'], null),
+          ),
+        );
+        walls[server.name]!.push((performance.now() - started) / 1000);
+        if (sampler) clearInterval(sampler);
+        const failures = results.filter((r) => r.status === 'rejected');
+        for (const f of failures.slice(0, 3)) console.error(`  ${server.name}: ${(f as PromiseRejectedResult).reason}`);
+        failed[server.name]! += failures.length;
+      }
+    }
     for (const server of servers) {
-      const sampler = server.name === 'xenboot' ? setInterval(() => (xenPeakDuring = Math.max(xenPeakDuring, rssMiB(server.pid))), 50) : null;
-      const started = performance.now();
-      const results = await Promise.allSettled(
-        Array.from({ length: clientCount }, (_, i) =>
-          download(server, 'sixteen.bin', sums['sixteen.bin'], join(out, `c${i}.bin`), ['blksize 1468', 'tsize 0'], null),
-        ),
-      );
-      const wall = (performance.now() - started) / 1000;
-      if (sampler) clearInterval(sampler);
-      const failures = results.filter((r) => r.status === 'rejected');
-      for (const f of failures.slice(0, 3)) console.error(`  ${server.name}: ${(f as PromiseRejectedResult).reason}`);
+      const wall = median(walls[server.name]!);
       aggregate[server.name] = (clientCount * 16 * MiB) / 1e6 / wall;
-      print(`| ${server.name} | ${fmt(wall, 2)} | ${fmt(aggregate[server.name]!)} | ${failures.length} |`);
+      print(`| ${server.name} | ${fmt(wall, 2)} (median of ${rounds}) | ${fmt(aggregate[server.name]!)} | ${failed[server.name]} |`);
     }
     print('');
     print(`ratio xenboot / tftpd-hpa (aggregate): ${fmt(aggregate.xenboot! / aggregate['tftpd-hpa']!, 2)}×`);
