@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './boot/checks.js';
 import { createBootService, inventoryInputFromConfig } from './boot/service.js';
+import { explainDepsFor } from './boot/explain-deps.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
 import { createInventoryBooter } from './boot/inventory-booter.js';
@@ -14,6 +15,7 @@ import { createConfigBooter } from './dhcp/config-booter.js';
 import { startDhcpServer } from './dhcp/server.js';
 import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
+import { bootRoutes } from './http/routes/boot.js';
 import type { Logger } from './log.js';
 import { TftpServer } from './tftp/server.js';
 import { Metrics } from './metrics/metrics.js';
@@ -121,6 +123,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         content: chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]),
         recorder,
         metrics,
+        extraRoutes: (routes) => bootRoutes(routes, { boot, explainDeps: () => explainDepsFor(config, boot) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
       const address = app.server.address();

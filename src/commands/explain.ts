@@ -5,31 +5,14 @@
  * returns. Nothing is started; the same answer is served by `GET /api/v1/explain`.
  */
 import { parseArgs } from 'node:util';
-import { explainMachine, ExplainQueryError, formatExplanation, type ExplainDeps } from '../boot/explain.js';
-import { createInventoryBooter } from '../boot/inventory-booter.js';
-import { createBootService, type BootService } from '../boot/service.js';
+import { explainDepsFor } from '../boot/explain-deps.js';
+import { explainMachine, ExplainQueryError, formatExplanation } from '../boot/explain.js';
+import { createBootService } from '../boot/service.js';
 import { TemplateError } from '../boot/templates.js';
-import type { Config } from '../config/schema.js';
-import { createConfigBooter } from '../dhcp/config-booter.js';
-import { firmwareFromArch } from '../dhcp/machine.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
-
-/** Explain's dependencies for a running (or CLI-built) boot service. */
-export function explainDepsFor(config: Config, boot: BootService): ExplainDeps {
-  const base = createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl });
-  return {
-    inventory: boot.provider.current(),
-    renderer: boot.renderer,
-    booter: createInventoryBooter(boot.provider, base),
-    serverAddress: config.dhcp.boot.nextServer ?? config.server.address,
-    publicUrl: config.http.publicUrl,
-    firmwareFromArch,
-    ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
-  };
-}
 
 /** The `explain` command. */
 export const explainCommand: Command = {

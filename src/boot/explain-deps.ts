@@ -1,0 +1,25 @@
+/**
+ * Explain's dependencies for a running instance or the CLI: the live inventory and renderer, and the DHCP
+ * decision made exactly as the DHCP server makes it (inventory Booter around the config Booter, option 93
+ * mapped by the DHCP code).
+ */
+import type { Config } from '../config/schema.js';
+import { createConfigBooter } from '../dhcp/config-booter.js';
+import { firmwareFromArch } from '../dhcp/machine.js';
+import type { ExplainDeps } from './explain.js';
+import { createInventoryBooter } from './inventory-booter.js';
+import type { BootService } from './service.js';
+
+/** Explain's dependencies for a running (or CLI-built) boot service. */
+export function explainDepsFor(config: Config, boot: BootService): ExplainDeps {
+  const base = createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl });
+  return {
+    inventory: boot.provider.current(),
+    renderer: boot.renderer,
+    booter: createInventoryBooter(boot.provider, base),
+    serverAddress: config.dhcp.boot.nextServer ?? config.server.address,
+    publicUrl: config.http.publicUrl,
+    firmwareFromArch,
+    ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
+  };
+}
