@@ -5,7 +5,7 @@
  * (`/pxelinux.cfg/…`, `/grub/…`, `/ipxe/…`, `/xen-cfg/…`) reach HTTP clients through the shared content
  * chain, exactly as TFTP serves them. Errors are JSON `{statusCode, code, message}`.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../boot/explain.js';
 import { answerGeneratedPath, subjectForMac } from '../../boot/generated-files.js';
 import { ipxeScriptPath, type IpxePlatform } from '../../boot/lookup.js';
@@ -36,13 +36,22 @@ export function platformFromQuery(query: { platform?: string; arch?: string }): 
   return arch === 'x86_64' || arch === 'arm64' || arch === 'arm32' ? 'efi' : 'pcbios';
 }
 
+/**
+ * The base URL written into answers: `http.publicUrl`, unless it still names port 0 (the port was chosen
+ * at listen time), in which case the address the client used to reach this server.
+ */
+export function baseUrlFor(request: FastifyRequest, publicUrl: string): string {
+  if (!/:0$/.test(publicUrl)) return publicUrl;
+  return `${request.protocol}://${request.host}`;
+}
+
 /** Registers the boot endpoints. */
 export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
-  const publicUrl = deps.boot.renderer.server.publicUrl;
+  const configuredUrl = deps.boot.renderer.server.publicUrl;
 
   app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; platform?: string } }>('/boot.ipxe', async (request, reply) => {
     const query = request.query;
-    const ctx = { inventory: deps.boot.provider.current(), renderer: deps.boot.renderer, ipxeBase: publicUrl };
+    const ctx = { inventory: deps.boot.provider.current(), renderer: deps.boot.renderer, ipxeBase: baseUrlFor(request, configuredUrl) };
     let path = 'boot.ipxe';
     if (query.mac !== undefined && query.mac !== '') {
       let mac = parseMac(query.mac);
@@ -63,7 +72,7 @@ export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
     const found = subjectForMac(deps.boot.provider.current(), mac);
     if ('none' in found) return fail(reply, 404, 'not-found', found.none);
     try {
-      return bootSpecFor(found.subject, deps.boot.renderer, publicUrl);
+      return bootSpecFor(found.subject, deps.boot.renderer, baseUrlFor(request, configuredUrl));
     } catch (error) {
       if (error instanceof BootSpecError) return fail(reply, 422, 'missing-reference', error.message);
       throw error;
