@@ -98,8 +98,9 @@ export function tftpyGet(name: string, options: TftpyGetOptions): Promise<Buffer
         chunks.push(data);
         expected += 1;
         if (data.length < blksize) {
-          socket.send(ack(block), tid, host);
-          return finish(null, Buffer.concat(chunks));
+          clearTimeout(timer);
+          socket.send(ack(block), tid, host, () => finish(null, Buffer.concat(chunks)));
+          return;
         }
         return send(ack(block), tid);
       }
