@@ -116,8 +116,9 @@ export function tftpRead(options: TftpReadOptions): Promise<TftpReadResult> {
           bytes += length;
           expected += 1;
           if (length < size) {
-            socket.send(ack(block), serverPort, server);
-            finish({ found: true, bytes, tsize });
+            // Close only once the last ACK is sent: dgram sends are asynchronous.
+            clearTimeout(timer);
+            socket.send(ack(block), serverPort, server, () => finish({ found: true, bytes, tsize }));
           } else send(ack(block), serverPort);
         } else if (block === ((expected - 1) & 0xffff)) {
           socket.send(ack(block), serverPort, server); // our ACK was lost: repeat it

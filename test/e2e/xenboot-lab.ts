@@ -99,6 +99,19 @@ export async function fetchTimeline(lab: BootLab, mac: string): Promise<Timeline
   return events as TimelineEvent[];
 }
 
+/**
+ * Polls the timeline until `ready(events)` holds (events are stored as transfers end, a moment after the
+ * client saw its last packet) or `timeoutMs` passes; returns the last timeline read either way.
+ */
+export async function waitForTimeline(lab: BootLab, mac: string, ready: (events: TimelineEvent[]) => boolean, timeoutMs = 10_000): Promise<TimelineEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await fetchTimeline(lab, mac);
+    if (ready(events) || Date.now() >= deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** Parses Prometheus text exposition into `name{labels}` → value. */
 export function parseMetrics(text: string): Map<string, number> {
   const metrics = new Map<string, number>();
