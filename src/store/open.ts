@@ -27,13 +27,7 @@ export async function openStore(config: StoreConfig, logger: Logger): Promise<St
   }
 }
 
-/** The URL without its password, for logs. */
+/** The URL without its password, for logs (also socket URLs such as `postgres://user@/db?host=/run/postgresql`). */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
 }

@@ -48,6 +48,8 @@ describe('openStore', () => {
 
   it('redacts passwords in logged URLs', () => {
     expect(redactUrl('postgres://u:secret@db:5432/x')).toBe('postgres://u:***@db:5432/x');
+    expect(redactUrl('postgres://u@/x?host=/run/postgresql&password=secret')).toBe('postgres://u@/x?host=/run/postgresql&password=***');
+    expect(redactUrl('postgres://u@db/x')).toBe('postgres://u@db/x');
   });
 
   it('SQLite: a lease whose claim resolved survives kill -9 of the process', async () => {
