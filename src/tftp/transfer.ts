@@ -69,9 +69,10 @@ export interface ReadTransferOptions {
 }
 
 /**
- * Read-ahead target per transfer. Lock-step transfers of small blocks would otherwise cost one file
- * read per packet; 64 KiB per transfer keeps 1024 concurrent transfers at 64 MiB. A window larger than
- * this is buffered whole (it must be kept for retransmission anyway).
+ * Size of one read-ahead chunk. Lock-step transfers of small blocks would otherwise cost one file read
+ * per packet. The ring holds two chunks (one being sent, one being read), so 1024 concurrent transfers
+ * stay at 128 MiB; a window larger than a chunk makes the chunk one window (it must be kept for
+ * retransmission anyway).
  */
 export const READ_AHEAD_BYTES = 64 * 1024;
 
