@@ -79,6 +79,16 @@ describe('TftpServer', () => {
     expect(events[0]!.mac).toBeUndefined();
   });
 
+  it('answers from the address each request was sent to when listening on several', async () => {
+    const { server, port } = await start();
+    const second = await server.listen('127.0.0.2', 0);
+    for (const [address, listenPort] of [['127.0.0.2', second.port], ['127.0.0.1', port]] as const) {
+      const result = await rawDownload(address, listenPort, 'small.bin', [{ name: 'tsize', value: '0' }]);
+      expect(result.from?.address).toBe(address);
+      expect(result.data.equals(files.small)).toBe(true);
+    }
+  });
+
   it('acknowledges only the options asked for, with the real tsize', async () => {
     const { port } = await start({ maxBlksize: 1468 });
     const result = await rawDownload('127.0.0.1', port, 'large.bin', [
