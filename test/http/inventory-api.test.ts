@@ -164,3 +164,32 @@ describe.each(backends)('inventory API ($name)', (backend) => {
     expect(quote.json()).toMatchObject({ statusCode: 400, message: expect.stringContaining('unterminated') });
   });
 });
+
+describe('inventory API: groups and media types', () => {
+  it('groups: create, read, replace, list, delete; unsupported body types get 415', async () => {
+    const h = await buildHarness({ config: { inventory: { profiles: [{ name: 'local', kind: 'localboot' }] } } });
+    try {
+      const group = { name: 'rack1', selector: { rack: 'r1' }, profile: 'local' };
+      const created = await h.app.inject({ method: 'POST', url: '/api/v1/groups', headers: AUTH, payload: group });
+      expect(created.statusCode).toBe(201);
+      expect(created.headers.location).toBe('/api/v1/groups/rack1');
+      expect((await h.app.inject({ url: '/api/v1/groups/rack1' })).json()).toEqual(group);
+      const replaced = await h.app.inject({ method: 'PUT', url: '/api/v1/groups/rack1', headers: AUTH, payload: { selector: { rack: 'r1', role: 'dom0' }, vars: { a: 'b' } } });
+      expect(replaced.statusCode).toBe(200);
+      expect(replaced.json()).toEqual({ name: 'rack1', selector: { rack: 'r1', role: 'dom0' }, vars: { a: 'b' } });
+      // A group that changes nothing is refused by the shared inventory checks.
+      const useless = await h.app.inject({ method: 'POST', url: '/api/v1/groups', headers: AUTH, payload: { name: 'g2', selector: { rack: 'r2' } } });
+      expect(useless.json()).toMatchObject({ statusCode: 400, code: 'validation', message: expect.stringContaining('neither profile nor vars') });
+      expect((await h.app.inject({ url: '/api/v1/groups' })).json().map((g: { name: string }) => g.name)).toEqual(['rack1']);
+      expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/groups/rack1', headers: AUTH })).statusCode).toBe(204);
+      expect((await h.app.inject({ url: '/api/v1/groups/rack1' })).json()).toMatchObject({ statusCode: 404, path: 'params.name' });
+      const xml = await h.app.inject({ method: 'POST', url: '/api/v1/groups', headers: { ...AUTH, 'content-type': 'application/xml' }, payload: '<group/>' });
+      expect(xml.statusCode).toBe(415);
+      expect(xml.json().code).toBe('unsupported-media-type');
+      const csvToGroups = await h.app.inject({ method: 'POST', url: '/api/v1/groups', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: 'a,b' });
+      expect(csvToGroups.json()).toMatchObject({ statusCode: 400, code: 'validation' });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import type { BootEvent } from '../../src/events/types.js';
 import { connect, isRoot, Namespace } from '../helpers/netns.js';
 import { requireCommands, type RunningProcess } from '../helpers/process.js';
 import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 const SERVER = '10.204.50.1';
 const CLIENT_MAC = '52:54:00:cb:50:01';
@@ -85,5 +86,18 @@ describe('timeline across DHCP → TFTP → HTTP for one machine (real clients)'
     expect(events.slice(2).every((e) => e.ip === address)).toBe(true);
     const times = events.map((e) => e.at);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
+
+    // The same exchanges, scraped from the running server's /metrics and read by a strict parser.
+    const scrape = await client!.exec('curl', ['-sS', '--max-time', '5', `http://${SERVER}:8080/metrics`], { timeoutMs: 10_000 });
+    const families = parsePrometheusText(scrape.stdout);
+    expect(sampleValue(families, 'xenboot_dhcp_messages_total', { type: 'DISCOVER', reply: 'OFFER' })).toBe(1);
+    expect(sampleValue(families, 'xenboot_dhcp_messages_total', { type: 'REQUEST', reply: 'ACK' })).toBe(1);
+    const pool = families.get('xenboot_dhcp_pool_addresses')!.samples;
+    expect(pool.find((s) => s.labels.state === 'used')?.value).toBe(1);
+    expect(pool.find((s) => s.labels.state === 'free')?.value).toBe(20);
+    expect(sampleValue(families, 'xenboot_tftp_transfers_total', { outcome: 'complete' })).toBe(1);
+    expect(sampleValue(families, 'xenboot_tftp_bytes_total')).toBe(40_000);
+    expect(sampleValue(families, 'xenboot_boot_phase_total', { profile: 'unknown', phase: 'tftp' })).toBe(1);
+    expect(sampleValue(families, 'xenboot_boot_phase_total', { profile: 'unknown', phase: 'http' })).toBe(1);
   });
 });

@@ -136,3 +136,43 @@ describe('MAC from a requested name', () => {
     expect(macFromName('xen/vmlinuz-6.1.0-13-amd64')).toBeUndefined();
   });
 });
+
+describe('live stream of every machine', () => {
+  it('pushes events of all machines, or of one with ?mac=; a bad MAC is a 400', async () => {
+    const h = await buildHarness();
+    try {
+      expect((await h.app.inject({ url: '/api/v1/events/stream?mac=nope' })).json()).toMatchObject({ statusCode: 400, path: 'query.mac' });
+      await h.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = h.app.server.address() as { port: number };
+      const open = (path: string) =>
+        new Promise<IncomingMessage>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path }, resolve);
+          req.on('error', reject);
+          req.end();
+        });
+      const all = await open('/api/v1/events/stream');
+      const one = await open('/api/v1/events/stream?mac=52-54-00-00-AA-09');
+      const collect = (response: IncomingMessage, frames: number) =>
+        new Promise<string[]>((resolve, reject) => {
+          let text = '';
+          const timer = setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(text)}`)), 5_000);
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+            const events = text.split('\n\n').filter((f) => f.startsWith('event:'));
+            if (events.length >= frames) {
+              clearTimeout(timer);
+              resolve(events.map((f) => (JSON.parse(f.split('\n')[1]!.slice(6)) as BootEvent).mac ?? ''));
+            }
+          });
+        });
+      const allFrames = collect(all, 2);
+      const oneFrames = collect(one, 1);
+      h.bus.emit({ kind: 'dhcp', at: Date.now(), mac: '52:54:00:00:aa:08', messageType: 'DISCOVER', reply: 'OFFER' });
+      h.bus.emit({ kind: 'dhcp', at: Date.now(), mac: '52:54:00:00:aa:09', messageType: 'DISCOVER', reply: 'OFFER' });
+      expect(await allFrames).toEqual(['52:54:00:00:aa:08', '52:54:00:00:aa:09']);
+      expect(await oneFrames).toEqual(['52:54:00:00:aa:09']);
+    } finally {
+      await h.close();
+    }
+  });
+});

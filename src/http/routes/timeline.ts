@@ -26,9 +26,9 @@ const TimelineQuery = Type.Object(
   { additionalProperties: false },
 );
 
-function macParam(raw: string): string {
+function macParam(raw: string, path = 'params.mac'): string {
   const mac = parseMac(raw);
-  if (mac === null) throw new ApiError('validation', `${raw} is not a MAC address`, 'params.mac');
+  if (mac === null) throw new ApiError('validation', `${raw} is not a MAC address`, path);
   return mac;
 }
 
@@ -85,6 +85,6 @@ export function registerTimelineRoutes(app: FastifyInstance, events: EventLog, l
       preHandler: guards.read,
       schema: { tags, summary: 'Live boot events of every machine, or of one with ?mac= (server-sent events)', querystring: Type.Object({ mac: Type.Optional(Type.String()) }) },
     },
-    async (request, reply) => stream(request, reply, request.query.mac === undefined ? undefined : macParam(request.query.mac)),
+    async (request, reply) => stream(request, reply, request.query.mac === undefined ? undefined : macParam(request.query.mac, 'query.mac')),
   );
 }
