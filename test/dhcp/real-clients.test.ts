@@ -77,18 +77,14 @@ describe('real DHCP clients against xenboot in network namespaces', () => {
     const { script, file } = envScript(lab.dir, 'dhclient');
     const pidFile = join(lab.dir, 'dhclient.pid');
     const leaseFile = join(lab.dir, 'dhclient.leases');
-    const result = await lab.client.exec('dhclient', ['-1', '-v', '-sf', script, '-pf', pidFile, '-lf', leaseFile, lab.clientIf], { timeoutMs: 40_000 });
-    // dhclient forks a daemon after binding: stop it by the PID it wrote.
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid > 0) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-      }
+    // In the foreground (-d), so the test stops it by PID once it is bound.
+    const dhclient = lab.client.spawn('dhclient', ['-d', '-1', '-v', '-sf', script, '-pf', pidFile, '-lf', leaseFile, lab.clientIf]);
+    try {
+      await dhclient.waitFor(/bound to 10\.202\.20\.\d+/, 30_000);
+    } finally {
+      await dhclient.stop('SIGTERM', 3_000);
     }
+    const result = { stderr: dhclient.output() };
     expect(result.stderr).toMatch(/DHCPACK of 10\.202\.20\.\d+ from 10\.202\.20\.1/);
     const env = lastEnv(readFileSync(file, 'utf8'), /reason=BOUND/);
     expect(inRange(env.new_ip_address)).toBe(true);
