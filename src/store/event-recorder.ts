@@ -40,6 +40,8 @@ export class EventRecorder {
   dropped = 0;
   /** Events written. */
   written = 0;
+  private lastWarning = 0;
+  private unreportedFailures = 0;
 
   constructor(private readonly options: EventRecorderOptions) {}
 
@@ -102,10 +104,20 @@ export class EventRecorder {
         this.written += batch.length;
       } catch (error) {
         this.dropped += batch.length;
-        this.options.logger.warn({ err: error, events: batch.length }, 'could not write boot events');
+        this.warn(error, batch.length);
       }
     });
     return this.flushing;
+  }
+
+  /** Logs a failed write at most once a minute (a store outage would otherwise log ten lines a second). */
+  private warn(error: unknown, events: number): void {
+    this.unreportedFailures += 1;
+    const now = Date.now();
+    if (now - this.lastWarning < 60_000) return;
+    this.options.logger.warn({ err: error, events, failedWrites: this.unreportedFailures, droppedTotal: this.dropped }, 'could not write boot events');
+    this.lastWarning = now;
+    this.unreportedFailures = 0;
   }
 
   /** Applies retention now; returns how many events were removed. */

@@ -17,11 +17,11 @@ import type { EventLog, EventQuery, Lease, LeaseStore, Store } from './types.js'
 /** Opens (creating if needed) and migrates a SQLite store. `path` `:memory:` keeps everything in memory. */
 export function openSqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path);
+  // `timeout`: wait up to 5 s for another process's write lock (also while switching to WAL below).
+  const db = new BetterSqlite3(path, { timeout: 5000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     migrateSqlite(db);
   } catch (error) {

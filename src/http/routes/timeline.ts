@@ -13,6 +13,9 @@ import type { EventLog } from '../../store/types.js';
 import type { AccessGuards } from '../auth.js';
 import { ApiError } from '../errors.js';
 
+/** Most live streams open at once; more are refused with 503 (each holds a connection and a listener). */
+export const MAX_LIVE_STREAMS = 256;
+
 /** Where live events come from (the event recorder, after MAC enrichment). */
 export interface LiveEvents {
   subscribe(listener: RecordedEventListener): () => void;
@@ -54,6 +57,7 @@ export function registerTimelineRoutes(app: FastifyInstance, events: EventLog, l
   });
 
   const stream = (request: FastifyRequest, reply: FastifyReply, mac: string | undefined) => {
+    if (streams.size >= MAX_LIVE_STREAMS) throw new ApiError('unavailable', `${MAX_LIVE_STREAMS} live streams are open already; try again later`);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
