@@ -153,7 +153,10 @@ export class TftpServer {
     }
     this.inFlight.set(key, null);
     this.perClient.set(rinfo.address, clientCount + 1);
+    let released = false;
     const release = () => {
+      if (released) return;
+      released = true;
       this.inFlight.delete(key);
       const left = (this.perClient.get(rinfo.address) ?? 1) - 1;
       if (left > 0) this.perClient.set(rinfo.address, left);
