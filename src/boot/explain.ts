@@ -3,7 +3,9 @@
  * fields, and every file the client will ask for with what each returns (the rendered text, "not
  * found", or the refusal). The CLI prints it as text; the API serves the same object as JSON.
  */
+import { isIpv4 } from '../net/ipv4.js';
 import { macHyphenated, parseMac } from '../net/mac.js';
+import { parseUuid } from '../net/uuid.js';
 import type { Booter, DhcpBootAnswer, Firmware, Machine } from './machine.js';
 import { hostForMachine } from './inventory-booter.js';
 import type { Inventory } from './inventory.js';
@@ -61,6 +63,8 @@ export class ExplainQueryError extends Error {}
 export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Promise<Explanation> {
   const mac = parseMac(query.mac);
   if (mac === null) throw new ExplainQueryError(`${query.mac} is not a MAC address`);
+  if (query.uuid !== undefined && parseUuid(query.uuid) === null) throw new ExplainQueryError(`${query.uuid} is not a UUID`);
+  if (query.ip !== undefined && !isIpv4(query.ip)) throw new ExplainQueryError(`${query.ip} is not an IPv4 address`);
   const isIpxe = query.userClass === 'iPXE';
   const firmware = deps.firmwareFromArch(query.arch);
   const machine: Machine = { mac, firmware, isIpxe, isPxe: query.arch !== undefined };

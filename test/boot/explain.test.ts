@@ -108,5 +108,7 @@ describe('explain', () => {
     const bad = await runCommand(cmd2, args2, { timeoutMs: 30_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('nope is not a MAC address');
+    await expect(explain({ mac: '52:54:00:12:34:56', ip: '10.0.0.300' })).rejects.toThrow('10.0.0.300 is not an IPv4 address');
+    await expect(explain({ mac: '52:54:00:12:34:56', uuid: 'x' })).rejects.toThrow('x is not a UUID');
   });
 });
