@@ -6,10 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderXlConfig } from '../../src/boot/domu-config.js';
 import { BootRenderer, RENDER_TARGETS, type RenderSubject } from '../../src/boot/render.js';
+import { bootSpecFor } from '../../src/pvboot/spec.js';
 import { TemplateSet } from '../../src/boot/templates.js';
 import { repoRoot } from '../helpers/xenboot.js';
-import { allProfiles, server } from './fixtures.js';
+import { allProfiles, domu, server } from './fixtures.js';
 
 const goldenDir = join(repoRoot, 'test', 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -50,4 +52,14 @@ describe('golden renders: every profile kind × boot path', () => {
       });
     }
   }
+});
+
+describe('golden renders: the domU paths (xl config for xenboot-pvboot, its boot spec)', () => {
+  it(`${domu.name} → xl config`, () => {
+    compare(`${domu.name}/xl.txt`, renderXlConfig(templates, { name: 'web1', mac: '00:16:3e:11:22:33', profile: domu, server: server.publicUrl }));
+  });
+  it(`${domu.name} → boot spec`, () => {
+    const spec = bootSpecFor({ mac: '00:16:3e:11:22:33', profile: domu, vars: {}, hostname: 'web1', known: true }, renderer, server.publicUrl);
+    compare(`${domu.name}/boot-spec.json`, `${JSON.stringify(spec, null, 2)}\n`);
+  });
 });
