@@ -84,6 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.store, deps.metrics);
 
   const guards = accessGuards(http);
+  // `explain` (registered with the boot routes) shows the inventory: it is a read like the rest of the API.
+  // The boot spec stays open: xenboot-pvboot fetches it as firmware fetches files.
+  app.addHook('onRequest', async (request, reply) => {
+    if (/^\/api\/v1\/explain(\/|\?|$)/.test(request.raw.url ?? '')) await guards.read.call(app, request, reply);
+  });
   if (deps.store) {
     const store = deps.store;
     const inventory = deps.inventory;

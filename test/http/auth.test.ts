@@ -70,3 +70,28 @@ describe('API access control', () => {
     expect(tokensMatch('', TOKEN)).toBe(false);
   });
 });
+
+describe('boot routes and read access', () => {
+  it('with readAccess: token, /api/v1/explain needs the token; boot files stay open', async () => {
+    const { buildApp } = await import('../../src/http/app.js');
+    const h = await buildHarness({ config: { http: { token: TOKEN, readAccess: 'token' } } });
+    const app = await buildApp({
+      config: h.config,
+      logger: (await import('../../src/log.js')).silentLogger(),
+      events: h.bus,
+      store: h.store,
+      extraRoutes: (routes) => {
+        routes.get('/api/v1/explain', async () => ({ explained: true }));
+        routes.get('/boot.ipxe', async () => '#!ipxe\n');
+      },
+    });
+    try {
+      expect((await app.inject({ url: '/api/v1/explain?mac=52:54:00:00:00:01' })).statusCode).toBe(401);
+      expect((await app.inject({ url: '/api/v1/explain?mac=52:54:00:00:00:01', headers: AUTH })).json()).toEqual({ explained: true });
+      expect((await app.inject({ url: '/boot.ipxe?mac=52:54:00:00:00:01' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await h.close();
+    }
+  });
+});
