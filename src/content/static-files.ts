@@ -5,7 +5,7 @@
  * position, so a file replaced during a transfer keeps serving the version that was opened.
  */
 import { close, fstat, open, readv, read, constants } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { readlink, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { normaliseContentPath } from './path.js';
 import { ContentDenied, type Content, type ContentHandler, type ContentRequest } from './types.js';
@@ -46,15 +46,21 @@ export function staticFileHandler(root: string): ContentHandler {
       if (NOT_FOUND_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return null;
       throw error;
     }
-    if (target !== base && !target.startsWith(base.endsWith(sep) ? base : base + sep)) {
-      throw new ContentDenied(`${relative} resolves outside the root`);
-    }
-    return openFileContent(target);
+    if (!isInside(target, base)) throw new ContentDenied(`${relative} resolves outside the root`);
+    return openFileContent(target, base);
   };
 }
 
-/** Opens a regular file as `Content`; `null` when it is not a regular file. */
-export async function openFileContent(path: string): Promise<Content | null> {
+function isInside(path: string, base: string): boolean {
+  return path === base || path.startsWith(base.endsWith(sep) ? base : base + sep);
+}
+
+/**
+ * Opens a regular file as `Content`; `null` when it is not a regular file. With `confineTo`, the opened
+ * file is checked again through `/proc/self/fd` (where available), so a directory swapped for a symlink
+ * between the realpath check and the open cannot lead outside the root.
+ */
+export async function openFileContent(path: string, confineTo?: string): Promise<Content | null> {
   let fd: number;
   try {
     fd = await callback<number>((done) => open(path, constants.O_RDONLY | constants.O_NOFOLLOW, done));
@@ -65,6 +71,10 @@ export async function openFileContent(path: string): Promise<Content | null> {
     throw error;
   }
   try {
+    if (confineTo !== undefined) {
+      const opened = await openedPath(fd);
+      if (opened !== null && !isInside(opened, confineTo)) throw new ContentDenied(`${path} was replaced by a link outside the root`);
+    }
     const stats = await callback<import('node:fs').Stats>((done) => fstat(fd, done));
     if (!stats.isFile()) {
       await closeQuietly(fd);
@@ -121,6 +131,15 @@ function fileContent(fd: number, size: number): Content {
       await closeQuietly(fd);
     },
   };
+}
+
+/** The path an open descriptor refers to (Linux `/proc/self/fd`), or `null` where that is not available. */
+async function openedPath(fd: number): Promise<string | null> {
+  try {
+    return await readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
 }
 
 function closeQuietly(fd: number): Promise<void> {
