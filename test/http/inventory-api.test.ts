@@ -106,12 +106,19 @@ describe.each(backends)('inventory API ($name)', (backend) => {
     expect(replaced.json()).toEqual({ mac: '52:54:00:aa:00:01', hostname: 'b', profile: 'dom0' });
     const renamed = await put('/api/v1/hosts/52-54-00-aa-00-01', { mac: '52:54:00:aa:00:09', hostname: 'b' });
     expect(renamed.statusCode).toBe(200);
+    const renameMissing = await put('/api/v1/hosts/52-54-00-aa-00-07', { mac: '52:54:00:aa:00:08' });
+    expect(renameMissing.json()).toMatchObject({ statusCode: 404, path: 'params.mac' });
+    expect((await h.app.inject({ url: '/api/v1/hosts/52:54:00:aa:00:08' })).statusCode).toBe(404);
     expect((await h.app.inject({ url: '/api/v1/hosts/52:54:00:aa:00:01' })).statusCode).toBe(404);
     const gone = await h.app.inject({ method: 'DELETE', url: '/api/v1/hosts/52:54:00:aa:00:09', headers: AUTH });
     expect(gone.statusCode).toBe(204);
     const again = await h.app.inject({ method: 'DELETE', url: '/api/v1/hosts/52:54:00:aa:00:09', headers: AUTH });
     expect(again.statusCode).toBe(404);
     expect(again.json().code).toBe('not-found');
+    // Racing PUTs of one new key are upserts: none is refused, one of them is stored.
+    const racing = await Promise.all(['x1', 'x2', 'x3'].map((hostname) => put('/api/v1/hosts/52:54:00:aa:00:0a', { hostname })));
+    for (const res of racing) expect([200, 201]).toContain(res.statusCode);
+    expect(['x1', 'x2', 'x3']).toContain((await store.inventory.get('hosts', '52:54:00:aa:00:0a'))?.hostname);
     const badMac = await h.app.inject({ url: '/api/v1/hosts/zz' });
     expect(badMac.json()).toMatchObject({ statusCode: 400, path: 'params.mac' });
   });

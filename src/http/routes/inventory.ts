@@ -64,9 +64,12 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
         const body = request.body;
         const withKey = body !== null && typeof body === 'object' && !Array.isArray(body) && !(keyName in body) ? { ...body, [keyName]: key } : body;
         const doc = prepareDocument(kind, withKey);
-        const exists = (await ctx.store.inventory.get(kind, key)) !== null;
-        await writeInventory(ctx, [exists ? { op: 'replace', kind, key, doc } : { op: 'create', kind, doc }], () => '');
-        return exists ? reply.send(doc) : created(reply, String(doc[keyName]), doc);
+        const existed = (await ctx.store.inventory.get(kind, key)) !== null;
+        // Same key: an upsert (two racing PUTs both succeed, the last wins). Another key: a rename of the
+        // document under the URL's key, which must exist (404 otherwise).
+        const renamed = String(doc[keyName]) !== key;
+        await writeInventory(ctx, [renamed ? { op: 'replace', kind, key, doc } : { op: 'put', kind, doc }], () => (renamed ? `params.${keyName}` : ''));
+        return existed ? reply.send(doc) : created(reply, String(doc[keyName]), doc);
       },
     );
 
