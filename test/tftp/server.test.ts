@@ -258,6 +258,40 @@ describe('TftpServer', () => {
     }
   });
 
+  it('survives thousands of random and mutated datagrams, keeps serving, and leaks no transfer', async () => {
+    const { port, server } = await start({ timeoutMs: 50, retries: 1, maxTransfersPerClient: 100 });
+    const socket = await openClientSocket();
+    socket.on('message', () => {}); // never ACK: every transfer started must time out and be released
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 16777216;
+    const base = encodeTftpPacket({ type: 'rrq', filename: 'small.bin', mode: 'octet', options: [{ name: 'blksize', value: '1024' }, { name: 'tsize', value: '0' }] });
+    try {
+      for (let i = 0; i < 3000; i += 1) {
+        let datagram: Buffer;
+        if (i % 3 === 0) {
+          datagram = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+        } else {
+          datagram = Buffer.from(base.subarray(0, 1 + Math.floor(random() * base.length)));
+          for (let j = 0; j < 3; j += 1) datagram[Math.floor(random() * datagram.length)] = Math.floor(random() * 256);
+        }
+        socket.send(datagram, port, '127.0.0.1');
+        if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+      }
+      // The kernel drops what overflows the socket buffer (a real client resends its RRQ; the raw one
+      // does not), so let the flood drain and its transfers time out, then download.
+      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => server.activeTransfers === 0, 'the flood’s transfers to end', 10_000);
+      const result = await rawDownload('127.0.0.1', port, 'large.bin', [{ name: 'blksize', value: '1468' }]);
+      expect(result.data.equals(files.large)).toBe(true);
+      await waitFor(() => server.activeTransfers === 0, 'every transfer to end', 10_000);
+      expect(server.stats.requests).toBeGreaterThan(300);
+      expect(server.stats.malformed).toBeGreaterThan(100);
+      expect(server.stats.outcomes.timeout + server.stats.outcomes.denied + server.stats.outcomes['not-found']).toBeGreaterThan(0);
+    } finally {
+      socket.close();
+    }
+  });
+
   it('serves generated content from an earlier handler in the chain', async () => {
     const generated: ContentHandler = async (r) => (r.path === 'pxelinux.cfg/default' && r.protocol === 'tftp' ? bufferContent('DEFAULT local\n') : null);
     const { port } = await start({}, [generated]);
