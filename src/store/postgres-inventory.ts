@@ -15,14 +15,20 @@ function conflictField(error: unknown): string | null {
   return null;
 }
 
-async function insert(client: PoolClient, kind: InventoryKind, doc: InventoryDocument, index: number, now: number): Promise<void> {
+/**
+ * Inserts a document; with `upsert`, replaces the one with the same key in the same statement (so racing
+ * upserts of one key never collide on it; another host's IP still does).
+ */
+async function insert(client: PoolClient, kind: InventoryKind, doc: InventoryDocument, index: number, now: number, upsert = false): Promise<void> {
   const row = documentRow(kind, doc, index);
   const table = inventoryTable(kind);
   try {
     if (kind === 'hosts') {
-      await client.query(`INSERT INTO ${table} (mac, ip, doc, updated_at) VALUES ($1, $2, $3, $4)`, [row.key, row.ip, row.json, now]);
+      const onConflict = upsert ? ' ON CONFLICT (mac) DO UPDATE SET ip = excluded.ip, doc = excluded.doc, updated_at = excluded.updated_at' : '';
+      await client.query(`INSERT INTO ${table} (mac, ip, doc, updated_at) VALUES ($1, $2, $3, $4)${onConflict}`, [row.key, row.ip, row.json, now]);
     } else {
-      await client.query(`INSERT INTO ${table} (name, doc, updated_at) VALUES ($1, $2, $3)`, [row.key, row.json, now]);
+      const onConflict = upsert ? ' ON CONFLICT (name) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at' : '';
+      await client.query(`INSERT INTO ${table} (name, doc, updated_at) VALUES ($1, $2, $3)${onConflict}`, [row.key, row.json, now]);
     }
   } catch (error) {
     // The transaction is aborted now; the caller rolls it back.
@@ -64,8 +70,7 @@ export function createPostgresInventory(pool: Pool): InventoryStore {
               await insert(client, change.kind, change.doc, index, now);
               break;
             case 'put':
-              await remove(client, change.kind, documentRow(change.kind, change.doc, index).key);
-              await insert(client, change.kind, change.doc, index, now);
+              await insert(client, change.kind, change.doc, index, now, true);
               break;
             case 'replace':
             case 'delete': {
