@@ -27,13 +27,63 @@ const clientCount = Number(values.clients);
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
+/** CPU ticks (utime + stime) of one process, or null when it is gone. */
+function cpuTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples the CPU time of a server and of its children every 10 ms until stopped. tftpd-hpa serves each
+ * transfer in a forked child that it does not account for (SIGCHLD ignored), so the children are read
+ * while they run; the last 10 ms of a child can be missed.
+ */
+function sampleCpu(pid: number): () => number {
+  const last = new Map<number, number>();
+  const start = cpuTicks(pid) ?? 0;
+  const sample = () => {
+    last.set(pid, cpuTicks(pid) ?? last.get(pid) ?? start);
+    let children: string[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      /* no children */
+    }
+    for (const child of children.map(Number)) {
+      const ticks = cpuTicks(child);
+      if (ticks !== null) last.set(child, ticks);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 10);
+  return () => {
+    clearInterval(timer);
+    sample();
+    let total = (last.get(pid) ?? start) - start;
+    for (const [p, ticks] of last) if (p !== pid) total += ticks;
+    return total / 100;
+  };
+}
+
+/** Server CPU seconds of the last `download` (a load-independent view beside the wall time). */
+let lastServerCpu = 0;
+
 /** One atftp download; resolves with seconds taken, after checking the MD5. */
 async function download(server: BenchServer, file: string, expectedMd5: string, out: string, options: string[], cpu: string | null): Promise<number> {
   const args = [...options.flatMap((o) => ['--option', o]), '-g', '-r', file, '-l', out, '127.0.0.1', String(server.port)];
   const [command, argv] = cpu === null ? ['atftp', args] : ['taskset', ['-c', cpu, 'atftp', ...args]];
+  // CPU sampling only for the pinned single streams; fifty samplers would disturb the concurrent round.
+  const stopSampling = cpu !== null ? sampleCpu(server.pid) : null;
   const started = performance.now();
   const result = await runCommand(command, argv, { timeoutMs: 300_000 });
   const seconds = (performance.now() - started) / 1000;
+  lastServerCpu = stopSampling?.() ?? 0;
   if (result.code !== 0) throw new Error(`${server.name}: atftp ${options.join(' ')} failed: ${result.stderr}${result.stdout}`);
   const got = md5(readFileSync(out));
   rmSync(out, { force: true });
@@ -72,8 +122,8 @@ async function main(): Promise<void> {
   try {
     print(`TFTP benchmark ${new Date().toISOString()}, ${rounds} rounds, load average ${loadavg().map((l) => fmt(l, 2)).join(' ')} (shared 2-core machine)`);
     print('');
-    print('| single stream, 40 MiB, pinned to CPU 0 | xenboot MB/s | tftpd-hpa MB/s | ratio |');
-    print('|---|---|---|---|');
+    print('| single stream, 40 MiB, pinned to CPU 0 | xenboot MB/s | tftpd-hpa MB/s | ratio | server CPU s, xenboot | server CPU s, tftpd-hpa |');
+    print('|---|---|---|---|---|---|');
     const single: Array<[string, string[]]> = [
       ['blksize 512', ['blksize 512', 'tsize 0']],
       ['blksize 1468', ['blksize 1468', 'tsize 0']],
@@ -84,15 +134,21 @@ async function main(): Promise<void> {
     for (const server of servers) await pin(server.pid, '0');
     for (const [label, options] of single) {
       const times: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
+      const cpu: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
       for (let round = 0; round < rounds; round += 1) {
         // Interleaved: A B A B …, alternating who goes first.
         const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const server of order) times[server.name]!.push(await download(server, 'forty.bin', sums['forty.bin'], join(out, 'single.bin'), options, '0'));
+        for (const server of order) {
+          times[server.name]!.push(await download(server, 'forty.bin', sums['forty.bin'], join(out, 'single.bin'), options, '0'));
+          cpu[server.name]!.push(lastServerCpu);
+        }
       }
       const xenRate = (40 * MiB) / 1e6 / median(times.xenboot!);
       const hpaRate = (40 * MiB) / 1e6 / median(times['tftpd-hpa']!);
       xenMedians[label] = xenRate;
-      print(`| ${label} | ${fmt(xenRate)} | ${fmt(hpaRate)}${label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''} | ${fmt(xenRate / hpaRate, 2)}× |`);
+      print(
+        `| ${label} | ${fmt(xenRate)} | ${fmt(hpaRate)}${label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''} | ${fmt(xenRate / hpaRate, 2)}× | ${fmt(median(cpu.xenboot!), 2)} | ${fmt(median(cpu['tftpd-hpa']!), 2)} |`,
+      );
     }
     const windowGain = xenMedians['blksize 1468, windowsize 16']! / xenMedians['blksize 1468']!;
     print('');
