@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { InventoryDocuments } from '../boot/checks.js';
+import type { Inventory } from '../boot/inventory.js';
 import type { Config } from '../config/schema.js';
 import type { ContentHandler } from '../content/types.js';
 import type { EventBus } from '../events/bus.js';
@@ -20,6 +21,7 @@ import type { Store } from '../store/types.js';
 import { accessGuards } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { registerFetchEvents } from './fetch-events.js';
+import { registerEffectiveInventoryRoute } from './routes/effective-inventory.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImportRoute } from './routes/import.js';
@@ -34,8 +36,8 @@ export interface AppDeps {
   logger: Logger;
   events: EventBus;
   store?: Store;
-  /** The live inventory, reloaded after every API change. */
-  inventory?: { refresh(): Promise<void> };
+  /** The live inventory, reloaded after every API change (`current` also serves `GET /api/v1/inventory`). */
+  inventory?: { refresh(): Promise<void>; current?(): Inventory };
   /** The config file's inventory as loaded now (changes on SIGHUP); defaults to `config.inventory`. */
   configInventory?: () => InventoryDocuments;
   /** The content chain shared with TFTP (generated files, then static files). */
@@ -101,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerImportRoute(app, ctx, guards);
     registerLeaseRoutes(app, store.leases, guards);
     registerTimelineRoutes(app, store.events, deps.recorder, guards);
+    const current = inventory?.current?.bind(inventory);
+    if (current) registerEffectiveInventoryRoute(app, store, current, guards);
   }
   if (deps.extraRoutes) await deps.extraRoutes(app);
   if (deps.content) registerFileRoutes(app, deps.content);

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { InventoryProvider } from '../../src/boot/inventory.js';
+import { inventoryInputFromConfig, storeInventoryLoader } from '../../src/boot/service.js';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { chainHandlers } from '../../src/content/chain.js';
@@ -60,6 +62,9 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
   const enricher = new EventEnricher({ leases: store.leases });
   const recorder = new EventRecorder({ bus, events: store.events, enricher, retention: defaultEventRetention, logger: silentLogger(), flushIntervalMs: 5 });
   recorder.start();
+  // The live inventory, as services.ts builds it: config file part + store part.
+  const provider = new InventoryProvider(inventoryInputFromConfig(config), storeInventoryLoader(store));
+  await provider.refresh();
   const metrics = new Metrics({ poolStats: options.poolStats, profileOf: options.profileOf, processMetrics: false });
   recorder.subscribe((e) => metrics.observeEvent(e));
   // A generated file in front of the static files, as the boot handlers do.
@@ -88,7 +93,9 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     inventory: {
       refresh: async () => {
         harness.refreshes += 1;
+        await provider.refresh();
       },
+      current: () => provider.current(),
     },
     content: chainHandlers([generated, staticFileHandler(root)]),
     recorder,

@@ -200,3 +200,36 @@ describe('inventory API: groups and media types', () => {
     }
   });
 });
+
+describe('the inventory in effect', () => {
+  it('GET /api/v1/inventory merges config file and store, marks sources, and shows each host’s profile choice at once', async () => {
+    const h = await buildHarness({
+      config: {
+        inventory: {
+          profiles: [{ name: 'local', kind: 'localboot' }],
+          groups: [{ name: 'rack1', selector: { rack: 'r1' }, profile: 'local' }],
+          hosts: [{ mac: '52:54:00:dd:00:01', labels: { rack: 'r1' } }, { mac: '52:54:00:dd:00:02', profile: 'local' }],
+        },
+      },
+    });
+    try {
+      await h.app.inject({ method: 'POST', url: '/api/v1/profiles', headers: AUTH, payload: dom0 });
+      // The store's host overrides the config file's entry for the same MAC.
+      await h.app.inject({ method: 'PUT', url: '/api/v1/hosts/52:54:00:dd:00:02', headers: AUTH, payload: { profile: 'dom0' } });
+      const res = await h.app.inject({ url: '/api/v1/inventory' });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body.profiles.map((p: { name: string; source: string }) => [p.name, p.source])).toEqual([
+        ['local', 'config'],
+        ['dom0', 'store'],
+      ]);
+      expect(body.hosts).toEqual([
+        { mac: '52:54:00:dd:00:01', labels: { rack: 'r1' }, profile: 'local', profileFrom: 'group rack1', groups: ['rack1'], source: 'config' },
+        { mac: '52:54:00:dd:00:02', labels: {}, profile: 'dom0', profileFrom: 'host', groups: [], source: 'store' },
+      ]);
+      expect(body.unknown).toEqual({ boot: 'nothing' });
+    } finally {
+      await h.close();
+    }
+  });
+});
