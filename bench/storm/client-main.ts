@@ -23,6 +23,8 @@ export interface StormPlan {
 /** What the client side reports back. */
 export interface StormReport {
   wallMs: number;
+  /** CPU seconds the client process used (it shares the machine with the server). */
+  clientCpuSeconds: number;
   results: StormClientResult[];
 }
 
@@ -43,8 +45,10 @@ async function main(): Promise<void> {
   }
   const all = Promise.all(runs);
   const outcome = await Promise.race([all, deadline]);
+  const cpu = process.cpuUsage();
   const report: StormReport = {
     wallMs: Date.now() - started,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     results: outcome === 'deadline' ? [] : outcome,
   };
   if (outcome === 'deadline') {

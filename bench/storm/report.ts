@@ -18,6 +18,7 @@ export interface StormSummary {
   retransmits: number;
   cpuSeconds: number;
   peakRssMiB: number;
+  clientCpuSeconds: number;
   firstErrors: string[];
 }
 
@@ -28,7 +29,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Summarises the client results and the server's resource use. */
-export function summarise(server: string, variant: string, clients: number, wallMs: number, results: StormClientResult[], usage: ProcessUsage): StormSummary {
+export function summarise(
+  server: string,
+  variant: string,
+  clients: number,
+  wallMs: number,
+  results: StormClientResult[],
+  usage: ProcessUsage,
+  clientCpuSeconds: number,
+): StormSummary {
   const ok = results.filter((r) => r.ok);
   const times = ok.map((r) => r.durationMs / 1000).sort((a, b) => a - b);
   const errors = [...new Set(results.filter((r) => !r.ok).map((r) => r.error ?? 'unknown'))];
@@ -45,6 +54,7 @@ export function summarise(server: string, variant: string, clients: number, wall
     retransmits: results.reduce((n, r) => n + r.retransmits, 0),
     cpuSeconds: usage.cpuSeconds,
     peakRssMiB: usage.peakRssMiB,
+    clientCpuSeconds,
     firstErrors: errors.slice(0, 3),
   };
 }
@@ -54,11 +64,11 @@ const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '
 /** A Markdown table of summaries. */
 export function table(rows: StormSummary[]): string {
   const lines = [
-    '| server | variant | clients | completed | failures | total s | p50 s | p99 s | GiB | retransmits | server CPU s | server peak RSS MiB |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | variant | clients | completed | failures | total s | p50 s | p99 s | GiB | retransmits | server CPU s | server peak RSS MiB | client CPU s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server} | ${r.variant} | ${r.clients} | ${r.completed} | ${r.failures} | ${f(r.totalSeconds)} | ${f(r.p50Seconds)} | ${f(r.p99Seconds)} | ${f(r.gib, 2)} | ${r.retransmits} | ${f(r.cpuSeconds)} | ${f(r.peakRssMiB, 0)} |`);
+    lines.push(`| ${r.server} | ${r.variant} | ${r.clients} | ${r.completed} | ${r.failures} | ${f(r.totalSeconds)} | ${f(r.p50Seconds)} | ${f(r.p99Seconds)} | ${f(r.gib, 2)} | ${r.retransmits} | ${f(r.cpuSeconds)} | ${f(r.peakRssMiB, 0)} | ${f(r.clientCpuSeconds)} |`);
   }
   return lines.join('\n');
 }

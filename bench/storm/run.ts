@@ -60,7 +60,7 @@ async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, va
   return summarise(server.name, variant, plan.clients, report.wallMs, report.results, {
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     peakRssMiB: after.peakRssMiB,
-  });
+  }, report.clientCpuSeconds ?? NaN);
 }
 
 async function main(): Promise<void> {
