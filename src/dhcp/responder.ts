@@ -57,7 +57,12 @@ export async function respond(request: DhcpPacket, source: RequestSource, ctx: R
 function reply(request: DhcpPacket, machine: Machine, ctx: ResponderContext, type: number, yiaddr: string, options: RankedOption[], answer: DhcpBootAnswer | null, reason: string): Outcome {
   const siaddr = type === MessageType.Nak ? '0.0.0.0' : (answer?.nextServer ?? ctx.serverAddress);
   const file = type === MessageType.Nak ? '' : (answer?.bootFile ?? '');
-  const { packet, dropped } = buildReply(request, { type, yiaddr, siaddr, file, broadcast: type === MessageType.Nak && request.giaddr !== '0.0.0.0' }, options, maxReplyLength(request));
+  // Through a relay, ask it to broadcast to a client that has no address yet (RFC 2131 §4.1: the relay
+  // honours the broadcast bit); pypxeboot's udhcpc behind a relay cannot take a unicast either. A relayed
+  // NAK is always broadcast.
+  const relayed = request.giaddr !== '0.0.0.0';
+  const broadcast = relayed && (type === MessageType.Nak || request.ciaddr === '0.0.0.0');
+  const { packet, dropped } = buildReply(request, { type, yiaddr, siaddr, file, broadcast }, options, maxReplyLength(request));
   const to = replyDestination(request, type, { server: ctx.config.port || 67, client: ctx.config.clientPort });
   const outcome: Outcome = { messageType: messageTypeName(request.type), mac: machine.mac, reply: { packet, ...to }, reason };
   if (yiaddr !== '0.0.0.0') outcome.yiaddr = yiaddr;

@@ -79,7 +79,7 @@ describe('lease durability across SIGKILL', () => {
   it('every ACKed lease is in the store after kill -9 and restart, and is not handed to another MAC', async () => {
     xenboot = await startXenboot(config, server);
     const acked = await load(join(dir, 'before.pcap'), '00:0c:01:00:00:00', 4_000, true);
-    expect(acked.size).toBeGreaterThan(100);
+    expect(acked.size, 'ACKs seen before the kill').toBeGreaterThan(20);
 
     xenboot = await startXenboot(config, server);
     const store = openSqliteStore(join(dir, 'xenboot.db'));
@@ -96,8 +96,8 @@ describe('lease durability across SIGKILL', () => {
     }
 
     const ackedIps = new Set(acked.values());
-    const after = await load(join(dir, 'after.pcap'), '00:0c:02:00:00:00', 2_000, false);
-    expect(after.size).toBeGreaterThan(10);
+    const after = await load(join(dir, 'after.pcap'), '00:0c:02:00:00:00', 3_000, false);
+    expect(after.size, 'ACKs seen after the restart').toBeGreaterThan(5);
     const reused = [...after].filter(([, ip]) => ackedIps.has(ip));
     expect(reused).toEqual([]);
   });

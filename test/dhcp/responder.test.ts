@@ -207,6 +207,8 @@ describe('relays, sizes and bad input', () => {
     expect(outcome.reply!.address).toBe('10.202.6.1');
     expect(outcome.reply!.port).toBe(67);
     const packet = outcome.reply!.packet;
+    // The relay is asked to broadcast: the client has no address yet.
+    expect(packet.flags & 0x8000).toBe(0x8000);
     expect(packet.yiaddr).toBe('10.202.6.100');
     expect(getIp(packet.options, Opt.Router)).toBe('10.202.6.1');
     expect([...packet.options.keys()].at(-1)).toBe(Opt.RelayAgent);
