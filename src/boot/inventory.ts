@@ -203,6 +203,9 @@ export class InventoryProvider {
   private fromConfig: InventoryInput;
   private fromStore: InventoryInput | null = null;
   private snapshot: Inventory;
+  /** Store loads started and the newest one applied: a slow, older load never replaces a newer one. */
+  private loadsStarted = 0;
+  private loadApplied = 0;
 
   constructor(
     fromConfig: InventoryInput,
@@ -220,7 +223,11 @@ export class InventoryProvider {
   /** Reloads the store part; the new inventory is in effect when the promise resolves. */
   async refresh(): Promise<void> {
     if (!this.loadFromStore) return;
-    this.fromStore = await this.loadFromStore();
+    const load = ++this.loadsStarted;
+    const fromStore = await this.loadFromStore();
+    if (load < this.loadApplied) return;
+    this.loadApplied = load;
+    this.fromStore = fromStore;
     this.rebuild();
   }
 

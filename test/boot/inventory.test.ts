@@ -109,3 +109,18 @@ describe('inventory Booter', () => {
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:03'))).toEqual({ bootFile: 'pxelinux.0' });
   });
 });
+
+describe('InventoryProvider', () => {
+  it('never lets an older, slower store load replace a newer one', async () => {
+    const resolvers: Array<(v: { profiles: never[]; hosts: Array<{ mac: string; profile: string }>; groups: never[] }) => void> = [];
+    const provider = new InventoryProvider({ profiles: [localboot], hosts: [], groups: [] }, () => new Promise((resolve) => resolvers.push(resolve)));
+    const first = provider.refresh();
+    const second = provider.refresh();
+    resolvers[1]!({ profiles: [], hosts: [{ mac: '52:54:00:00:00:02', profile: 'disk' }], groups: [] });
+    await second;
+    resolvers[0]!({ profiles: [], hosts: [{ mac: '52:54:00:00:00:01', profile: 'disk' }], groups: [] });
+    await first;
+    expect(provider.current().hostByMac('52:54:00:00:00:02')).toBeDefined();
+    expect(provider.current().hostByMac('52:54:00:00:00:01')).toBeUndefined();
+  });
+});
