@@ -112,4 +112,9 @@ describe('GRUB lookup order over TFTP', () => {
     expect(tried).toHaveLength(10);
     expect(text).toContain('configfile /grub/grub.cfg-01-$net_default_mac');
   });
+
+  it('the name the dispatcher builds from $net_default_mac (colons) finds the host', async () => {
+    const viaDispatcher = (await tftpyGet('/grub/grub.cfg-01-52:54:00:12:34:56', { host: '127.0.0.1', port })).toString();
+    expect(viaDispatcher).toContain('module2 /vmlinuz');
+  });
 });
