@@ -154,6 +154,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         serverAddress: config.server.address,
         booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl })),
         store: store.leases,
+        sharedStore: store.backend === 'postgres',
         events,
         logger: logger.child({ subsystem: 'dhcp' }),
       });

@@ -47,6 +47,12 @@ export class LeaseTable {
     reservations: ReadonlyMap<string, string>,
     /** Addresses never handed out (the server's own, routers). */
     excluded: readonly string[] = [],
+    /**
+     * Write offer holds to the store too. Needed when several servers share the store (PostgreSQL), so
+     * they do not offer one address twice; a single server holds offers in memory only, which halves the
+     * store writes per exchange (an offer lost in a crash costs the client one retry, never a lease).
+     */
+    private readonly persistOffers = true,
   ) {
     const skip = new Set<number>(excluded.map(ipToInt));
     for (const [mac, ip] of reservations) {
@@ -134,6 +140,8 @@ export class LeaseTable {
     const before = this.byIp.get(address);
     const previousIp = this.byMac.get(mac);
     this.remember(mac, address, state, expiresAt);
+    // An in-memory offer hold: the store's row for the client's current lease (if any) stays as it is.
+    if (state === 'offered' && !this.persistOffers) return true;
     const lease: Lease = { mac, ip, state, expiresAt, updatedAt: now, ...details };
     let ok: boolean;
     try {

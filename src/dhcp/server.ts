@@ -30,6 +30,8 @@ export interface DhcpServerOptions {
   store: LeaseStore;
   events: EventBus;
   logger: Logger;
+  /** True when other servers share the store (PostgreSQL): offer holds are then written to it too. Default true. */
+  sharedStore?: boolean;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -77,7 +79,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     if (mac !== null) reservations.set(mac, r.ip);
   }
   const excluded = [serverAddress, ...subnets.flatMap((s) => (s.router ? [s.router] : []))];
-  const leases = new LeaseTable(store, subnets, reservations, excluded);
+  const leases = new LeaseTable(store, subnets, reservations, excluded, options.sharedStore ?? true);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');

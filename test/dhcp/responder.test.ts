@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { respond } from '../../src/dhcp/responder.js';
 import { getIp, getUint32, ipBytes, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType, messageTypeName } from '../../src/dhcp/packet.js';
+import { createMemoryLeaseStore } from '../../src/store/memory-leases.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { readPcapDhcp } from './pcap.js';
 import { clientKinds, dhcpConfig, labDhcp, labServerId, request, responderContext } from './requests.js';
@@ -107,6 +108,17 @@ describe('RFC 2131 state machine', () => {
     expect(ack.reply!.packet.yiaddr).toBe(ip);
     const stored = await ctx.store.getLeaseByIp(ip);
     expect(stored).toMatchObject({ mac: UNKNOWN, state: 'bound', expiresAt: ctx.clock.now + 3_600_000 });
+  });
+
+  it('a server with its own store holds offers in memory only: the store sees the ACK, the hold still blocks others', async () => {
+    const ctx = await responderContext(dhcpConfig({ ...labDhcp, ranges: [{ start: '10.202.5.100', end: '10.202.5.100' }] }), createMemoryLeaseStore(), 1_700_000_000_000, false);
+    const offer = await respond(request({ type: MessageType.Discover, mac: UNKNOWN }), dhcp, ctx.context());
+    expect(offer.reply!.packet.yiaddr).toBe('10.202.5.100');
+    expect(await ctx.store.getLeaseByIp('10.202.5.100')).toBeNull();
+    expect((await respond(request({ type: MessageType.Discover, mac: '02:00:00:00:12:36' }), dhcp, ctx.context())).reply).toBeNull();
+    const ack = await respond(request({ type: MessageType.Request, mac: UNKNOWN, options: { [Opt.ServerId]: labServerId, [Opt.RequestedIp]: ipBytes('10.202.5.100') } }), dhcp, ctx.context());
+    expect(ack.reply!.packet.type).toBe(MessageType.Ack);
+    expect(await ctx.store.getLeaseByIp('10.202.5.100')).toMatchObject({ mac: UNKNOWN, state: 'bound' });
   });
 
   it('SELECTING another server: silent, and our offered address goes back to the pool', async () => {
