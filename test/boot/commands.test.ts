@@ -23,7 +23,8 @@ const domuProfile = {
   disks: [{ target: '/dev/vg0/{{name}}' }, { type: 'tap:aio', target: '/srv/xen/{{name}}-swap.img', vdev: 'xvdb' }],
 };
 
-describe('xenboot domu-config', () => {
+// Each case runs the CLI several times (a TypeScript start each); give them room on a loaded machine.
+describe('xenboot domu-config', { timeout: 300_000 }, () => {
   it('writes xl configs in bulk, records new MACs as store hosts and reuses them on the next run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-domu-'));
     const out = join(dir, 'xen');
@@ -89,7 +90,7 @@ describe('xenboot domu-config', () => {
   });
 });
 
-describe('xenboot tftproot and the syslinux build check', () => {
+describe('xenboot tftproot and the syslinux build check', { timeout: 300_000 }, () => {
   it('installs from the Debian packages and `xenboot check` accepts the result', async () => {
     await requireCommands('dpkg-query');
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-tftproot-'));
