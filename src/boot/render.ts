@@ -132,6 +132,8 @@ export class BootRenderer {
           initrdNames: profile.initrds.map(basename),
           initrdList: profile.initrds.join(','),
           serial: profile.serial ?? null,
+          // The kernel's EFI stub finds iPXE's images on its virtual file system by `initrd=<name>`.
+          efi: target === 'ipxe-efi',
         });
       }
       case 'localboot':
