@@ -8,6 +8,10 @@ import { parsePvbootArgs, PvbootUsageError, PVBOOT_USAGE } from './args.js';
 import { PvbootError, runPvboot } from './run.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(`${PVBOOT_USAGE}\n`);
+    return 0;
+  }
   let args;
   try {
     args = parsePvbootArgs(argv, process.env);
