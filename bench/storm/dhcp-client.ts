@@ -1,7 +1,8 @@
 /**
  * DHCP for many simulated PXE clients at once: one socket on 0.0.0.0:68 (replies are broadcast because
  * the requests set the broadcast flag), replies dispatched to the waiting client by `xid` and `chaddr`.
- * DISCOVER and REQUEST are retransmitted on a timeout like a PXE ROM (4, 8, 16 s; RFC 2131 §4.1).
+ * DISCOVER and REQUEST are retransmitted on a timeout like a PXE ROM (4, 8, 16 s; RFC 2131 §4.1); a NAK
+ * restarts the exchange.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { DHCP_ACK, DHCP_NAK, DHCP_OFFER, decodeReply, encodeRequest, type DhcpReply, type PxeIdentity } from './dhcp-wire.js';
@@ -65,8 +66,21 @@ export class DhcpStormSocket {
     });
   }
 
-  /** DISCOVER → OFFER → REQUEST → ACK. */
-  async lease(identity: PxeIdentity, timeoutsMs = [4_000, 8_000, 16_000, 32_000]): Promise<Lease> {
+  /**
+   * DISCOVER → OFFER → REQUEST → ACK; a NAK starts over from DISCOVER (RFC 2131 §3.1 step 5, as iPXE
+   * does), at most `rounds` times.
+   */
+  async lease(identity: PxeIdentity, timeoutsMs = [4_000, 8_000, 16_000, 32_000], rounds = 4): Promise<Lease> {
+    for (let round = 0; ; round += 1) {
+      try {
+        return await this.dora({ ...identity, xid: (identity.xid ^ (round << 24)) >>> 0 }, timeoutsMs);
+      } catch (error) {
+        if (!(error instanceof Error && error.message === 'DHCPNAK') || round + 1 >= rounds) throw error;
+      }
+    }
+  }
+
+  private async dora(identity: PxeIdentity, timeoutsMs: number[]): Promise<Lease> {
     const offer = await this.exchange(identity, encodeRequest(identity), DHCP_OFFER, timeoutsMs);
     if (!offer.serverId) throw new Error('OFFER without option 54');
     const ack = await this.exchange(identity, encodeRequest(identity, { ip: offer.yiaddr, server: offer.serverId }), DHCP_ACK, timeoutsMs);
