@@ -147,7 +147,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       if (outcome.bootFile) event.bootFile = outcome.bootFile;
       if (outcome.arch !== undefined) event.arch = outcome.arch;
       events.emit(event);
-      logger.debug({ ...event, dropped: outcome.dropped }, `DHCP ${event.messageType} → ${event.reply ?? 'no reply'}`);
+      if (logger.isLevelEnabled('debug')) logger.debug({ ...event, dropped: outcome.dropped }, `DHCP ${event.messageType} → ${event.reply ?? 'no reply'}`);
     });
     const settled = run.catch((error: unknown) => {
       stats.errors += 1;

@@ -5,9 +5,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getIp, Opt } from '../../src/dhcp/options.js';
+import { decodePacket, MessageType } from '../../src/dhcp/packet.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { requireCommands } from '../helpers/process.js';
+import { repoRoot } from '../helpers/xenboot.js';
 import { envScript, lastEnv, startLab, type DhcpLab } from './lab.js';
+import { readPcapDhcp } from './pcap.js';
 
 const RESERVED = '02:00:00:20:00:01';
 const DECLINER = '02:00:00:20:00:de';
@@ -145,5 +149,25 @@ describe('real DHCP clients against xenboot in network namespaces', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('answers the captured pypxeboot udhcpc 0.9.8 DISCOVER (flags 0, domU MAC) with a broadcast OFFER ≤ 548 bytes, siaddr and option 54', async () => {
+    const captured = readPcapDhcp('/work/shared/fixtures/captures/pypxeboot-udhcp-0.9.8.pcap').find((d) => d.dstPort === 67)!;
+    expect(decodePacket(captured.payload).flags).toBe(0);
+    // dom0 sends from its own address with the domU's MAC in chaddr; the probe plays dom0.
+    await lab.useMac('02:00:00:20:00:d0');
+    await lab.client.ip('addr', 'add', '10.202.20.2/24', 'dev', lab.clientIf);
+    await lab.client.ip('route', 'add', 'default', 'dev', lab.clientIf);
+    const result = await lab.client.exec(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'dhcp', 'probe.ts'), '68', '255.255.255.255', '67', captured.payload.toString('hex'), '2500'], { cwd: repoRoot, timeoutMs: 20_000 });
+    // The probe only owns 10.202.20.2: an OFFER reaching it for another yiaddr was broadcast.
+    const replies = result.stdout.split('\n').filter(Boolean).map((hex) => Buffer.from(hex, 'hex'));
+    const offerBytes = replies.find((b) => decodePacket(b).op === 2)!;
+    expect(offerBytes.length).toBeLessThanOrEqual(548);
+    const offer = decodePacket(offerBytes);
+    expect(offer.type).toBe(MessageType.Offer);
+    expect(offer.chaddr.subarray(0, 6).toString('hex')).toBe('00163e112233');
+    expect(inRange(offer.yiaddr)).toBe(true);
+    expect(offer.siaddr).toBe('10.202.20.1');
+    expect(getIp(offer.options, Opt.ServerId)).toBe('10.202.20.1');
   });
 });
