@@ -52,11 +52,11 @@ async function main(): Promise<void> {
       });
       // All clients start together: the servers race for the same few addresses.
       await send(encodeRequest(identity), targets ? targets[n % targets.length] : undefined);
-      await wait(1_500);
+      await wait(4_000);
       const first = result.offers[0];
       if (first) {
         await send(encodeRequest(identity, first));
-        await wait(2_000);
+        await wait(4_000);
       }
       byXid.delete(identity.xid);
       return result;
