@@ -39,7 +39,9 @@ export async function main(argv: string[]): Promise<number> {
       io.stderr(`xenboot ${name}: ${e.message}\nusage: ${command.usage}\n`);
       return 2;
     }
-    io.stderr(`xenboot ${name}: ${e.stack ?? e.message}\n`);
+    // A failure to start (port in use, broken template, unreachable database) is reported as one line;
+    // XENBOOT_DEBUG=1 adds the stack for bug reports.
+    io.stderr(`xenboot ${name}: ${process.env.XENBOOT_DEBUG ? (e.stack ?? e.message) : e.message}\n`);
     return 1;
   }
 }
