@@ -68,3 +68,39 @@ describe('openStore', () => {
     expect(leases.length).toBe(20);
   });
 });
+
+describe('migrations', () => {
+  it('SQLite: refuses a database from a newer xenboot instead of using it', async () => {
+    const path = join(dir, 'newer.db');
+    const store = openSqliteStore(path);
+    await store.close();
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const raw = new BetterSqlite3(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => openSqliteStore(path)).toThrow(/schema version 99 is newer than this xenboot/);
+  });
+
+  it('PostgreSQL: two instances opening a fresh schema at once migrate it once; a newer schema is refused', async () => {
+    await ensurePostgres();
+    const schema = uniqueSchema();
+    try {
+      const [a, b] = await Promise.all([0, 1].map(() => openStore({ ...base, kind: 'postgres', url: testPostgresUrl, schema }, silentLogger())));
+      await a!.close();
+      await b!.close();
+      const pg = (await import('pg')).default;
+      const client = new pg.Client({ connectionString: testPostgresUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT version FROM ${schema}.xenboot_migrations ORDER BY version`);
+        expect(rows.map((r: { version: number }) => r.version)).toEqual([1]);
+        await client.query(`INSERT INTO ${schema}.xenboot_migrations (version, applied_at) VALUES (99, 0)`);
+      } finally {
+        await client.end();
+      }
+      await expect(openStore({ ...base, kind: 'postgres', url: testPostgresUrl, schema }, silentLogger())).rejects.toThrow(/schema version 99 is newer/);
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+});
