@@ -49,7 +49,7 @@ export function respondProxy(request: DhcpPacket, source: RequestSource, machine
   const uuid = request.options.get(Opt.ClientUuid);
   if (uuid) options.push({ code: Opt.ClientUuid, data: uuid, rank: 1 });
   if (type === MessageType.Offer && machine.firmware === 'bios') options.push({ code: Opt.VendorSpecific, data: PXE_SKIP_DISCOVERY, rank: 1 });
-  options.push(...bootOptions(answer, requestedCodes(request), ctx.config.pxelinux.rebootTime));
+  options.push(...bootOptions(answer, requestedCodes(request), ctx.config.pxelinux.rebootTime, ctx.serverAddress));
   const siaddr = answer.nextServer ?? ctx.serverAddress;
   const { packet, dropped } = buildReply(request, { type, yiaddr: '0.0.0.0', siaddr, file: answer.bootFile, broadcast: source.via === 'dhcp' }, options, maxReplyLength(request));
   const outcome: DhcpOutcome = { messageType: messageTypeName(request.type), mac: machine.mac, reply: { packet, ...to }, reason: `proxy ${source.via === 'dhcp' ? 'offer' : 'boot server'}`, bootFile: answer.bootFile };

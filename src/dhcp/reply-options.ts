@@ -41,10 +41,16 @@ export function subnetOptions(subnet: Subnet, asked: ReadonlySet<number>): Ranke
   return options;
 }
 
-/** The boot answer as options: 67 when asked for, 209/210/211 unrequested, hostname, root path. */
-export function bootOptions(answer: DhcpBootAnswer | null, asked: ReadonlySet<number>, rebootTime?: number): RankedOption[] {
+/**
+ * The boot answer as options: 67 when asked for, 66 (the TFTP server as text) when asked for, 209/210/211
+ * unrequested, hostname, root path. `siaddr` stays the primary answer (PXELINUX and pypxeboot never read
+ * 66); some UEFI firmware prefers 66 when it asked for it.
+ */
+export function bootOptions(answer: DhcpBootAnswer | null, asked: ReadonlySet<number>, rebootTime?: number, nextServer?: string): RankedOption[] {
   if (answer === null) return [];
   const options: RankedOption[] = [];
+  const tftpServer = answer.nextServer ?? nextServer;
+  if (tftpServer !== undefined && asked.has(Opt.TftpServer)) options.push({ code: Opt.TftpServer, data: Buffer.from(tftpServer, 'latin1'), rank: 4 });
   // The `file` field carries the name too; option 67 is needed when the name is too long for `file`.
   if (asked.has(Opt.BootFile) || Buffer.byteLength(answer.bootFile, 'latin1') > 127) {
     options.push({ code: Opt.BootFile, data: Buffer.from(answer.bootFile, 'latin1'), rank: 2 });

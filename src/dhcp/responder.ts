@@ -82,7 +82,7 @@ function leaseReplyOptions(request: DhcpPacket, subnet: Subnet, answer: DhcpBoot
   const asked = requestedCodes(request);
   const options = [serverIdOption(ctx.serverAddress)];
   if (withLease) options.push(...leaseTimeOptions(ctx.config.leaseTime));
-  options.push(...subnetOptions(subnet, asked), ...bootOptions(answer, asked, ctx.config.pxelinux.rebootTime), ...extraOptions(ctx.config.options, asked));
+  options.push(...subnetOptions(subnet, asked), ...bootOptions(answer, asked, ctx.config.pxelinux.rebootTime, ctx.serverAddress), ...extraOptions(ctx.config.options, asked));
   // UEFI HTTP boot clients need option 60 "HTTPClient" back (boot-protocols.md §2.1).
   if (request.options.get(Opt.VendorClass)?.toString('latin1').startsWith('HTTPClient')) {
     options.push({ code: Opt.VendorClass, data: Buffer.from('HTTPClient'), rank: 2 });

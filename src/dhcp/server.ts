@@ -97,7 +97,8 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   const send = (outcome: DhcpOutcome, socket: Socket) => {
     const reply = outcome.reply;
     if (!reply) return;
-    const data = encodePacket(reply.packet);
+    // Padded to BOOTP's 300-byte minimum (RFC 1542 §2.1), as some old PXE ROMs expect.
+    const data = encodePacket(reply.packet, 300);
     socket.send(data, reply.port, reply.address, (error) => {
       if (error) {
         stats.errors += 1;

@@ -56,6 +56,8 @@ describe('responder table: mode × client kind × known/unknown → reply or sil
     const file = expectedFile[kind];
     if (file.length <= 127) expect(packet.file).toBe(file);
     if (clientKinds[kind][Opt.ParameterList].includes(67)) expect(packet.options.get(Opt.BootFile)?.toString()).toBe(file);
+    // Option 66 only when asked for, and then naming the same TFTP server as siaddr.
+    expect(packet.options.get(Opt.TftpServer)?.toString()).toBe(clientKinds[kind][Opt.ParameterList].includes(66) ? '10.202.5.1' : undefined);
     expect(reply.address).toBe('255.255.255.255');
     expect(reply.port).toBe(68);
     expect(encodePacket(reply.packet).length).toBeLessThanOrEqual(548);
