@@ -155,6 +155,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl })),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
+        reservedMacOf: (ip) => boot.provider.current().hostByIp(ip)?.mac,
         events,
         logger: logger.child({ subsystem: 'dhcp' }),
       });

@@ -53,6 +53,8 @@ export class LeaseTable {
      * store writes per exchange (an offer lost in a crash costs the client one retry, never a lease).
      */
     private readonly persistOffers = true,
+    /** The MAC an address is reserved for outside `reservations` (inventory hosts with an `ip`), if any. */
+    private readonly reservedElsewhere: (ip: string) => string | undefined = () => undefined,
   ) {
     const skip = new Set<number>(excluded.map(ipToInt));
     for (const [mac, ip] of reservations) {
@@ -86,15 +88,15 @@ export class LeaseTable {
     return entry && entry.mac === mac ? entry : undefined;
   }
 
-  /** The MAC a reserved address belongs to. */
+  /** The MAC a reserved address belongs to (config reservations, then inventory hosts). */
   reservationOf(ip: string): string | undefined {
-    return this.reservedFor.get(ipToInt(ip));
+    return this.reservedFor.get(ipToInt(ip)) ?? this.reservedElsewhere(ip);
   }
 
   /** True when `mac` may use `ip` now: not reserved for another MAC, not held by another MAC, not quarantined. */
   isAvailable(ip: string, mac: string, now: number): boolean {
     const address = ipToInt(ip);
-    const owner = this.reservedFor.get(address);
+    const owner = this.reservedFor.get(address) ?? this.reservedElsewhere(ip);
     if (owner !== undefined && owner !== mac) return false;
     const entry = this.byIp.get(address);
     if (!entry || entry.expiresAt <= now) return true;

@@ -30,6 +30,8 @@ export interface DhcpServerOptions {
   store: LeaseStore;
   events: EventBus;
   logger: Logger;
+  /** The MAC an address is reserved for in the inventory, so the pool never hands it to another MAC. */
+  reservedMacOf?: (ip: string) => string | undefined;
   /** True when other servers share the store (PostgreSQL): offer holds are then written to it too. Default true. */
   sharedStore?: boolean;
   /** Clock, for tests. */
@@ -79,7 +81,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     if (mac !== null) reservations.set(mac, r.ip);
   }
   const excluded = [serverAddress, ...subnets.flatMap((s) => (s.router ? [s.router] : []))];
-  const leases = new LeaseTable(store, subnets, reservations, excluded, options.sharedStore ?? true);
+  const leases = new LeaseTable(store, subnets, reservations, excluded, options.sharedStore ?? true, options.reservedMacOf);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');

@@ -88,10 +88,10 @@ export const labDhcp = {
 };
 
 /** A responder context over a fresh (or given) memory lease store; `clock.now` can be moved by the test. */
-export async function responderContext(config: Config, store: LeaseStore = createMemoryLeaseStore(), start = 1_700_000_000_000, persistOffers = true) {
+export async function responderContext(config: Config, store: LeaseStore = createMemoryLeaseStore(), start = 1_700_000_000_000, persistOffers = true, reservedElsewhere?: (ip: string) => string | undefined) {
   const subnets = buildSubnets(config.dhcp);
   const reservations = new Map(config.dhcp.reservations.map((r) => [parseMac(r.mac)!, r.ip]));
-  const leases = new LeaseTable(store, subnets, reservations, [config.server.address], persistOffers);
+  const leases = new LeaseTable(store, subnets, reservations, [config.server.address], persistOffers, reservedElsewhere);
   await leases.load(start);
   const clock = { now: start };
   const booter = createConfigBooter(config.dhcp, { publicUrl: 'http://10.202.5.1:8080' });

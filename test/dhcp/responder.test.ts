@@ -123,6 +123,15 @@ describe('RFC 2131 state machine', () => {
     expect(await ctx.store.getLeaseByIp('10.202.5.100')).toMatchObject({ mac: UNKNOWN, state: 'bound' });
   });
 
+  it('an address reserved in the inventory (inside a range) is never handed to another MAC', async () => {
+    const inventory = new Map([['10.202.5.100', '02:00:00:00:99:01']]);
+    const ctx = await responderContext(dhcpConfig(labDhcp), createMemoryLeaseStore(), 1_700_000_000_000, true, (ip) => inventory.get(ip));
+    const offer = await respond(request({ type: MessageType.Discover, mac: UNKNOWN, options: { [Opt.RequestedIp]: ipBytes('10.202.5.100') } }), dhcp, ctx.context());
+    expect(offer.reply!.packet.yiaddr).toBe('10.202.5.101');
+    const grab = await respond(request({ type: MessageType.Request, mac: UNKNOWN, options: { [Opt.RequestedIp]: ipBytes('10.202.5.100') } }), dhcp, ctx.context());
+    expect(grab.reply!.packet.type).toBe(MessageType.Nak);
+  });
+
   it('SELECTING another server: silent, and our offered address goes back to the pool', async () => {
     const ctx = await responderContext(dhcpConfig(labDhcp));
     const offer = await respond(request({ type: MessageType.Discover, mac: UNKNOWN }), dhcp, ctx.context());
