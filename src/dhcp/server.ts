@@ -90,6 +90,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   const stats: DhcpServerStats = { received: 0, malformed: 0, rateLimited: 0, replies: 0, silent: 0, poolExhausted: 0, errors: 0 };
   // Messages of one client are handled in order (a retransmitted DISCOVER does not race its REQUEST).
   const perClient = new Map<string, Promise<void>>();
+  let lastExhaustedWarning = -Infinity;
 
   const receiver = createSocket({ type: 'udp4', reuseAddr: true });
   const sender = createSocket({ type: 'udp4', reuseAddr: true });
@@ -131,7 +132,11 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       const outcome = await respond(packet, { address: remote.address, port: remote.port, via }, { config, serverAddress, subnets, booter, leases, now: now() });
       if (leases.poolExhausted > exhaustedBefore) {
         stats.poolExhausted += 1;
-        logger.warn({ mac: outcome.mac, reason: outcome.reason }, 'DHCP pool exhausted');
+        // One warning per 10 s at most: clients retry, and a full pool must not flood the log.
+        if (now() - lastExhaustedWarning >= 10_000) {
+          lastExhaustedWarning = now();
+          logger.warn({ mac: outcome.mac, reason: outcome.reason, times: stats.poolExhausted }, 'DHCP pool exhausted');
+        }
       }
       if (outcome.reply) {
         stats.replies += 1;
