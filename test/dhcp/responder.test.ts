@@ -256,6 +256,15 @@ describe('relays, sizes and bad input', () => {
     expect(encodePacket(large.reply!.packet).length).toBeGreaterThan(548);
   });
 
+  it('a UEFI HTTP boot client (option 60 HTTPClient, 93 = 16) gets the httpX64 URL and option 60 HTTPClient back', async () => {
+    const ctx = await responderContext(dhcpConfig({ ...labDhcp, boot: { httpX64: 'http://10.202.5.1:8080/files/grubx64.efi' } }));
+    const outcome = await respond(request({ type: MessageType.Discover, mac: UNKNOWN, options: { [Opt.VendorClass]: 'HTTPClient:Arch:00016:UNDI:003001', [Opt.ClientArch]: Buffer.from([0, 16]), [Opt.ParameterList]: Buffer.from([1, 3, 6, 60, 67]) } }), dhcp, ctx.context());
+    const packet = outcome.reply!.packet;
+    expect(packet.file).toBe('http://10.202.5.1:8080/files/grubx64.efi');
+    expect(packet.options.get(Opt.BootFile)?.toString()).toBe('http://10.202.5.1:8080/files/grubx64.efi');
+    expect(packet.options.get(Opt.VendorClass)?.toString()).toBe('HTTPClient');
+  });
+
   it('stays silent on malformed options instead of throwing', async () => {
     const ctx = await responderContext(dhcpConfig(labDhcp));
     const bad = await respond(request({ type: MessageType.Request, mac: UNKNOWN, options: { [Opt.ServerId]: Buffer.from([1, 2]), [Opt.RequestedIp]: Buffer.from([1]) } }), dhcp, ctx.context());
