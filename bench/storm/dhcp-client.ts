@@ -67,15 +67,17 @@ export class DhcpStormSocket {
   }
 
   /**
-   * DISCOVER → OFFER → REQUEST → ACK; a NAK starts over from DISCOVER (RFC 2131 §3.1 step 5, as iPXE
-   * does), at most `rounds` times.
+   * DISCOVER → OFFER → REQUEST → ACK; a NAK starts over from DISCOVER (RFC 2131 §3.1 step 5) after a
+   * random 1–4 s, so clients that collided on one offered address do not collide again (the
+   * desynchronisation of §4.4.1), at most `rounds` times.
    */
-  async lease(identity: PxeIdentity, timeoutsMs = [4_000, 8_000, 16_000, 32_000], rounds = 4): Promise<Lease> {
+  async lease(identity: PxeIdentity, timeoutsMs = [4_000, 8_000, 16_000, 32_000], rounds = 6): Promise<Lease> {
     for (let round = 0; ; round += 1) {
       try {
         return await this.dora({ ...identity, xid: (identity.xid ^ (round << 24)) >>> 0 }, timeoutsMs);
       } catch (error) {
         if (!(error instanceof Error && error.message === 'DHCPNAK') || round + 1 >= rounds) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.random() * 3_000));
       }
     }
   }
