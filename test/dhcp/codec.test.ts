@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { describePacket } from '../../src/dhcp/describe.js';
 import { decodeOptionArea, DhcpDecodeError, encodeOptionArea, getIp, getIps, getUint16, Opt, optionsEncodingLength, OptionSizeError } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, encodingLength, MessageType } from '../../src/dhcp/packet.js';
-import { readPcapDhcp } from './pcap.js';
+import { readPcapDhcp, sharedCaptures } from './pcap.js';
 
-const sharedCaptures = '/work/shared/fixtures/captures';
 const ownCaptures = join(import.meta.dirname, '..', 'fixtures', 'dhcp');
 
 function captures(dir: string): string[] {

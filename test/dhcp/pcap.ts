@@ -3,6 +3,11 @@
  * (link type 1) or Linux cooked (113) frames, IPv4 + UDP. Returns the UDP payloads with their ports.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The shared real-client captures: `../shared/fixtures/captures` beside the repository. */
+export const sharedCaptures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'captures');
 
 /** One UDP datagram from a capture. */
 export interface CapturedDatagram {
