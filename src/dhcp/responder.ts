@@ -134,13 +134,15 @@ async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderCon
   let yiaddr: string | undefined;
   if (current && current.state === 'bound' && current.expiresAt > now && preferred[0] === ipText(current.ip)) {
     yiaddr = ipText(current.ip);
+  } else if (why === 'reserved') {
+    // A reserved client gets its address or nothing (never a pool address it would then lose).
+    const hold = now + ctx.config.offerHold * 1000;
+    const held = leases.isAvailable(reserved!, machine.mac, now) && (await leases.claim(machine.mac, reserved!, 'offered', hold, now, details));
+    if (!held) return silent(request, `reserved address ${reserved} is unavailable`, machine);
+    yiaddr = reserved!;
   } else {
     const allocation = await leases.allocate(subnet, machine.mac, preferred, now + ctx.config.offerHold * 1000, now, details);
     if (!allocation.ok) return silent(request, allocation.reason === 'pool full' ? `pool full in ${subnet.name}` : 'address claim lost to another server', machine);
-    if (why === 'reserved' && allocation.ip !== reserved) {
-      await leases.release(machine.mac, allocation.ip, now);
-      return silent(request, `reserved address ${reserved} is unavailable`, machine);
-    }
     yiaddr = allocation.ip;
   }
   return reply(request, machine, ctx, MessageType.Offer, yiaddr, leaseReplyOptions(request, subnet, answer, ctx, true), answer, why);
