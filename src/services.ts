@@ -17,7 +17,6 @@ import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import { bootRoutes } from './http/routes/boot.js';
 import type { Logger } from './log.js';
-import { TftpServer } from './tftp/server.js';
 import { Metrics } from './metrics/metrics.js';
 import type { PoolStatsSource } from './metrics/pool-stats.js';
 import { defaultEventRetention } from './store/config.js';
@@ -26,6 +25,7 @@ import { EventRecorder } from './store/event-recorder.js';
 import { openStore } from './store/open.js';
 import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
+import { TftpServer } from './tftp/server.js';
 
 /** A listening endpoint, for logs and tests. */
 export interface Endpoint {
