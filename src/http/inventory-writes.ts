@@ -90,14 +90,32 @@ async function checkConsistency(ctx: InventoryContext, located: Located[]): Prom
  * change `i` in error paths (`hosts[3]`, or `''` for a single-document request).
  */
 export async function writeInventory(ctx: InventoryContext, changes: InventoryChange[], pathOf: (index: number) => string): Promise<void> {
-  await checkConsistency(
-    ctx,
-    changes.map((change, i) => ({ change, path: pathOf(i) })),
-  );
-  try {
-    await ctx.store.inventory.apply(changes);
-  } catch (error) {
-    throw toApiError(error, pathOf);
-  }
+  // Check and write under one lock per store, so two requests racing (one deleting a profile, one
+  // creating a host that names it) are decided one after the other on what the first one wrote.
+  await serialized(ctx.store, async () => {
+    await checkConsistency(
+      ctx,
+      changes.map((change, i) => ({ change, path: pathOf(i) })),
+    );
+    try {
+      await ctx.store.inventory.apply(changes);
+    } catch (error) {
+      throw toApiError(error, pathOf);
+    }
+  });
   await ctx.refresh();
+}
+
+/** The tail of each store's queue of inventory writes. */
+const writeQueues = new WeakMap<Store, Promise<unknown>>();
+
+/** Runs `task` after every earlier task queued for the same store has settled. */
+async function serialized<T>(store: Store, task: () => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(store) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  writeQueues.set(
+    store,
+    run.catch(() => undefined),
+  );
+  return run;
 }

@@ -233,3 +233,37 @@ describe('the inventory in effect', () => {
     }
   });
 });
+
+describe.each(backends)('inventory API under concurrent writes ($name)', (backend) => {
+  it('a profile deletion racing host creations that name it never leaves a host pointing at nothing', async () => {
+    const { store, cleanup } = await backend.open();
+    const h = await buildHarness({ store });
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const profile = { name: `p${round}`, kind: 'localboot' };
+        expect((await h.app.inject({ method: 'POST', url: '/api/v1/profiles', headers: AUTH, payload: profile })).statusCode).toBe(201);
+        const mac = (i: number) => `52:54:00:ee:${round.toString(16).padStart(2, '0')}:${i.toString(16).padStart(2, '0')}`;
+        const creations = Array.from({ length: 4 }, (_, i) =>
+          h.app.inject({ method: 'POST', url: '/api/v1/hosts', headers: AUTH, payload: { mac: mac(i), profile: profile.name } }),
+        );
+        const deletion = h.app.inject({ method: 'DELETE', url: `/api/v1/profiles/${profile.name}`, headers: AUTH });
+        const [deleted, ...created] = await Promise.all([deletion, ...creations]);
+        const hosts = (await store.inventory.list('hosts')).filter((d) => d.profile === profile.name);
+        const profileLeft = await store.inventory.get('profiles', profile.name);
+        // Either the profile went first (every later host is refused with 422), or some hosts went first
+        // (then the deletion is refused with 409 and the profile stays): never hosts without their profile.
+        if (profileLeft === null) {
+          expect(hosts).toEqual([]);
+          expect(deleted!.statusCode).toBe(204);
+        } else {
+          expect(deleted!.statusCode).toBe(409);
+        }
+        for (const response of created) expect([201, 422]).toContain(response.statusCode);
+        expect(created.filter((r) => r.statusCode === 201).length).toBe(hosts.length);
+      }
+    } finally {
+      await h.close();
+      await cleanup();
+    }
+  });
+});
