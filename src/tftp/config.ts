@@ -25,6 +25,13 @@ export const TftpConfigSchema = StrictObject(
     retries: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'retransmissions before a transfer is abandoned' }),
     maxTransfers: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024, description: 'concurrent transfers, all clients' }),
     maxTransfersPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'concurrent transfers from one client IP (pypxeboot domUs share dom0’s IP)' }),
+    maxQueued: Type.Integer({
+      minimum: 0,
+      maximum: 100_000,
+      default: 4096,
+      description: 'requests that may wait for a free transfer slot (boot ROMs do not retry after an ERROR); 0 answers "server busy" at once',
+    }),
+    queueTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'how long a request may wait for a slot' }),
     answerStrangers: Type.Boolean({ default: false, description: 'answer packets from an unknown port with ERROR 5 instead of dropping them' }),
   },
   { description: 'Read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440)' },

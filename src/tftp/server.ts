@@ -10,6 +10,7 @@ import { ContentDenied, type Content, type ContentHandler } from '../content/typ
 import type { EventBus } from '../events/bus.js';
 import type { TftpOutcome } from '../events/types.js';
 import type { Logger } from '../log.js';
+import { Admission } from './admission.js';
 import type { TftpConfig } from './config.js';
 import { netasciiContent } from './netascii.js';
 import { negotiateTftpOptions } from './options.js';
@@ -21,7 +22,15 @@ import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<
   TftpConfig,
-  'maxBlksize' | 'maxWindowsize' | 'timeoutMs' | 'retries' | 'maxTransfers' | 'maxTransfersPerClient' | 'answerStrangers'
+  | 'maxBlksize'
+  | 'maxWindowsize'
+  | 'timeoutMs'
+  | 'retries'
+  | 'maxTransfers'
+  | 'maxTransfersPerClient'
+  | 'maxQueued'
+  | 'queueTimeoutMs'
+  | 'answerStrangers'
 >;
 
 /** What the server needs from the rest of the process. */
@@ -43,7 +52,9 @@ export interface TftpServerStats {
   unexpected: number;
   /** RRQs ignored because the same client port already has that file in flight. */
   duplicates: number;
-  /** Requests refused by `maxTransfers` / `maxTransfersPerClient`. */
+  /** Requests that found every slot taken and waited for one. */
+  queued: number;
+  /** Requests refused or abandoned by admission control (queue full, or waited longer than `queueTimeoutMs`). */
   busy: number;
   strangers: number;
   transferGarbage: number;
@@ -64,6 +75,7 @@ export class TftpServer {
     malformed: 0,
     unexpected: 0,
     duplicates: 0,
+    queued: 0,
     busy: 0,
     strangers: 0,
     transferGarbage: 0,
@@ -77,7 +89,8 @@ export class TftpServer {
   private readonly listeners: Socket[] = [];
   /** Requests in flight (opening or transferring), keyed by server, client address/port and file. */
   private readonly inFlight = new Map<string, ReadTransfer | null>();
-  private readonly perClient = new Map<string, number>();
+  private readonly admission: Admission<PendingRead>;
+  private sweepTimer: unknown = null;
   private closing = false;
 
   constructor(options: TftpServerOptions) {
@@ -86,6 +99,20 @@ export class TftpServer {
     this.log = options.logger.child({ subsystem: 'tftp' });
     this.events = options.events;
     this.clock = options.clock ?? realClock;
+    this.admission = new Admission<PendingRead>(
+      {
+        maxTotal: this.settings.maxTransfers,
+        maxPerClient: this.settings.maxTransfersPerClient,
+        maxQueued: this.settings.maxQueued,
+        maxWaitMs: this.settings.queueTimeoutMs,
+      },
+      () => this.clock.now(),
+    );
+  }
+
+  /** Requests waiting for a transfer slot. */
+  get queuedRequests(): number {
+    return this.admission.queuedCount;
   }
 
   /** Transfers currently in flight (including requests still opening their file). */
@@ -113,6 +140,9 @@ export class TftpServer {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.listeners.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    this.admission.clear();
+    if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
     for (const transfer of [...this.inFlight.values()]) transfer?.cancel('server stopping');
   }
 
@@ -143,30 +173,71 @@ export class TftpServer {
       this.stats.duplicates += 1;
       return;
     }
-    const clientCount = this.perClient.get(rinfo.address) ?? 0;
-    if (this.inFlight.size >= this.settings.maxTransfers || clientCount >= this.settings.maxTransfersPerClient) {
-      this.stats.busy += 1;
-      this.replyError(socket, rinfo, TftpErrorCode.NotDefined, 'server busy, try again later');
-      const scope = this.inFlight.size >= this.settings.maxTransfers ? 'maxTransfers' : 'maxTransfersPerClient';
-      this.record(serverIp, rinfo, packet.filename, 'busy', { error: `${scope} reached` });
-      return;
+    const pending: PendingRead = { socket, serverIp, packet, rinfo };
+    switch (this.admission.request(key, rinfo.address, pending)) {
+      case 'admitted':
+        this.startRead(key, pending);
+        return;
+      case 'duplicate':
+        this.stats.duplicates += 1;
+        return;
+      case 'queued':
+        this.stats.queued += 1;
+        this.scheduleSweep();
+        this.log.debug({ client: `${rinfo.address}:${rinfo.port}`, file: packet.filename, waiting: this.admission.queuedCount }, 'request waits for a transfer slot');
+        return;
+      case 'refused': {
+        this.stats.busy += 1;
+        const scope = this.admission.limitReached(rinfo.address);
+        if (this.settings.maxQueued === 0) {
+          // Queueing disabled: say so at once.
+          this.replyError(socket, rinfo, TftpErrorCode.NotDefined, 'server busy, try again later');
+          this.record(serverIp, rinfo, packet.filename, 'busy', { error: `${scope} reached` });
+        } else {
+          // Queue full: drop silently; the client retransmits its RRQ and may find a slot then.
+          this.record(serverIp, rinfo, packet.filename, 'busy', { error: `${scope} reached and ${this.settings.maxQueued} requests waiting` });
+        }
+      }
     }
+  }
+
+  /** Runs an admitted request; its slot is released when it ends, admitting the next waiting one. */
+  private startRead(key: string, pending: PendingRead): void {
+    const { socket, serverIp, packet, rinfo } = pending;
     this.inFlight.set(key, null);
-    this.perClient.set(rinfo.address, clientCount + 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.inFlight.delete(key);
-      const left = (this.perClient.get(rinfo.address) ?? 1) - 1;
-      if (left > 0) this.perClient.set(rinfo.address, left);
-      else this.perClient.delete(rinfo.address);
+      this.applyDrain(this.admission.release(rinfo.address));
     };
     this.serveRead(socket, serverIp, packet, rinfo, key, release).catch((error: unknown) => {
       // serveRead handles its own failures; this only guards against a bug turning into a crash.
       release();
       this.log.error({ err: error }, 'unexpected failure serving a read request');
     });
+  }
+
+  /** Starts the waiting requests that got a slot and records the ones that waited too long. */
+  private applyDrain({ admitted, expired }: ReturnType<Admission<PendingRead>['drain']>): void {
+    for (const gone of expired) {
+      this.stats.busy += 1;
+      const { serverIp, rinfo, packet } = gone.item;
+      this.record(serverIp, rinfo, packet.filename, 'busy', { error: `waited ${Math.round(gone.waitedMs)} ms for a transfer slot` });
+    }
+    if (this.closing) return;
+    for (const next of admitted) this.startRead(next.key, next.item);
+  }
+
+  /** While requests wait, looks at the queue a few times per `queueTimeoutMs` to abandon expired ones promptly. */
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== null || this.closing) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = null;
+      this.applyDrain(this.admission.drain());
+      if (this.admission.queuedCount > 0) this.scheduleSweep();
+    }, Math.max(20, Math.floor(this.settings.queueTimeoutMs / 4)));
   }
 
   /** Opens the content, negotiates, and runs the transfer. */
@@ -285,6 +356,14 @@ export class TftpServer {
     this.events?.emit(event);
     logTftpEvent(this.log, event);
   }
+}
+
+/** A read request between its arrival and its start. */
+interface PendingRead {
+  socket: Socket;
+  serverIp: string;
+  packet: TftpRequestPacket;
+  rinfo: RemoteInfo;
 }
 
 /** A request refused because of its transfer mode. */

@@ -24,6 +24,8 @@ const settings: TftpServerSettings = {
   retries: 3,
   maxTransfers: 100,
   maxTransfersPerClient: 50,
+  maxQueued: 64,
+  queueTimeoutMs: 5_000,
   answerStrangers: false,
 };
 
@@ -204,8 +206,8 @@ describe('TftpServer', () => {
     }
   });
 
-  it('refuses requests beyond maxTransfers and maxTransfersPerClient with ERROR 0 "server busy"', async () => {
-    const { port, server, events } = await start({ maxTransfers: 3, maxTransfersPerClient: 2 });
+  it('with maxQueued 0, refuses requests beyond maxTransfers and maxTransfersPerClient with ERROR 0 "server busy"', async () => {
+    const { port, server, events } = await start({ maxTransfers: 3, maxTransfersPerClient: 2, maxQueued: 0 });
     const sockets = await Promise.all([1, 2, 3].map(() => openClientSocket()));
     try {
       const rrq = encodeTftpPacket({ type: 'rrq', filename: 'large.bin', mode: 'octet', options: [] });
@@ -232,6 +234,60 @@ describe('TftpServer', () => {
       }
     } finally {
       for (const s of sockets) s.close();
+    }
+  });
+
+  it('queues requests beyond the limits and serves every one of them as slots free, in arrival order', async () => {
+    const { port, server, events } = await start({ maxTransfers: 2, maxTransfersPerClient: 2 });
+    // Six clients at once against two slots: PXELINUX would treat a "busy" ERROR as "not found" and fail
+    // its boot, so four must wait and then complete.
+    const downloads = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const socket = await openClientSocket(`127.0.0.${i + 2}`);
+        try {
+          return await rawDownload('127.0.0.1', port, 'large.bin', [], { socket });
+        } finally {
+          socket.close();
+        }
+      }),
+    );
+    for (const d of downloads) {
+      expect(d.error).toBeNull();
+      expect(d.data.equals(files.large)).toBe(true);
+    }
+    expect(server.stats.queued).toBe(4);
+    expect(server.stats.busy).toBe(0);
+    await waitFor(() => events.filter((e) => e.outcome === 'complete').length === 6, 'six complete events');
+    expect(server.activeTransfers).toBe(0);
+    expect(server.queuedRequests).toBe(0);
+  });
+
+  it('a waiting request is dropped silently when the queue is full, and abandoned after queueTimeoutMs', async () => {
+    const { port, server, events } = await start({ maxTransfers: 1, maxQueued: 1, queueTimeoutMs: 200, timeoutMs: 2_000 });
+    const rrq = encodeTftpPacket({ type: 'rrq', filename: 'large.bin', mode: 'octet', options: [] });
+    const holder = await openClientSocket('127.0.0.2');
+    const waiter = await openClientSocket('127.0.0.3');
+    const dropped = await openClientSocket('127.0.0.4');
+    try {
+      holder.send(rrq, port, '127.0.0.1');
+      expect((await receive(holder, 2_000))?.packet).toMatchObject({ type: 'data', block: 1 });
+      waiter.send(rrq, port, '127.0.0.1');
+      await waitFor(() => server.queuedRequests === 1, 'one queued request');
+      waiter.send(rrq, port, '127.0.0.1'); // a retransmission of the waiting request is the same request
+      dropped.send(rrq, port, '127.0.0.1');
+      // No answer at all to the dropped one (an ERROR would end a PXE client's boot).
+      expect(await receive(dropped, 400)).toBeNull();
+      expect(server.stats.duplicates).toBe(1);
+      expect(events.find((e) => e.ip === '127.0.0.4')).toMatchObject({ outcome: 'busy' });
+      // The holder stops acknowledging; its transfer times out after retries, long after the waiter's
+      // 200 ms budget, so the waiter is abandoned (an event says so) rather than started late.
+      await waitFor(() => events.some((e) => e.ip === '127.0.0.3'), 'the waiter abandoned', 15_000);
+      expect(events.find((e) => e.ip === '127.0.0.3')).toMatchObject({ outcome: 'busy', error: expect.stringMatching(/^waited \d+ ms for a transfer slot$/) });
+      expect(server.queuedRequests).toBe(0);
+    } finally {
+      holder.close();
+      waiter.close();
+      dropped.close();
     }
   });
 
