@@ -4,7 +4,8 @@
  * 1. the requested name: `pxelinux.cfg/01-<mac>`, `grub.cfg-01-<mac>`, a `mac=` query parameter, or a
  *    path segment that is a MAC in any spelling (per-MAC iPXE scripts);
  * 2. the address: the MAC xenboot last acknowledged that address to (learned from DHCP events), or the
- *    inventory host reserved at it, or (asynchronously) the lease store.
+ *    MAC an iPXE script fetch from that address named in `mac=`, or the inventory host reserved at it, or
+ *    (asynchronously) the lease store.
  * pypxeboot fetches from dom0's address, so its kernel and initrd are attributed by name only when the
  * name carries the MAC; by address they go to dom0.
  */
@@ -15,19 +16,23 @@ import type { LeaseStore } from './types.js';
 const PXELINUX_MAC = /(?:^|[/\\-])01-((?:[0-9a-f]{2}[-:]){5}[0-9a-f]{2})(?:$|[^0-9a-f])/i;
 const MAC_QUERY = /[?&]mac=([^&#]+)/i;
 
+/** The MAC in a `mac=` query parameter, if any. Pure. */
+export function macFromQuery(name: string): string | undefined {
+  const query = MAC_QUERY.exec(name);
+  if (!query) return undefined;
+  try {
+    return parseMac(decodeURIComponent(query[1]!)) ?? undefined;
+  } catch {
+    return undefined; // a malformed escape is not a MAC
+  }
+}
+
 /** The MAC named in a file path or URL, if any. Pure. */
 export function macFromName(name: string): string | undefined {
   const pxe = PXELINUX_MAC.exec(name);
   if (pxe) return parseMac(pxe[1]!) ?? undefined;
-  const query = MAC_QUERY.exec(name);
-  if (query) {
-    try {
-      const mac = parseMac(decodeURIComponent(query[1]!));
-      if (mac) return mac;
-    } catch {
-      // A malformed escape is not a MAC.
-    }
-  }
+  const query = macFromQuery(name);
+  if (query) return query;
   for (const segment of name.split(/[/?#&]/)) {
     let stem = segment.replace(/\.[A-Za-z0-9]+$/, '');
     try {
@@ -67,6 +72,14 @@ export class EventEnricher {
   /** Learns from the event and returns it with a MAC when one can be found without I/O (same object if unchanged). */
   enrichNow(event: BootEvent): BootEvent {
     if (event.kind === 'dhcp' && event.mac !== undefined && event.yiaddr !== undefined && event.reply === 'ACK') this.learn(event.yiaddr, event.mac);
+    // iPXE fills `mac=${net0/mac}` with its own MAC, so a script fetch binds the address it came from. This
+    // is how files are attributed when xenboot acknowledged no address (proxy mode, another DHCP server).
+    // Only the query form counts: a MAC in a path (pypxeboot's `01-<mac>`, xenboot-pvboot's boot spec) is
+    // the domU's, asked for from dom0's address.
+    if (event.kind === 'http' && event.status < 300 && event.ip !== undefined) {
+      const own = macFromQuery(event.path);
+      if (own !== undefined) this.learn(event.ip, own);
+    }
     if (event.mac !== undefined) return event;
     const name = event.kind === 'tftp' ? event.file : event.kind === 'http' ? event.path : undefined;
     const mac = (name !== undefined ? macFromName(name) : undefined) ?? (event.ip !== undefined ? this.macForIp(event.ip) : undefined);
