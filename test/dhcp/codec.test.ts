@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describePacket } from '../../src/dhcp/describe.js';
 import { decodeOptionArea, DhcpDecodeError, encodeOptionArea, getIp, getIps, getUint16, Opt, optionsEncodingLength, OptionSizeError } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, encodingLength, MessageType } from '../../src/dhcp/packet.js';
-import { readPcapDhcp, sharedCaptures } from './pcap.js';
+import { readPcapDhcp, bootCaptures } from './pcap.js';
 
 const ownCaptures = join(import.meta.dirname, '..', 'fixtures', 'dhcp');
 
@@ -13,7 +13,7 @@ function captures(dir: string): string[] {
 }
 
 describe('DHCP codec on real captures', () => {
-  const files = [...captures(sharedCaptures), ...captures(ownCaptures)];
+  const files = [...captures(bootCaptures), ...captures(ownCaptures)];
   it('has captures to read', () => expect(files.length).toBeGreaterThanOrEqual(5));
 
   it.each(files)('%s: decode → encode → decode is identical, and matches the golden dump', async (file) => {
@@ -27,12 +27,12 @@ describe('DHCP codec on real captures', () => {
       expect(encodePacket(packet).length).toBe(encodingLength(packet));
       dumps.push(`#${d.index} ${d.srcIp}:${d.srcPort} → ${d.dstIp}:${d.dstPort} (${d.payload.length} bytes)\n${describePacket(packet)}`);
     }
-    const golden = file.startsWith(sharedCaptures) ? join(ownCaptures, 'golden', file.split('/').pop()!.replace(/\.pcap$/, '.txt')) : file.replace(/\.pcap$/, '.txt');
+    const golden = file.startsWith(bootCaptures) ? join(ownCaptures, 'golden', file.split('/').pop()!.replace(/\.pcap$/, '.txt')) : file.replace(/\.pcap$/, '.txt');
     await expect(dumps.join('\n\n') + '\n').toMatchFileSnapshot(golden);
   });
 
   it('reads what pypxeboot udhcpc 0.9.8 sends: chaddr is the domU MAC, not the Ethernet source; 548 bytes; no PXE options', () => {
-    const requests = readPcapDhcp(join(sharedCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).filter((d) => d.dstPort === 67);
+    const requests = readPcapDhcp(join(bootCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).filter((d) => d.dstPort === 67);
     const discover = decodePacket(requests[0]!.payload);
     expect(requests[0]!.payload.length).toBe(548);
     expect(discover.type).toBe(MessageType.Discover);
@@ -44,7 +44,7 @@ describe('DHCP codec on real captures', () => {
   });
 
   it('reads option 93 = 7 and option 77 iPXE from the UEFI iPXE capture', () => {
-    const discover = readPcapDhcp(join(sharedCaptures, 'uefi-ovmf-ipxe-grub2.pcap')).map((d) => decodePacket(d.payload)).find((p) => p.type === MessageType.Discover)!;
+    const discover = readPcapDhcp(join(bootCaptures, 'uefi-ovmf-ipxe-grub2.pcap')).map((d) => decodePacket(d.payload)).find((p) => p.type === MessageType.Discover)!;
     expect(getUint16(discover.options, Opt.ClientArch)).toBe(7);
     expect(discover.options.get(Opt.UserClass)?.toString()).toBe('iPXE');
     expect(discover.options.has(Opt.IpxeEncap)).toBe(true);

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared real-client captures: `../shared/fixtures/captures` beside the repository. */
-export const sharedCaptures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'captures');
+/** The real-client captures kept with the tests (`test/fixtures/captures`, see its README). */
+export const bootCaptures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'captures');
 
 /** One UDP datagram from a capture. */
 export interface CapturedDatagram {

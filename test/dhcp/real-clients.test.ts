@@ -11,7 +11,7 @@ import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { requireCommands } from '../helpers/process.js';
 import { repoRoot } from '../helpers/xenboot.js';
 import { envScript, lastEnv, startLab, type DhcpLab } from './lab.js';
-import { readPcapDhcp, sharedCaptures } from './pcap.js';
+import { readPcapDhcp, bootCaptures } from './pcap.js';
 
 const RESERVED = '02:00:00:20:00:01';
 const DECLINER = '02:00:00:20:00:de';
@@ -152,7 +152,7 @@ describe('real DHCP clients against xenboot in network namespaces', () => {
   });
 
   it('answers the captured pypxeboot udhcpc 0.9.8 DISCOVER (flags 0, domU MAC) with a broadcast OFFER ≤ 548 bytes, siaddr and option 54', async () => {
-    const captured = readPcapDhcp(join(sharedCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).find((d) => d.dstPort === 67)!;
+    const captured = readPcapDhcp(join(bootCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).find((d) => d.dstPort === 67)!;
     expect(decodePacket(captured.payload).flags).toBe(0);
     // dom0 sends from its own address with the domU's MAC in chaddr; the probe plays dom0.
     await lab.useMac('02:00:00:20:00:d0');

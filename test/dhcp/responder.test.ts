@@ -5,7 +5,7 @@ import { getIp, getUint32, ipBytes, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType, messageTypeName } from '../../src/dhcp/packet.js';
 import { createMemoryLeaseStore } from '../../src/store/memory-leases.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { readPcapDhcp, sharedCaptures } from './pcap.js';
+import { readPcapDhcp, bootCaptures } from './pcap.js';
 import { clientKinds, dhcpConfig, labDhcp, labServerId, request, responderContext } from './requests.js';
 
 const dhcp = { address: '0.0.0.0', port: 68, via: 'dhcp' as const };
@@ -79,7 +79,7 @@ describe('responder table: mode × client kind × known/unknown → reply or sil
 
 describe('pypxeboot udhcpc 0.9.8, the strictest client (boot-protocols.md §1.3)', () => {
   it('its captured DISCOVER gets an OFFER with siaddr and option 54, broadcast, ≤ 548 bytes', async () => {
-    const captured = readPcapDhcp(join(sharedCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).find((d) => d.dstPort === 67)!;
+    const captured = readPcapDhcp(join(bootCaptures, 'pypxeboot-udhcp-0.9.8.pcap')).find((d) => d.dstPort === 67)!;
     const discover = decodePacket(captured.payload);
     const { context } = await responderContext(dhcpConfig(labDhcp));
     const outcome = await respond(discover, dhcp, context());

@@ -1,5 +1,5 @@
 /**
- * Real read requests from the recorded boot captures (`fixtures/*.pcap`: iPXE ROM,
+ * Real read requests from the recorded boot captures (`test/fixtures/captures/*.pcap`: iPXE ROM,
  * PXELINUX, GRUB2, EDK2 UEFI PXE, pypxeboot's tftpy): every RRQ decodes, matches tcpdump's own decoding,
  * re-encodes to the same bytes, has a usable path, and negotiates an OACK with exactly the options the
  * client asked for (PXELINUX and tftpy reject anything else).
@@ -13,7 +13,7 @@ import { negotiateTftpOptions } from '../../src/tftp/options.js';
 import { decodeTftpPacket, encodeTftpPacket, type TftpRequestPacket } from '../../src/tftp/packet.js';
 import { requireCommands, runCommand } from '../helpers/process.js';
 
-const CAPTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const CAPTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'captures');
 
 /** UDP payloads sent to port 69 in a classic little- or big-endian Ethernet pcap. */
 function tftpRequests(file: string): Buffer[] {
