@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Real-client tests start processes and namespaces; give them room, but keep every wait bounded.
     testTimeout: 120_000,
     hookTimeout: 120_000,
