@@ -98,6 +98,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
 
     // --- content: generated handlers first, static files from the TFTP root last ------------------
     const contentHandlers: ContentHandler[] = [boot.contentHandler];
+    // One chain for TFTP and HTTP, so both protocols serve exactly the same names.
+    const content = chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]);
 
     // --- HTTP --------------------------------------------------------------------------------------
     hostMacByIp = (ip) => boot.provider.current().hostByIp(ip)?.mac;
@@ -120,7 +122,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         store,
         inventory: boot.provider,
         configInventory: () => configInventory,
-        content: chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]),
+        content,
         recorder,
         metrics,
         extraRoutes: (routes) => bootRoutes(routes, { boot, explainDeps: () => explainDepsFor(config, boot) }),
@@ -136,7 +138,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     if (config.tftp.enabled) {
       const tftp = new TftpServer({
         settings: config.tftp,
-        content: chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]),
+        content,
         logger,
         events,
       });
