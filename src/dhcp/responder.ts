@@ -5,6 +5,7 @@
  * the client or subnet), RENEWING/REBINDING; RELEASE; DECLINE (quarantine); INFORM (ACK without yiaddr).
  * Proxy mode is in `proxy.ts`. No sockets here; leases go through the `LeaseTable`.
  */
+import { intToIp } from '../net/ipv4.js';
 import type { DhcpBootAnswer, Machine } from '../boot/machine.js';
 import type { DhcpOutcome, RequestSource, ResponderContext } from './context.js';
 import { replyDestination } from './destination.js';
@@ -120,7 +121,7 @@ async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderCon
     preferred = [];
     const previous = leases.entryFor(machine.mac);
     if (previous && previous.state !== 'declined') {
-      const ip = ipText(previous.ip);
+      const ip = intToIp(previous.ip);
       if (subnetHas(subnet, ip) && leases.isDynamic(subnet, ip)) preferred.push(ip);
     }
     const requested = readIpOption(request, Opt.RequestedIp);
@@ -132,8 +133,8 @@ async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderCon
   // A client that still holds a bound lease keeps it; the offer does not shorten it to a hold.
   const current = leases.entryFor(machine.mac);
   let yiaddr: string | undefined;
-  if (current && current.state === 'bound' && current.expiresAt > now && preferred[0] === ipText(current.ip)) {
-    yiaddr = ipText(current.ip);
+  if (current && current.state === 'bound' && current.expiresAt > now && preferred[0] === intToIp(current.ip)) {
+    yiaddr = intToIp(current.ip);
   } else if (why === 'reserved') {
     // A reserved client gets its address or nothing (never a pool address it would then lose).
     const hold = now + ctx.config.offerHold * 1000;
@@ -146,10 +147,6 @@ async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderCon
     yiaddr = allocation.ip;
   }
   return reply(request, machine, ctx, MessageType.Offer, yiaddr, leaseReplyOptions(request, subnet, answer, ctx, true), answer, why);
-}
-
-function ipText(address: number): string {
-  return [address >>> 24, (address >>> 16) & 255, (address >>> 8) & 255, address & 255].join('.');
 }
 
 function clientDetails(request: DhcpPacket, answer: DhcpBootAnswer | null): { clientId?: string; hostname?: string } {
@@ -172,7 +169,7 @@ async function requestMessage(request: DhcpPacket, machine: Machine, ctx: Respon
     // SELECTING (RFC 2131 §4.3.2): the client names the server it chose.
     if (serverId !== ctx.serverAddress) {
       const held = leases.entryFor(machine.mac);
-      if (held && held.state === 'offered') await leases.release(machine.mac, ipText(held.ip), now);
+      if (held && held.state === 'offered') await leases.release(machine.mac, intToIp(held.ip), now);
       return silent(request, `client chose server ${serverId}`, machine);
     }
     if (requested === undefined) return nak(request, machine, ctx, 'REQUEST without a requested address');

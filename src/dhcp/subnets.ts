@@ -3,7 +3,7 @@
  * subnets behind relays, each with its pool ranges and the options its clients get. A request is placed
  * in a subnet by `giaddr` (RFC 2131 §4.3.1): the relay's address, or the local subnet when there is none.
  */
-import { cidrBroadcast, cidrContains, ipToInt, parseCidr, prefixToMask, type Cidr } from '../net/ipv4.js';
+import { cidrBroadcast, cidrContains, intToIp, ipToInt, parseCidr, prefixToMask, type Cidr } from '../net/ipv4.js';
 import type { DhcpConfig } from './config.js';
 
 /** An inclusive range of addresses as integers. */
@@ -44,7 +44,7 @@ function toSubnet(fields: SubnetFields & { subnet: string }, local: boolean): Su
     name: fields.subnet,
     cidr,
     mask: prefixToMask(cidr.prefix),
-    broadcast: intToDotted(cidrBroadcast(cidr)),
+    broadcast: intToIp(cidrBroadcast(cidr)),
     ranges: fields.ranges.map((r) => ({ start: ipToInt(r.start), end: ipToInt(r.end) })),
     dns: [...fields.dns],
     ntp: [...fields.ntp],
@@ -53,10 +53,6 @@ function toSubnet(fields: SubnetFields & { subnet: string }, local: boolean): Su
   if (fields.router !== undefined) subnet.router = fields.router;
   if (fields.domain !== undefined) subnet.domain = fields.domain;
   return subnet;
-}
-
-function intToDotted(value: number): string {
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
 /** The local subnet (if configured) followed by every relay subnet. */
