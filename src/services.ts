@@ -142,6 +142,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         logger,
         events,
       });
+      if (tftp.engineFallback !== null) logger.warn({ subsystem: 'tftp', reason: tftp.engineFallback }, 'TFTP transfers use node:dgram: the native UDP engine is not available');
+      else logger.info({ subsystem: 'tftp', engine: tftp.engine }, `TFTP transfers use the ${tftp.engine} UDP engine`);
       closers.push(() => tftp.close());
       for (const address of config.tftp.addresses) {
         const bound = await tftp.listen(address, config.tftp.port);

@@ -3,8 +3,9 @@
  *
  *   node --import tsx bench/tftp/run.ts [--rounds N] [--clients N]
  *
+ * xenboot runs twice, once per transfer engine (`tftp.engine` native and dgram), beside tftpd-hpa.
  * Single streams (one 40 MiB file with atftp at blksize 512, 1468, 8192, and 1468 with windowsize 16)
- * run with server and client pinned to CPU 0, servers interleaved A B A B, median of the rounds: lock-step
+ * run with server and client pinned to CPU 0, servers interleaved A B C A B C, median of the rounds: lock-step
  * TFTP on a small VM is dominated by cross-CPU wake-ups otherwise. tftpd-hpa has no windowsize, so it
  * answers that round in lock-step (atftp ≥ 0.8 is the client that speaks windowsize). xenboot's
  * lock-step and windowed figures are repeated unpinned. Then N concurrent atftp clients × 16 MiB
@@ -112,18 +113,25 @@ async function main(): Promise<void> {
 
   const basePort = 20000 + (process.pid % 20000);
   const hpa = await startTftpdHpa(root, basePort);
-  const xen = await startXenbootTftp(await buildXenboot(), root, basePort + 1, dir);
-  const servers = [xen, hpa];
+  const bundle = await buildXenboot();
+  const xen = await startXenbootTftp(bundle, root, basePort + 1, dir, 'native');
+  const xenDgram = await startXenbootTftp(bundle, root, basePort + 2, dir, 'dgram');
+  // xenboot with each transfer engine, and the reference; every round runs all three, rotating who goes first.
+  const servers = [xen, xenDgram, hpa];
+  const names = servers.map((s) => s.name);
+  const perServer = <T>(make: () => T): Record<string, T> => Object.fromEntries(names.map((n) => [n, make()]));
+  const rotation = (round: number) => servers.map((_, i) => servers[(i + round) % servers.length]!);
   const lines: string[] = [];
   const print = (line: string) => {
     lines.push(line);
     console.log(line);
   };
   try {
-    print(`TFTP benchmark ${new Date().toISOString()}, ${rounds} rounds, load average ${loadavg().map((l) => fmt(l, 2)).join(' ')} (shared 2-core machine)`);
+    print(`TFTP benchmark ${new Date().toISOString()}, ${rounds} rounds, load average ${loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+    print('xenboot = native UDP engine (tftp.engine: native); xenboot-dgram = node:dgram (tftp.engine: dgram)');
     print('');
-    print('| single stream, 40 MiB, pinned to CPU 0 | xenboot MB/s | tftpd-hpa MB/s | ratio | server CPU s, xenboot | server CPU s, tftpd-hpa |');
-    print('|---|---|---|---|---|---|');
+    print('| single stream, 40 MiB, pinned to CPU 0 | xenboot MB/s | xenboot-dgram MB/s | tftpd-hpa MB/s | xenboot ÷ tftpd-hpa | xenboot-dgram ÷ tftpd-hpa | server CPU s: xenboot / xenboot-dgram / tftpd-hpa |');
+    print('|---|---|---|---|---|---|---|');
     const single: Array<[string, string[]]> = [
       ['blksize 512', ['blksize 512', 'tsize 0']],
       ['blksize 1468', ['blksize 1468', 'tsize 0']],
@@ -133,21 +141,20 @@ async function main(): Promise<void> {
     const xenMedians: Record<string, number> = {};
     for (const server of servers) await pin(server.pid, '0');
     for (const [label, options] of single) {
-      const times: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
-      const cpu: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
+      const times = perServer<number[]>(() => []);
+      const cpu = perServer<number[]>(() => []);
       for (let round = 0; round < rounds; round += 1) {
-        // Interleaved: A B A B …, alternating who goes first.
-        const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const server of order) {
+        // Interleaved: A B C A B C …, rotating who goes first.
+        for (const server of rotation(round)) {
           times[server.name]!.push(await download(server, 'forty.bin', sums['forty.bin'], join(out, 'single.bin'), options, '0'));
           cpu[server.name]!.push(lastServerCpu);
         }
       }
-      const xenRate = (40 * MiB) / 1e6 / median(times.xenboot!);
-      const hpaRate = (40 * MiB) / 1e6 / median(times['tftpd-hpa']!);
+      const rate = (name: string) => (40 * MiB) / 1e6 / median(times[name]!);
+      const [xenRate, dgramRate, hpaRate] = [rate('xenboot'), rate('xenboot-dgram'), rate('tftpd-hpa')];
       xenMedians[label] = xenRate;
       print(
-        `| ${label} | ${fmt(xenRate)} | ${fmt(hpaRate)}${label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''} | ${fmt(xenRate / hpaRate, 2)}× | ${fmt(median(cpu.xenboot!), 2)} | ${fmt(median(cpu['tftpd-hpa']!), 2)} |`,
+        `| ${label} | ${fmt(xenRate)} | ${fmt(dgramRate)} | ${fmt(hpaRate)}${label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''} | ${fmt(xenRate / hpaRate, 2)}× | ${fmt(dgramRate / hpaRate, 2)}× | ${names.map((n) => fmt(median(cpu[n]!), 2)).join(' / ')} |`,
       );
     }
     const windowGain = xenMedians['blksize 1468, windowsize 16']! / xenMedians['blksize 1468']!;
@@ -172,13 +179,12 @@ async function main(): Promise<void> {
     print(`| ${clientCount} concurrent clients × 16 MiB, blksize 1468 | wall s | aggregate MB/s | failures |`);
     print('|---|---|---|---|');
     const aggregate: Record<string, number> = {};
-    const walls: Record<string, number[]> = { xenboot: [], 'tftpd-hpa': [] };
-    const failed: Record<string, number> = { xenboot: 0, 'tftpd-hpa': 0 };
+    const walls = perServer<number[]>(() => []);
+    const failed = perServer(() => 0);
     let xenPeakDuring = 0;
     for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const server of order) {
-        const sampler = server.name === 'xenboot' ? setInterval(() => (xenPeakDuring = Math.max(xenPeakDuring, rssMiB(server.pid))), 50) : null;
+      for (const server of rotation(round)) {
+        const sampler = server === xen ? setInterval(() => (xenPeakDuring = Math.max(xenPeakDuring, rssMiB(server.pid))), 50) : null;
         const started = performance.now();
         const results = await Promise.allSettled(
           Array.from({ length: clientCount }, (_, i) =>
@@ -198,10 +204,14 @@ async function main(): Promise<void> {
       print(`| ${server.name} | ${fmt(wall, 2)} (median of ${rounds}) | ${fmt(aggregate[server.name]!)} | ${failed[server.name]} |`);
     }
     print('');
-    print(`ratio xenboot / tftpd-hpa (aggregate): ${fmt(aggregate.xenboot! / aggregate['tftpd-hpa']!, 2)}×`);
+    print(
+      `ratio to tftpd-hpa (aggregate): xenboot ${fmt(aggregate.xenboot! / aggregate['tftpd-hpa']!, 2)}×, xenboot-dgram ${fmt(aggregate['xenboot-dgram']! / aggregate['tftpd-hpa']!, 2)}×`,
+    );
     print(`xenboot peak RSS (VmHWM, whole run): ${fmt(peakRssMiB(xen.pid))} MiB; highest RSS sampled during the ${clientCount}-client round: ${fmt(xenPeakDuring)} MiB`);
+    print(`xenboot-dgram peak RSS (VmHWM, whole run): ${fmt(peakRssMiB(xenDgram.pid))} MiB`);
   } finally {
     await xen.stop();
+    await xenDgram.stop();
     await hpa.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,14 +2,14 @@
  * The two servers under comparison, each started and stopped by PID: tftpd-hpa (`in.tftpd -L`, the
  * reference) and `xenboot serve` (TFTP only). Both are started under `taskset` so a round can pin them.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, runCommand, type RunningProcess } from '../../test/helpers/process.js';
 import { repoRoot, writeTempConfig } from '../../test/helpers/xenboot.js';
 
 /** A running server under test. */
 export interface BenchServer {
-  name: 'tftpd-hpa' | 'xenboot';
+  name: 'tftpd-hpa' | 'xenboot' | 'xenboot-dgram';
   port: number;
   pid: number;
   stop(): Promise<void>;
@@ -36,13 +36,18 @@ export async function buildXenboot(): Promise<string> {
   return outfile;
 }
 
-/** Starts `xenboot serve` (the bundle from `buildXenboot`) with TFTP on 127.0.0.1:PORT serving `root`, HTTP off, warnings only. */
-export async function startXenbootTftp(bundle: string, root: string, port: number, dir: string): Promise<BenchServer> {
-  const config = { log: { format: 'json', level: 'warn' }, http: { enabled: false }, store: { kind: 'memory' }, tftp: { port, root, maxWindowsize: 64 } };
-  const args = [bundle, 'serve', '--config', writeTempConfig(config, dir)];
+/**
+ * Starts `xenboot serve` (the bundle from `buildXenboot`) with TFTP on 127.0.0.1:PORT serving `root`, HTTP
+ * off, warnings only; `engine` is `tftp.engine` (native: the xenboot_udp addon, which must be built).
+ */
+export async function startXenbootTftp(bundle: string, root: string, port: number, dir: string, engine: 'native' | 'dgram' = 'native'): Promise<BenchServer> {
+  const config = { log: { format: 'json', level: 'warn' }, http: { enabled: false }, store: { kind: 'memory' }, tftp: { port, root, maxWindowsize: 64, engine } };
+  const configDir = join(dir, `xenboot-${engine}`);
+  mkdirSync(configDir, { recursive: true });
+  const args = [bundle, 'serve', '--config', writeTempConfig(config, configDir)];
   const proc = startProcess('taskset', ['-c', '0,1', process.execPath, ...args], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   await waitForUdpPort(proc, port);
-  return { name: 'xenboot', port, pid: proc.pid, stop: () => proc.stop() };
+  return { name: engine === 'native' ? 'xenboot' : 'xenboot-dgram', port, pid: proc.pid, stop: () => proc.stop() };
 }
 
 /** Waits (bounded) until something listens on UDP 127.0.0.1:port. */

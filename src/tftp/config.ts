@@ -33,6 +33,10 @@ export const TftpConfigSchema = StrictObject(
     }),
     queueTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'how long a request may wait for a slot' }),
     answerStrangers: Type.Boolean({ default: false, description: 'answer packets from an unknown port with ERROR 5 instead of dropping them' }),
+    engine: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('dgram')], {
+      default: 'auto',
+      description: 'what drives transfer sockets: native (the xenboot_udp addon built by npm install), dgram (node:dgram), auto (native where built)',
+    }),
   },
   { description: 'Read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440)' },
 );

@@ -16,7 +16,8 @@ import { netasciiContent } from './netascii.js';
 import { negotiateTftpOptions } from './options.js';
 import { logTftpEvent, tftpTransferEvent, type TftpRequestEnd } from './outcome.js';
 import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './packet.js';
-import { TransferSocket } from './transfer-socket.js';
+import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer-engine.js';
+import type { TransferSocket } from './transfer-socket.js';
 import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
 
 /** Limits and behaviour the server takes from the `tftp` config section. */
@@ -31,6 +32,7 @@ export type TftpServerSettings = Pick<
   | 'maxQueued'
   | 'queueTimeoutMs'
   | 'answerStrangers'
+  | 'engine'
 >;
 
 /** What the server needs from the rest of the process. */
@@ -90,6 +92,10 @@ export class TftpServer {
   /** Requests in flight (opening or transferring), keyed by server, client address/port and file. */
   private readonly inFlight = new Map<string, ReadTransfer | null>();
   private readonly admission: Admission<PendingRead>;
+  /** What drives transfer sockets (from `tftp.engine`; `auto` resolved). */
+  readonly engine: TransferEngine;
+  /** Why `auto` fell back to node:dgram, or null. */
+  readonly engineFallback: string | null;
   private sweepTimer: unknown = null;
   private closing = false;
 
@@ -99,6 +105,8 @@ export class TftpServer {
     this.log = options.logger.child({ subsystem: 'tftp' });
     this.events = options.events;
     this.clock = options.clock ?? realClock;
+    // Throws when `native` is demanded but the addon is missing: a start failure, not a silent downgrade.
+    ({ engine: this.engine, fallback: this.engineFallback } = resolveTransferEngine(this.settings.engine));
     this.admission = new Admission<PendingRead>(
       {
         maxTotal: this.settings.maxTransfers,
@@ -285,7 +293,7 @@ export class TftpServer {
     let socket: TransferSocket;
     let transfer: ReadTransfer | null = null;
     try {
-      socket = await TransferSocket.open({
+      socket = await openTransferSocket(this.engine, {
         serverIp,
         clientIp: rinfo.address,
         clientPort: rinfo.port,

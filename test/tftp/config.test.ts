@@ -18,6 +18,7 @@ describe('tftp config section', () => {
       maxTransfers: 1024,
       maxTransfersPerClient: 64,
       answerStrangers: false,
+      engine: 'auto',
     });
     const root = buildConfig({}, { baseDir: '/', privileged: true });
     expect(root.ok && root.config.tftp.port).toBe(69);
@@ -31,9 +32,9 @@ describe('tftp config section', () => {
   });
 
   it('reports out-of-range limits', () => {
-    const result = buildConfig({ tftp: { maxBlksize: 70000, maxWindowsize: 0, timeoutMs: 10, bogus: 1 } }, { baseDir: '/' });
+    const result = buildConfig({ tftp: { maxBlksize: 70000, maxWindowsize: 0, timeoutMs: 10, bogus: 1, engine: 'fast' } }, { baseDir: '/' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.path).sort()).toEqual(['tftp.bogus', 'tftp.maxBlksize', 'tftp.maxWindowsize', 'tftp.timeoutMs']);
+    expect(result.problems.map((p) => p.path).sort()).toEqual(['tftp.bogus', 'tftp.engine', 'tftp.maxBlksize', 'tftp.maxWindowsize', 'tftp.timeoutMs']);
   });
 });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chainHandlers } from '../../src/content/chain.js';
 import { staticFileHandler } from '../../src/content/static-files.js';
 import { bufferContent, type ContentHandler } from '../../src/content/types.js';
@@ -27,7 +27,11 @@ const settings: TftpServerSettings = {
   maxQueued: 64,
   queueTimeoutMs: 5_000,
   answerStrangers: false,
+  engine: 'native',
 };
+/** Both transfer engines run every case; `start` uses the one of the block being run. */
+const ENGINES = ['native', 'dgram'] as const;
+let engine: (typeof ENGINES)[number] = 'native';
 
 let root: string;
 const files = { small: randomBytes(1500), large: randomBytes(3 * 1024 * 1024 + 17) };
@@ -51,7 +55,7 @@ async function start(overrides: Partial<TftpServerSettings> = {}, handlers: Cont
     if (e.kind === 'tftp') seen.push(e);
   });
   const server = new TftpServer({
-    settings: { ...settings, ...overrides },
+    settings: { ...settings, engine, ...overrides },
     content: chainHandlers([...handlers, staticFileHandler(root)]),
     logger: silentLogger(),
     events,
@@ -69,7 +73,17 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): P
   }
 }
 
-describe('TftpServer', () => {
+describe.each(ENGINES)('TftpServer (%s transfer sockets)', (name) => {
+  beforeEach(() => {
+    engine = name;
+  });
+
+  it('uses the engine it was given', async () => {
+    const { server } = await start();
+    expect(server.engine).toBe(name);
+    expect(server.engineFallback).toBeNull();
+  });
+
   it('serves a file from a new port on the address the request was sent to, and emits an event', async () => {
     const { port, events } = await start();
     const result = await rawDownload('127.0.0.1', port, 'small.bin');

@@ -1,0 +1,392 @@
+/*
+ * xenboot_udp: a minimal UDP socket for TFTP transfers, as a Node-API addon.
+ *
+ * node:dgram costs several microseconds per datagram that a lock-step TFTP transfer cannot afford: a
+ * 64 KiB allocation and a new Buffer per receive, an rinfo object with a formatted address, a SendWrap
+ * per send, and an extra recvmsg() that returns EAGAIN. This socket does one thing: it is bound to a
+ * local address with an ephemeral port (the transfer ID, RFC 1350 section 4), optionally connected to
+ * the client, and
+ *   - receives into one Buffer that JavaScript handed over at open and reuses for every datagram,
+ *     calling back with (length, source address as a 32-bit number, source port): no allocation;
+ *   - sends straight from JavaScript's Buffer with send()/sendto() and MSG_DONTWAIT, returning 0 or
+ *     -errno at once (EAGAIN tells the caller to queue and wait for the writable event).
+ *
+ * It is driven by a libuv poll handle on the process's event loop. Readiness is level-triggered, so
+ * one datagram is read per readable event and the rest come on the next loop iteration.
+ *
+ * Exports: open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
+ * localPort(handle), send(handle, buf, offset, length), sendTo(handle, buf, offset, length, ip, port),
+ * watchWritable(handle, on), close(handle). onEvent(kind, a, b, c): kind 0 = datagram (a = length,
+ * b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum { EVENT_DATAGRAM = 0, EVENT_RECV_ERROR = 1, EVENT_WRITABLE = 2 };
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  int fd;
+  int connected;
+  int watching_writable;
+  int closing;     /* close() was called or the handle was finalized */
+  int closed;      /* libuv has finished closing the poll handle */
+  int finalized;   /* the JavaScript handle was collected */
+  struct sockaddr_in remote;
+  napi_ref callback;
+  napi_ref recv_buffer_ref;
+  unsigned char *recv_buffer;
+  size_t recv_length;
+  napi_async_context async_context;
+} udp_socket;
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, "EINVAL", "xenboot_udp: " #call " failed"); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+/* Throws an Error with code (e.g. "EADDRNOTAVAIL") and syscall, as node:dgram does. */
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  char message[160];
+  const char *name = uv_err_name(uv_translate_sys_error(err));
+  snprintf(message, sizeof message, "%s %s: %s", syscall, name, strerror(err));
+  napi_value code, msg, error, sys;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
+  napi_set_named_property(env, error, "syscall", sys);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int parse_ipv4(napi_env env, napi_value value, struct in_addr *out) {
+  char text[64];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) != napi_ok) return 0;
+  return inet_pton(AF_INET, text, out) == 1;
+}
+
+static void free_if_done(udp_socket *sock) {
+  if (sock->closed && sock->finalized) free(sock);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  udp_socket *sock = (udp_socket *)handle->data;
+  close(sock->fd);
+  sock->fd = -1;
+  sock->closed = 1;
+  free_if_done(sock);
+}
+
+/* Stops polling and releases the JavaScript references; the fd is closed once libuv lets go of it. */
+static void begin_close(udp_socket *sock) {
+  if (sock->closing) return;
+  sock->closing = 1;
+  uv_poll_stop(&sock->poll);
+  if (sock->callback != NULL) napi_delete_reference(sock->env, sock->callback);
+  if (sock->recv_buffer_ref != NULL) napi_delete_reference(sock->env, sock->recv_buffer_ref);
+  if (sock->async_context != NULL) napi_async_destroy(sock->env, sock->async_context);
+  sock->callback = NULL;
+  sock->recv_buffer_ref = NULL;
+  sock->async_context = NULL;
+  uv_close((uv_handle_t *)&sock->poll, on_closed);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  udp_socket *sock = (udp_socket *)data;
+  sock->finalized = 1;
+  begin_close(sock);
+  free_if_done(sock);
+}
+
+/* Calls onEvent(kind, a, b, c) as a top-level callback, so promise jobs and nextTicks run after it. */
+static void emit(udp_socket *sock, int kind, double a, double b, double c) {
+  napi_env env = sock->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, receiver, argv[4], result;
+  if (napi_get_reference_value(env, sock->callback, &callback) == napi_ok && callback != NULL) {
+    napi_get_global(env, &receiver); /* napi_make_callback wants an object */
+    napi_create_int32(env, kind, &argv[0]);
+    napi_create_double(env, a, &argv[1]);
+    napi_create_double(env, b, &argv[2]);
+    napi_create_double(env, c, &argv[3]);
+    if (napi_make_callback(env, sock->async_context, receiver, callback, 4, argv, &result) == napi_pending_exception) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  udp_socket *sock = (udp_socket *)handle->data;
+  if (sock->closing) return;
+  if (status < 0) {
+    emit(sock, EVENT_RECV_ERROR, status, 0, 0);
+    return;
+  }
+  if (events & UV_READABLE) {
+    struct sockaddr_in from;
+    socklen_t from_length = sizeof from;
+    ssize_t n;
+    do {
+      n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+      emit(sock, EVENT_DATAGRAM, (double)n, (double)ntohl(from.sin_addr.s_addr), (double)ntohs(from.sin_port));
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      /* On a connected socket, ECONNREFUSED reports an ICMP port unreachable: the client is gone. */
+      emit(sock, EVENT_RECV_ERROR, -errno, 0, 0);
+    }
+  }
+  if ((events & UV_WRITABLE) && !sock->closing && sock->watching_writable) emit(sock, EVENT_WRITABLE, 0, 0, 0);
+}
+
+static udp_socket *unwrap(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, "EINVAL", "xenboot_udp: not a socket handle");
+    return NULL;
+  }
+  return (udp_socket *)data;
+}
+
+static int restart_poll(udp_socket *sock) {
+  int events = UV_READABLE | (sock->watching_writable ? UV_WRITABLE : 0);
+  return uv_poll_start(&sock->poll, events, on_poll);
+}
+
+/* open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, "EINVAL", "open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent)");
+    return NULL;
+  }
+  struct sockaddr_in local, remote;
+  memset(&local, 0, sizeof local);
+  memset(&remote, 0, sizeof remote);
+  local.sin_family = remote.sin_family = AF_INET;
+  uint32_t port = 0;
+  bool connect_to_remote = false;
+  if (!parse_ipv4(env, argv[0], &local.sin_addr) || !parse_ipv4(env, argv[1], &remote.sin_addr) ||
+      napi_get_value_uint32(env, argv[2], &port) != napi_ok || port == 0 || port > 65535 ||
+      napi_get_value_bool(env, argv[3], &connect_to_remote) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "open: addresses must be IPv4 text and the port 1-65535");
+    return NULL;
+  }
+  remote.sin_port = htons((uint16_t)port);
+  void *recv_data = NULL;
+  size_t recv_length = 0;
+  napi_typedarray_type array_type;
+  napi_value array_buffer;
+  size_t byte_offset;
+  if (napi_get_typedarray_info(env, argv[4], &array_type, &recv_length, &recv_data, &array_buffer, &byte_offset) != napi_ok ||
+      array_type != napi_uint8_array || recv_length == 0) {
+    napi_throw_type_error(env, "EINVAL", "open: recvBuffer must be a non-empty Buffer");
+    return NULL;
+  }
+  napi_valuetype callback_type;
+  if (napi_typeof(env, argv[5], &callback_type) != napi_ok || callback_type != napi_function) {
+    napi_throw_type_error(env, "EINVAL", "open: onEvent must be a function");
+    return NULL;
+  }
+
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  if (connect_to_remote && connect(fd, (struct sockaddr *)&remote, sizeof remote) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "connect", err);
+  }
+
+  udp_socket *sock = calloc(1, sizeof *sock);
+  if (sock == NULL) {
+    close(fd);
+    return throw_errno(env, "calloc", ENOMEM);
+  }
+  sock->env = env;
+  sock->fd = fd;
+  sock->connected = connect_to_remote;
+  sock->remote = remote;
+  sock->recv_buffer = recv_data;
+  sock->recv_length = recv_length;
+  uv_loop_t *loop = NULL;
+  napi_value resource_name;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &sock->poll, fd) != 0) {
+    close(fd);
+    free(sock);
+    napi_throw_error(env, "EINVAL", "xenboot_udp: cannot poll the socket");
+    return NULL;
+  }
+  sock->poll.data = sock;
+  napi_create_string_utf8(env, "XenbootUdpSocket", NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_reference(env, argv[5], 1, &sock->callback);
+  napi_create_reference(env, argv[4], 1, &sock->recv_buffer_ref);
+  napi_value resource;
+  napi_create_object(env, &resource);
+  napi_async_init(env, resource, resource_name, &sock->async_context);
+  napi_value handle;
+  if (napi_create_external(env, sock, finalize, NULL, &handle) != napi_ok) {
+    sock->finalized = 1;
+    begin_close(sock);
+    napi_throw_error(env, "EINVAL", "xenboot_udp: cannot create the handle");
+    return NULL;
+  }
+  int err = restart_poll(sock);
+  if (err != 0) {
+    begin_close(sock);
+    napi_throw_error(env, uv_err_name(err), "xenboot_udp: uv_poll_start failed");
+    return NULL;
+  }
+  return handle;
+}
+
+static napi_value js_local_port(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  udp_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  struct sockaddr_in local;
+  socklen_t length = sizeof local;
+  if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
+  napi_create_uint32(env, ntohs(local.sin_port), &result);
+  return result;
+}
+
+/* Sends buf[offset, offset + length) to `to` (NULL: the connected peer). Returns 0 or -errno. */
+static napi_value send_common(napi_env env, napi_value *argv, const struct sockaddr_in *to) {
+  napi_value result;
+  udp_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  void *data = NULL;
+  size_t total = 0, byte_offset;
+  napi_typedarray_type array_type;
+  napi_value array_buffer;
+  uint32_t offset = 0, length = 0;
+  if (napi_get_typedarray_info(env, argv[1], &array_type, &total, &data, &array_buffer, &byte_offset) != napi_ok ||
+      array_type != napi_uint8_array || napi_get_value_uint32(env, argv[2], &offset) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &length) != napi_ok || (size_t)offset + length > total) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "send: offset and length must lie inside the Buffer");
+    return NULL;
+  }
+  int status = 0;
+  if (sock->closing) {
+    status = -EBADF;
+  } else {
+    ssize_t sent;
+    const unsigned char *start = (const unsigned char *)data + offset;
+    do {
+      if (to != NULL) sent = sendto(sock->fd, start, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
+      else if (sock->connected) sent = send(sock->fd, start, length, MSG_DONTWAIT);
+      else sent = sendto(sock->fd, start, length, MSG_DONTWAIT, (const struct sockaddr *)&sock->remote, sizeof sock->remote);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) status = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+  }
+  napi_create_int32(env, status, &result);
+  return result;
+}
+
+/* send(handle, buf, offset, length) -> 0 | -errno: to the client. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, "EINVAL", "send(handle, buf, offset, length)");
+    return NULL;
+  }
+  return send_common(env, argv, NULL);
+}
+
+/* sendTo(handle, buf, offset, length, ip, port) -> 0 | -errno: to another address (ERROR 5 to a stranger). */
+static napi_value js_send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t ip = 0, port = 0;
+  if (argc < 6 || napi_get_value_uint32(env, argv[4], &ip) != napi_ok || napi_get_value_uint32(env, argv[5], &port) != napi_ok ||
+      port == 0 || port > 65535) {
+    napi_throw_type_error(env, "EINVAL", "sendTo(handle, buf, offset, length, ip, port)");
+    return NULL;
+  }
+  struct sockaddr_in to;
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(ip);
+  to.sin_port = htons((uint16_t)port);
+  return send_common(env, argv, &to);
+}
+
+/* watchWritable(handle, on): while on, onEvent(2) fires whenever the socket can take a datagram. */
+static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  udp_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  bool on = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "watchWritable(handle, on)");
+    return NULL;
+  }
+  if (!sock->closing && sock->watching_writable != (int)on) {
+    sock->watching_writable = on;
+    restart_poll(sock);
+  }
+  return NULL;
+}
+
+/* close(handle): idempotent; no event is delivered afterwards. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  udp_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  begin_close(sock);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
+      {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
+      {"watchWritable", NULL, js_watch_writable, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

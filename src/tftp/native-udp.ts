@@ -1,0 +1,78 @@
+/**
+ * Loads `xenboot_udp`, the small Node-API addon in `native/` that gives TFTP transfers a UDP socket
+ * without node:dgram's per-datagram allocations (see `native/udp_socket.c`). It is built by
+ * `npm install` (node-gyp); where it is missing or fails to load, transfers use node:dgram and
+ * `nativeUdpUnavailable()` says why.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Event kinds of `NativeUdpBinding.open`'s callback. */
+export const NativeUdpEvent = {
+  /** a = length in the receive buffer, b = source address (32-bit), c = source port. */
+  Datagram: 0,
+  /** a = -errno (ECONNREFUSED: ICMP port unreachable from the client). */
+  ReceiveError: 1,
+  /** The socket can take a datagram again (only while `watchWritable(h, true)`). */
+  Writable: 2,
+} as const;
+
+/** An open socket, opaque to JavaScript. */
+export type NativeUdpHandle = { readonly __brand: 'NativeUdpHandle' };
+
+/** The addon's exports. Sends return 0 or a negative errno (EAGAIN: queue it and wait for Writable). */
+export interface NativeUdpBinding {
+  open(
+    localIp: string,
+    remoteIp: string,
+    remotePort: number,
+    connect: boolean,
+    recvBuffer: Buffer,
+    onEvent: (kind: number, a: number, b: number, c: number) => void,
+  ): NativeUdpHandle;
+  localPort(handle: NativeUdpHandle): number;
+  send(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number): number;
+  sendTo(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number, ip: number, port: number): number;
+  watchWritable(handle: NativeUdpHandle, on: boolean): void;
+  close(handle: NativeUdpHandle): void;
+}
+
+/** Where the build puts the addon, relative to the repository (or installed package) root. */
+const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
+/** How many directories up from this module to look for it (src/tftp, dist/src/tftp, bundles). */
+const SEARCH_DEPTH = 5;
+
+let loaded: { binding: NativeUdpBinding | null; reason: string } | null = null;
+
+function load(): { binding: NativeUdpBinding | null; reason: string } {
+  if (process.platform !== 'linux') return { binding: null, reason: `not built for ${process.platform}` };
+  const override = process.env.XENBOOT_NATIVE_UDP;
+  if (override === 'off') return { binding: null, reason: 'XENBOOT_NATIVE_UDP=off' };
+  let dir = dirname(fileURLToPath(import.meta.url));
+  const candidates = override ? [override] : [];
+  for (let i = 0; i < SEARCH_DEPTH; i += 1) {
+    candidates.push(join(dir, ADDON_PATH));
+    dir = dirname(dir);
+  }
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) return { binding: null, reason: `${ADDON_PATH} not found (npm install builds it with node-gyp)` };
+  try {
+    return { binding: createRequire(import.meta.url)(found) as NativeUdpBinding, reason: '' };
+  } catch (error) {
+    return { binding: null, reason: `${found}: ${(error as Error).message}` };
+  }
+}
+
+/** The addon, or null when it is not available (then `nativeUdpUnavailable()` says why). Loaded once. */
+export function nativeUdp(): NativeUdpBinding | null {
+  loaded ??= load();
+  return loaded.binding;
+}
+
+/** Why the addon is not available, or null when it is. */
+export function nativeUdpUnavailable(): string | null {
+  loaded ??= load();
+  return loaded.binding === null ? loaded.reason : null;
+}

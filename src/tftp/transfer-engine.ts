@@ -1,0 +1,32 @@
+/**
+ * Which engine drives transfer sockets: `native`, the `xenboot_udp` addon (no allocation per datagram,
+ * sends without a request object; see native/udp_socket.c), or `dgram`, node:dgram. Both deliver the
+ * same packets to the same transfer state machine.
+ */
+import { nativeUdp, nativeUdpUnavailable } from './native-udp.js';
+import type { TransferSocket, TransferSocketOptions } from './transfer-socket.js';
+import { DgramTransferSocket } from './transfer-socket-dgram.js';
+import { NativeTransferSocket } from './transfer-socket-native.js';
+
+/** An engine for transfer sockets. */
+export type TransferEngine = 'native' | 'dgram';
+
+/**
+ * Resolves the configured engine: `auto` is `native` where the addon loads, else `dgram` with the
+ * reason; `native` without the addon is an error.
+ */
+export function resolveTransferEngine(wanted: 'auto' | TransferEngine): { engine: TransferEngine; fallback: string | null } {
+  if (wanted === 'dgram') return { engine: 'dgram', fallback: null };
+  if (nativeUdp() !== null) return { engine: 'native', fallback: null };
+  const reason = nativeUdpUnavailable() ?? 'unknown';
+  if (wanted === 'native') throw new Error(`tftp.engine is native but the xenboot_udp addon is not available: ${reason}`);
+  return { engine: 'dgram', fallback: reason };
+}
+
+/** Opens a transfer socket on `serverIp` (ephemeral port) for a transfer with `clientIp:clientPort`. */
+export async function openTransferSocket(engine: TransferEngine, options: TransferSocketOptions): Promise<TransferSocket> {
+  const binding = engine === 'native' ? nativeUdp() : null;
+  if (binding !== null) return new NativeTransferSocket(binding, options);
+  return DgramTransferSocket.open(options);
+}
+

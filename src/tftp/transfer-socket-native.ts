@@ -1,0 +1,141 @@
+/**
+ * A transfer socket on the `xenboot_udp` addon. Receives land in one Buffer owned by the socket (no
+ * allocation per ACK); sends go straight to the kernel and return at once. A send the kernel cannot take
+ * yet (EAGAIN: the socket's send buffer is full, as with a large window of large blocks) is kept in
+ * order in a backlog, flushed when the socket becomes writable; while the backlog holds packets,
+ * `pendingSends()` tells the transfer not to reuse their memory.
+ */
+import { getSystemErrorName } from 'node:util';
+import { ipToInt } from '../net/ipv4.js';
+import { NativeUdpEvent, type NativeUdpBinding, type NativeUdpHandle } from './native-udp.js';
+import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
+import type { ReadTransfer } from './transfer.js';
+
+/**
+ * Receive buffer per socket. A client sends ACKs (4 bytes) and ERRORs (a short message); a longer
+ * datagram is cut to this size, which only an ERROR with an absurd message would notice (it then counts
+ * as garbage, and the transfer goes on).
+ */
+const RECEIVE_BYTES = 2048;
+
+const EAGAIN = -11;
+
+/** A send the kernel could not take yet. */
+interface QueuedSend {
+  buf: Buffer;
+  offset: number;
+  length: number;
+}
+
+/** A bound (and, unless `answerStrangers`, connected) transfer socket on the addon. Opening is synchronous. */
+export class NativeTransferSocket implements TransferSocket {
+  private readonly binding: NativeUdpBinding;
+  private readonly handle: NativeUdpHandle;
+  private readonly receiveBuffer = Buffer.alloc(RECEIVE_BYTES);
+  private readonly backlog: QueuedSend[] = [];
+  private readonly clientAddress: number;
+  private readonly clientPort: number;
+  private readonly connected: boolean;
+  private readonly stats: TransferSocketStats;
+  private readonly onSocketError: (error: Error) => void;
+  private transfer: ReadTransfer | null = null;
+  private closed = false;
+  /** A failure report is on its way; the ones after it would say the same. */
+  private failing = false;
+
+  /** Throws a system error (`code` EADDRNOTAVAIL, …) when the socket cannot be bound or connected. */
+  constructor(binding: NativeUdpBinding, options: TransferSocketOptions) {
+    this.binding = binding;
+    this.clientAddress = ipToInt(options.clientIp);
+    this.clientPort = options.clientPort;
+    this.connected = !options.answerStrangers;
+    this.stats = options.stats;
+    this.onSocketError = options.onError;
+    this.handle = binding.open(options.serverIp, options.clientIp, options.clientPort, this.connected, this.receiveBuffer, (kind, a, b, c) =>
+      this.onEvent(kind, a, b, c),
+    );
+  }
+
+  /** The transfer's port (its TID). */
+  get localPort(): number {
+    return this.binding.localPort(this.handle);
+  }
+
+  attach(transfer: ReadTransfer): void {
+    this.transfer = transfer;
+  }
+
+  /** Sends `buf[offset, offset + length)` to the client, or queues it behind earlier sends (never throws). */
+  send(buf: Buffer, offset: number, length: number): void {
+    if (this.closed) return;
+    if (this.backlog.length > 0) {
+      this.backlog.push({ buf, offset, length });
+      return;
+    }
+    const status = this.binding.send(this.handle, buf, offset, length);
+    if (status === 0) return;
+    if (status === EAGAIN) {
+      this.backlog.push({ buf, offset, length });
+      this.binding.watchWritable(this.handle, true);
+      return;
+    }
+    this.failLater('send', status);
+  }
+
+  pendingSends(): number {
+    return this.backlog.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backlog.length = 0;
+    this.transfer = null;
+    this.binding.close(this.handle);
+  }
+
+  private onEvent(kind: number, a: number, b: number, c: number): void {
+    if (this.closed) return;
+    if (kind === NativeUdpEvent.Datagram) {
+      if (!this.connected && (b !== this.clientAddress || c !== this.clientPort)) {
+        // Only reachable when unconnected (answerStrangers): a connected socket never sees these.
+        this.stats.strangers += 1;
+        this.binding.sendTo(this.handle, UNKNOWN_TID, 0, UNKNOWN_TID.length, b, c);
+        return;
+      }
+      deliverToTransfer(this.transfer, this.receiveBuffer, a, this.stats);
+    } else if (kind === NativeUdpEvent.ReceiveError) {
+      this.onSocketError(systemError('recv', a));
+    } else if (kind === NativeUdpEvent.Writable) {
+      this.flush();
+    }
+  }
+
+  /** Sends what the backlog holds, in order, until it is empty or the kernel pushes back again. */
+  private flush(): void {
+    while (this.backlog.length > 0 && !this.closed) {
+      const next = this.backlog[0]!;
+      const status = this.binding.send(this.handle, next.buf, next.offset, next.length);
+      if (status === EAGAIN) return;
+      this.backlog.shift();
+      if (status !== 0) this.failLater('send', status);
+    }
+    if (!this.closed) this.binding.watchWritable(this.handle, false);
+  }
+
+  /** Reports a send failure after the current call returns, as node:dgram does: never inside the transfer's own send loop. */
+  private failLater(syscall: string, status: number): void {
+    if (this.failing) return;
+    this.failing = true;
+    process.nextTick(() => {
+      this.failing = false;
+      if (!this.closed) this.onSocketError(systemError(syscall, status));
+    });
+  }
+}
+
+/** An Error like node's system errors: `code` ECONNREFUSED, `errno` -111, `syscall` send. */
+function systemError(syscall: string, errno: number): NodeJS.ErrnoException {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+}
