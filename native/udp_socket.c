@@ -14,10 +14,19 @@
  * It is driven by a libuv poll handle on the process's event loop. Readiness is level-triggered, so
  * one datagram is read per readable event and the rest come on the next loop iteration.
  *
+ * accelerate() hands the socket a transfer's window state (src/tftp/window-state.ts, a Float64Array
+ * shared with JavaScript) and its ring of ready DATA packets. From then on an in-order ACK from the
+ * client is answered here, without entering JavaScript: the window slides and the loaded blocks it now
+ * covers are sent, exactly as ReadTransfer.handleAck and pump() would do it. Anything else (the final
+ * ACK, ERROR, a datagram from another port, a window that reaches unloaded blocks' read point, a send
+ * the kernel refuses) goes to JavaScript as before, or as a resume event (kind 3).
+ *
  * Exports: open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
  * localPort(handle), send(handle, buf, offset, length), sendTo(handle, buf, offset, length, ip, port),
- * watchWritable(handle, on), close(handle). onEvent(kind, a, b, c): kind 0 = datagram (a = length,
- * b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable.
+ * watchWritable(handle, on), accelerate(handle, window, ring, stride, ringSlots, blksize, size,
+ * lastBlock, windowsize, clockNow), close(handle). onEvent(kind, a, b, c): kind 0 = datagram
+ * (a = length, b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable,
+ * 3 = resume (the accelerated window needs JavaScript: read ahead, or send what the kernel refused).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -33,7 +42,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { EVENT_DATAGRAM = 0, EVENT_RECV_ERROR = 1, EVENT_WRITABLE = 2 };
+enum { EVENT_DATAGRAM = 0, EVENT_RECV_ERROR = 1, EVENT_WRITABLE = 2, EVENT_RESUME = 3 };
+
+/* Fields of the shared window state: the order of WindowField in src/tftp/window-state.ts. */
+enum { W_BASE, W_NEXT, W_HIGHEST, W_LOADED, W_RETRANSMITS, W_PROGRESS_AT, W_ATTEMPTS, W_ACTIVE, W_WAKE_AT_BASE, W_QUEUED, W_FIELDS };
+
+/* A transfer's window, once accelerate() has been called. */
+typedef struct {
+  int on;
+  double *w;
+  unsigned char *ring;
+  napi_ref window_ref;
+  napi_ref ring_ref;
+  double stride, ring_slots, blksize, size, last_block, windowsize;
+  /* JavaScript clock time minus uv_hrtime() in milliseconds, to write W_PROGRESS_AT in its clock. */
+  double clock_offset;
+} accelerated_window;
 
 typedef struct {
   uv_poll_t poll;
@@ -50,6 +74,7 @@ typedef struct {
   unsigned char *recv_buffer;
   size_t recv_length;
   napi_async_context async_context;
+  accelerated_window window;
 } udp_socket;
 
 #define CHECK(call)                                                    \
@@ -102,6 +127,11 @@ static void begin_close(udp_socket *sock) {
   if (sock->callback != NULL) napi_delete_reference(sock->env, sock->callback);
   if (sock->recv_buffer_ref != NULL) napi_delete_reference(sock->env, sock->recv_buffer_ref);
   if (sock->async_context != NULL) napi_async_destroy(sock->env, sock->async_context);
+  if (sock->window.window_ref != NULL) napi_delete_reference(sock->env, sock->window.window_ref);
+  if (sock->window.ring_ref != NULL) napi_delete_reference(sock->env, sock->window.ring_ref);
+  sock->window.on = 0;
+  sock->window.window_ref = NULL;
+  sock->window.ring_ref = NULL;
   sock->callback = NULL;
   sock->recv_buffer_ref = NULL;
   sock->async_context = NULL;
@@ -138,6 +168,64 @@ static void emit(udp_socket *sock, int kind, double a, double b, double c) {
   napi_close_handle_scope(env, scope);
 }
 
+/* One send to the client; returns 0 or errno. */
+static int send_to_client(udp_socket *sock, const unsigned char *data, size_t length) {
+  ssize_t sent;
+  do {
+    if (sock->connected) sent = send(sock->fd, data, length, MSG_DONTWAIT);
+    else sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)&sock->remote, sizeof sock->remote);
+  } while (sent < 0 && errno == EINTR);
+  return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
+}
+
+/*
+ * Answers an ACK for block `wire` (16 bits, RFC 1350 section 5) from the accelerated window, the way
+ * ReadTransfer.handleAck and pump() do (see there for the rules). Returns 1 when it was dealt with here
+ * (including duplicates and stale ACKs, which are ignored), 0 when JavaScript must see it.
+ */
+static int answer_ack(udp_socket *sock, unsigned wire) {
+  accelerated_window *win = &sock->window;
+  double *w = win->w;
+  if (w[W_ACTIVE] != 1 || w[W_QUEUED] != 0) return 0;
+  double last_acked = w[W_BASE] - 1;
+  unsigned ahead = (wire - (unsigned)((uint64_t)last_acked & 0xffff)) & 0xffff;
+  if (ahead == 0) return 1;                 /* duplicate: never resend on it (Sorcerer's Apprentice) */
+  double acked = last_acked + ahead;
+  if (acked > w[W_HIGHEST]) return 1;       /* never sent: stale or forged */
+  if (acked >= win->last_block) return 0;   /* the end: JavaScript finishes the transfer */
+  double base = acked + 1;
+  w[W_BASE] = base;
+  w[W_NEXT] = base;
+  w[W_ATTEMPTS] = 0;
+  w[W_PROGRESS_AT] = (double)uv_hrtime() / 1e6 + win->clock_offset;
+  double window_end = base + win->windowsize - 1;
+  if (window_end > win->last_block) window_end = win->last_block;
+  double sendable = w[W_LOADED] - 1;
+  if (sendable > window_end) sendable = window_end;
+  int resume = base >= w[W_WAKE_AT_BASE];
+  for (double block = base; block <= sendable; block += 1) {
+    unsigned char *packet = win->ring + (size_t)((uint64_t)(block - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride;
+    uint64_t wire_block = (uint64_t)block & 0xffff;
+    packet[0] = 0;
+    packet[1] = 3; /* DATA */
+    packet[2] = (unsigned char)(wire_block >> 8);
+    packet[3] = (unsigned char)(wire_block & 0xff);
+    double payload = win->size - (block - 1) * win->blksize;
+    if (payload > win->blksize) payload = win->blksize;
+    if (payload < 0) payload = 0;
+    if (send_to_client(sock, packet, 4 + (size_t)payload) != 0) {
+      /* The kernel refused it (full send buffer, or an ICMP error): JavaScript sends it and reports. */
+      resume = 1;
+      break;
+    }
+    if (block <= w[W_HIGHEST]) w[W_RETRANSMITS] += 1;
+    else w[W_HIGHEST] = block;
+    w[W_NEXT] = block + 1;
+  }
+  if (resume) emit(sock, EVENT_RESUME, 0, 0, 0);
+  return 1;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *sock = (udp_socket *)handle->data;
   if (sock->closing) return;
@@ -152,7 +240,11 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     do {
       n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
     } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
+    if (n >= 4 && sock->window.on && sock->recv_buffer[0] == 0 && sock->recv_buffer[1] == 4 &&
+        (sock->connected || (from.sin_addr.s_addr == sock->remote.sin_addr.s_addr && from.sin_port == sock->remote.sin_port)) &&
+        answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3])) {
+      /* answered from the window */
+    } else if (n >= 0) {
       emit(sock, EVENT_DATAGRAM, (double)n, (double)ntohl(from.sin_addr.s_addr), (double)ntohs(from.sin_port));
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
       /* On a connected socket, ECONNREFUSED reports an ICMP port unreachable: the client is gone. */
@@ -365,6 +457,52 @@ static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* accelerate(handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow) */
+static napi_value js_accelerate(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  udp_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  accelerated_window win;
+  memset(&win, 0, sizeof win);
+  void *window_data = NULL, *ring_data = NULL;
+  size_t window_length = 0, ring_length = 0, byte_offset;
+  napi_typedarray_type window_type, ring_type;
+  napi_value array_buffer;
+  double numbers[7];
+  int ok = argc == 10 &&
+           napi_get_typedarray_info(env, argv[1], &window_type, &window_length, &window_data, &array_buffer, &byte_offset) == napi_ok &&
+           window_type == napi_float64_array && window_length >= W_FIELDS &&
+           napi_get_typedarray_info(env, argv[2], &ring_type, &ring_length, &ring_data, &array_buffer, &byte_offset) == napi_ok &&
+           ring_type == napi_uint8_array;
+  for (int i = 0; ok && i < 7; i += 1) ok = napi_get_value_double(env, argv[3 + i], &numbers[i]) == napi_ok;
+  if (ok) {
+    win.stride = numbers[0];
+    win.ring_slots = numbers[1];
+    win.blksize = numbers[2];
+    win.size = numbers[3];
+    win.last_block = numbers[4];
+    win.windowsize = numbers[5];
+    /* Every slot must lie inside the ring, and a packet inside its slot. */
+    ok = win.ring_slots >= 1 && win.blksize >= 1 && win.stride >= win.blksize + 4 && win.windowsize >= 1 &&
+         win.stride * win.ring_slots <= (double)ring_length && win.last_block >= 1 && win.size >= 0;
+  }
+  if (!ok) {
+    napi_throw_type_error(env, "EINVAL", "accelerate(handle, Float64Array window, Buffer ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow): bad arguments");
+    return NULL;
+  }
+  if (sock->closing || sock->window.on) return NULL;
+  win.w = window_data;
+  win.ring = ring_data;
+  win.clock_offset = numbers[6] - (double)uv_hrtime() / 1e6;
+  napi_create_reference(env, argv[1], 1, &win.window_ref);
+  napi_create_reference(env, argv[2], 1, &win.ring_ref);
+  win.on = 1;
+  sock->window = win;
+  return NULL;
+}
+
 /* close(handle): idempotent; no event is delivered afterwards. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -383,6 +521,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
       {"watchWritable", NULL, js_watch_writable, NULL, NULL, NULL, napi_default, NULL},
+      {"accelerate", NULL, js_accelerate, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

@@ -17,6 +17,8 @@ export const NativeUdpEvent = {
   ReceiveError: 1,
   /** The socket can take a datagram again (only while `watchWritable(h, true)`). */
   Writable: 2,
+  /** The accelerated window needs JavaScript: room to read ahead, or a send the kernel refused. */
+  Resume: 3,
 } as const;
 
 /** An open socket, opaque to JavaScript. */
@@ -36,6 +38,19 @@ export interface NativeUdpBinding {
   send(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number): number;
   sendTo(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number, ip: number, port: number): number;
   watchWritable(handle: NativeUdpHandle, on: boolean): void;
+  /** Answers in-order ACKs from `window` (see window-state.ts) and the DATA packets in `ring`. */
+  accelerate(
+    handle: NativeUdpHandle,
+    window: Float64Array,
+    ring: Buffer,
+    stride: number,
+    ringSlots: number,
+    blksize: number,
+    size: number,
+    lastBlock: number,
+    windowsize: number,
+    clockNow: number,
+  ): void;
   close(handle: NativeUdpHandle): void;
 }
 

@@ -299,6 +299,7 @@ export class TftpServer {
         clientPort: rinfo.port,
         answerStrangers: this.settings.answerStrangers,
         stats: this.stats,
+        clock: this.clock,
         onError: (error) => {
           // ICMP port unreachable on the connected socket: the client has gone away.
           const gone = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';

@@ -4,12 +4,16 @@
  * yet (EAGAIN: the socket's send buffer is full, as with a large window of large blocks) is kept in
  * order in a backlog, flushed when the socket becomes writable; while the backlog holds packets,
  * `pendingSends()` tells the transfer not to reuse their memory.
+ *
+ * `accelerate` lets the addon answer in-order ACKs itself from the transfer's shared window state, so
+ * a lock-step transfer costs no JavaScript per packet; the addon hands back with a Resume event.
  */
 import { getSystemErrorName } from 'node:util';
 import { ipToInt } from '../net/ipv4.js';
 import { NativeUdpEvent, type NativeUdpBinding, type NativeUdpHandle } from './native-udp.js';
 import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
-import type { ReadTransfer } from './transfer.js';
+import type { ReadTransfer, TransferClock, WindowLayout } from './transfer.js';
+import { WindowField } from './window-state.js';
 
 /**
  * Receive buffer per socket. A client sends ACKs (4 bytes) and ERRORs (a short message); a longer
@@ -39,13 +43,22 @@ export class NativeTransferSocket implements TransferSocket {
   private readonly stats: TransferSocketStats;
   private readonly onSocketError: (error: Error) => void;
   private transfer: ReadTransfer | null = null;
+  /** The transfer's shared window state once accelerated; its Queued field mirrors the backlog. */
+  private window: Float64Array | null = null;
   private closed = false;
   /** A failure report is on its way; the ones after it would say the same. */
   private failing = false;
 
-  /** Throws a system error (`code` EADDRNOTAVAIL, …) when the socket cannot be bound or connected. */
+  private readonly clock: TransferClock;
+
+  /**
+   * Throws a system error (`code` EADDRNOTAVAIL, …) when the socket cannot be bound or connected.
+   * `options.clock` must be the transfer's clock; the addon stamps progress in it (it must be a real
+   * clock: the addon reads the monotonic time itself and adds the offset seen at `accelerate`).
+   */
   constructor(binding: NativeUdpBinding, options: TransferSocketOptions) {
     this.binding = binding;
+    this.clock = options.clock;
     this.clientAddress = ipToInt(options.clientIp);
     this.clientPort = options.clientPort;
     this.connected = !options.answerStrangers;
@@ -65,17 +78,25 @@ export class NativeTransferSocket implements TransferSocket {
     this.transfer = transfer;
   }
 
+  accelerate(window: Float64Array, ring: Buffer, layout: WindowLayout): void {
+    if (this.closed || this.window !== null) return;
+    this.window = window;
+    window[WindowField.Queued] = this.backlog.length;
+    const { stride, ringSlots, blksize, size, lastBlock, windowsize } = layout;
+    this.binding.accelerate(this.handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, this.clock.now());
+  }
+
   /** Sends `buf[offset, offset + length)` to the client, or queues it behind earlier sends (never throws). */
   send(buf: Buffer, offset: number, length: number): void {
     if (this.closed) return;
     if (this.backlog.length > 0) {
-      this.backlog.push({ buf, offset, length });
+      this.queue({ buf, offset, length });
       return;
     }
     const status = this.binding.send(this.handle, buf, offset, length);
     if (status === 0) return;
     if (status === EAGAIN) {
-      this.backlog.push({ buf, offset, length });
+      this.queue({ buf, offset, length });
       this.binding.watchWritable(this.handle, true);
       return;
     }
@@ -84,6 +105,11 @@ export class NativeTransferSocket implements TransferSocket {
 
   pendingSends(): number {
     return this.backlog.length;
+  }
+
+  private queue(send: QueuedSend): void {
+    this.backlog.push(send);
+    if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
   }
 
   close(): void {
@@ -108,6 +134,8 @@ export class NativeTransferSocket implements TransferSocket {
       this.onSocketError(systemError('recv', a));
     } else if (kind === NativeUdpEvent.Writable) {
       this.flush();
+    } else if (kind === NativeUdpEvent.Resume) {
+      this.transfer?.resume();
     }
   }
 
@@ -118,6 +146,7 @@ export class NativeTransferSocket implements TransferSocket {
       const status = this.binding.send(this.handle, next.buf, next.offset, next.length);
       if (status === EAGAIN) return;
       this.backlog.shift();
+      if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
       if (status !== 0) this.failLater('send', status);
     }
     if (!this.closed) this.binding.watchWritable(this.handle, false);

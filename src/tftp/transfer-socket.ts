@@ -11,7 +11,7 @@
  * This module holds what they share.
  */
 import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, TftpOpcode } from './packet.js';
-import type { ReadTransfer, TransferSender } from './transfer.js';
+import type { ReadTransfer, TransferClock, TransferSender } from './transfer.js';
 
 /** Counters shared with the server. */
 export interface TransferSocketStats {
@@ -30,6 +30,8 @@ export interface TransferSocketOptions {
   stats: TransferSocketStats;
   /** Socket failures after open; ECONNREFUSED means the client's port is unreachable (it has gone). */
   onError: (error: Error) => void;
+  /** The transfer's clock (the native engine stamps progress in it). */
+  clock: TransferClock;
 }
 
 /** A bound transfer socket; `attach` hands it the transfer whose packets it delivers. */

@@ -13,9 +13,16 @@
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
  * - data is read ahead into a bounded ring per transfer (two chunks of max(64 KiB, one window)), laid
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent.
+ *
+ * The window's counters live in a shared Float64Array (`window-state.ts`). A sender that can answer
+ * in-order ACKs itself (the native UDP engine) is handed that state and the ring with `accelerate`; it
+ * then slides the window and sends loaded blocks without calling `handleAck`, and calls `resume()` when
+ * the ring has room for the next read or it could not send. Everything else (OACK, the final ACK,
+ * timeouts, reads, errors) stays here.
  */
 import { readContentInto, type Content } from '../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
+import { newWindowState, WindowField as W } from './window-state.js';
 
 /** Time source and timers; `realClock` in production, a fake in tests. */
 export interface TransferClock {
@@ -37,6 +44,21 @@ export interface TransferSender {
   send(buf: Buffer, offset: number, length: number): void;
   /** Sends still queued in the socket; their buffers must not be overwritten yet. */
   pendingSends(): number;
+  /**
+   * Optional: takes over in-order ACKs. `window` is the transfer's shared state, `ring` holds block b's
+   * DATA packet at ((b - 1) % ringSlots) * stride. Called once, before the first DATA block.
+   */
+  accelerate?(window: Float64Array, ring: Buffer, layout: WindowLayout): void;
+}
+
+/** How DATA packets are laid out in a transfer's ring, for a sender that sends from it. */
+export interface WindowLayout {
+  stride: number;
+  ringSlots: number;
+  blksize: number;
+  size: number;
+  lastBlock: number;
+  windowsize: number;
 }
 
 /** How a transfer ended. */
@@ -92,28 +114,20 @@ export class ReadTransfer {
 
   private state: 'idle' | 'oack' | 'data' | 'ended' = 'idle';
   private readonly startedAt: number;
-  /** First block not yet acknowledged (absolute). */
-  private base = 1;
-  /** Next block to put on the wire (absolute). */
-  private nextToSend = 1;
-  /** Highest block sent so far (absolute), to tell new sends from resends. */
-  private highestSent = 0;
-  private retransmits = 0;
-  private attempts = 0;
-  private deadline = 0;
+  /** Base, next, highest sent, loaded, retransmits, …: see `WindowField`. */
+  private readonly w = newWindowState();
   private timer: unknown = null;
   private reading = false;
   private retryTimer: unknown = null;
 
   // Read-ahead ring: `ringSlots` slots of (4-byte DATA header + blksize); block b lives in slot
-  // (b - 1) % ringSlots, ready to send in place. Blocks below `loadedEnd` are loaded; a slot is reused
+  // (b - 1) % ringSlots, ready to send in place. Blocks below w[Loaded] are loaded; a slot is reused
   // only once its block is acknowledged. Reads of `chunkBlocks` run while the previous chunk is sent.
   private readonly stride: number;
   private readonly chunkBlocks: number;
   private readonly ringSlots: number;
   private readonly ring: Buffer;
   private readonly slots: Buffer[];
-  private loadedEnd = 1;
 
   constructor(options: ReadTransferOptions) {
     this.content = options.content;
@@ -139,15 +153,28 @@ export class ReadTransfer {
   start(): void {
     if (this.state !== 'idle') return;
     this.armTimer();
+    this.sender.accelerate?.(this.w, this.ring, {
+      stride: this.stride,
+      ringSlots: this.ringSlots,
+      blksize: this.blksize,
+      size: this.content.size,
+      lastBlock: this.lastBlock,
+      windowsize: this.windowsize,
+    });
     if (this.oackPacket) {
       this.state = 'oack';
       this.sender.send(this.oackPacket, 0, this.oackPacket.length);
       // Load the first blocks while the client answers the OACK.
       this.prefetch();
     } else {
-      this.state = 'data';
+      this.enterData();
       this.pump();
     }
+  }
+
+  /** Sends what can be sent and reads ahead: for an accelerating sender that advanced the window itself. */
+  resume(): void {
+    this.pump();
   }
 
   /** Whether the transfer has ended. */
@@ -160,30 +187,36 @@ export class ReadTransfer {
     if (this.state === 'oack') {
       // RFC 2347 §5: the client acknowledges the OACK with ACK 0.
       if (wireBlock !== 0) return;
-      this.state = 'data';
+      this.enterData();
       this.progress();
       this.pump();
       return;
     }
     if (this.state !== 'data') return;
-    const lastAcked = this.base - 1;
+    const w = this.w;
+    const lastAcked = w[W.Base]! - 1;
     const ahead = (wireBlock - lastAcked) & 0xffff;
     // ahead 0: a duplicate ACK. Ignoring it (no resend) is what prevents the Sorcerer's Apprentice
     // bug; the timer resends if the client really is stuck.
     if (ahead === 0) return;
     const acked = lastAcked + ahead;
     // An ACK for a block never sent: stale, from before a wrap, or forged. Ignore.
-    if (acked > this.highestSent) return;
-    this.base = acked + 1;
+    if (acked > w[W.Highest]!) return;
+    w[W.Base] = acked + 1;
     if (acked >= this.lastBlock) {
       this.finish('complete');
       return;
     }
     // Whether the client acknowledged the whole window or stopped at a gap, what follows the acknowledged
     // block is what it needs next.
-    this.nextToSend = this.base;
+    w[W.Next] = acked + 1;
     this.progress();
     this.pump();
+  }
+
+  private enterData(): void {
+    this.state = 'data';
+    this.w[W.Active] = 1;
   }
 
   /** Handles an ERROR from the client: the transfer ends quietly (UEFI's tsize probe sends ERROR 8 after the OACK). */
@@ -205,16 +238,17 @@ export class ReadTransfer {
   /** Sends what the window allows from loaded blocks, then starts the next read if there is room. */
   private pump(): void {
     if (this.state !== 'data') return;
-    const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
-    const sendable = Math.min(windowEnd, this.loadedEnd - 1);
-    while (this.nextToSend <= sendable) {
-      const block = this.nextToSend;
+    const w = this.w;
+    const windowEnd = Math.min(w[W.Base]! + this.windowsize - 1, this.lastBlock);
+    const sendable = Math.min(windowEnd, w[W.Loaded]! - 1);
+    while (w[W.Next]! <= sendable && this.state === 'data') {
+      const block = w[W.Next]!;
       const offset = ((block - 1) % this.ringSlots) * this.stride;
       writeTftpDataHeader(this.ring, offset, block);
       this.sender.send(this.ring, offset, 4 + this.blockLength(block));
-      if (block <= this.highestSent) this.retransmits += 1;
-      else this.highestSent = block;
-      this.nextToSend = block + 1;
+      if (block <= w[W.Highest]!) w[W.Retransmits]! += 1;
+      else w[W.Highest] = block;
+      w[W.Next] = block + 1;
     }
     this.prefetch();
   }
@@ -225,12 +259,18 @@ export class ReadTransfer {
    * ring memory; in that case retry shortly if the transfer is waiting for data).
    */
   private prefetch(): void {
-    if (this.reading || this.state === 'ended' || this.loadedEnd > this.lastBlock) return;
-    const first = this.loadedEnd;
+    const w = this.w;
+    w[W.WakeAtBase] = Infinity;
+    if (this.reading || this.state === 'ended' || w[W.Loaded]! > this.lastBlock) return;
+    const first = w[W.Loaded]!;
     const count = Math.min(this.chunkBlocks, this.lastBlock - first + 1);
-    if (first + count - 1 - this.ringSlots >= this.base) return; // would overwrite an unacknowledged block
+    if (first + count - 1 - this.ringSlots >= w[W.Base]!) {
+      // Would overwrite an unacknowledged block: try again once the client has acknowledged enough.
+      w[W.WakeAtBase] = first + count - this.ringSlots;
+      return;
+    }
     if (this.sender.pendingSends() > 0) {
-      if (this.nextToSend >= this.loadedEnd && this.retryTimer === null) {
+      if (w[W.Next]! >= w[W.Loaded]! && this.retryTimer === null) {
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = null;
           this.pump();
@@ -251,7 +291,7 @@ export class ReadTransfer {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
         }
-        this.loadedEnd = first + count;
+        w[W.Loaded] = first + count;
         if (this.state === 'data') this.pump();
         else this.prefetch();
       },
@@ -264,13 +304,13 @@ export class ReadTransfer {
 
   /** Records progress: the retry budget is per stall, not per transfer. */
   private progress(): void {
-    this.attempts = 0;
-    this.deadline = this.clock.now() + this.timeoutMs;
+    this.w[W.Attempts] = 0;
+    this.w[W.ProgressAt] = this.clock.now();
   }
 
   /** Starts the timeout timer. One timer per stall period, re-armed lazily, instead of one per packet. */
   private armTimer(): void {
-    this.deadline = this.clock.now() + this.timeoutMs;
+    this.w[W.ProgressAt] = this.clock.now();
     this.schedule(this.timeoutMs);
   }
 
@@ -282,22 +322,23 @@ export class ReadTransfer {
   private onTimer(): void {
     this.timer = null;
     if (this.state === 'ended') return;
-    const left = this.deadline - this.clock.now();
+    const w = this.w;
+    const left = w[W.ProgressAt]! + this.timeoutMs - this.clock.now();
     if (left > 0) {
       this.schedule(left);
       return;
     }
-    this.attempts += 1;
-    if (this.attempts > this.retries) {
+    w[W.Attempts]! += 1;
+    if (w[W.Attempts]! > this.retries) {
       this.finish('timeout', `no ACK after ${this.retries} retransmissions`);
       return;
     }
     if (this.state === 'oack' && this.oackPacket) {
       this.sender.send(this.oackPacket, 0, this.oackPacket.length);
-      this.retransmits += 1;
+      w[W.Retransmits]! += 1;
     } else {
       // Resend the whole unacknowledged window.
-      this.nextToSend = this.base;
+      w[W.Next] = w[W.Base]!;
       this.pump();
     }
     this.armTimer();
@@ -305,15 +346,16 @@ export class ReadTransfer {
 
   private finish(outcome: TransferResult['outcome'], error?: string): void {
     this.state = 'ended';
+    this.w[W.Active] = 0;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     this.timer = null;
     this.retryTimer = null;
-    const acknowledged = Math.min(this.content.size, (this.base - 1) * this.blksize);
+    const acknowledged = Math.min(this.content.size, (this.w[W.Base]! - 1) * this.blksize);
     const result: TransferResult = {
       outcome,
       bytes: outcome === 'complete' ? this.content.size : acknowledged,
-      retransmits: this.retransmits,
+      retransmits: this.w[W.Retransmits]!,
       durationMs: Math.round(this.clock.now() - this.startedAt),
     };
     if (error !== undefined) result.error = error;

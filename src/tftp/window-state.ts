@@ -1,0 +1,46 @@
+/**
+ * The sliding-window state of one read transfer, kept in a Float64Array so that the native UDP engine
+ * can advance it too: on an in-order ACK the addon (native/udp_socket.c) slides the window and sends the
+ * next loaded DATA blocks without entering JavaScript, writing the same fields `ReadTransfer` reads.
+ * Both sides run on the event-loop thread, one at a time, so the fields are always consistent.
+ *
+ * Block numbers are absolute (not wrapped to 16 bits); doubles hold them exactly far beyond any file.
+ * The field order is part of the addon's interface: change both together.
+ */
+
+/** Field indices. */
+export const WindowField = {
+  /** First block not yet acknowledged. */
+  Base: 0,
+  /** Next block to put on the wire. */
+  Next: 1,
+  /** Highest block sent so far (to tell new sends from resends). */
+  Highest: 2,
+  /** Blocks below this are loaded in the ring. */
+  Loaded: 3,
+  /** DATA and OACK packets sent again. */
+  Retransmits: 4,
+  /** Clock time (TransferClock.now) of the last progress; the retransmit deadline counts from it. */
+  ProgressAt: 5,
+  /** Retransmissions since the last progress. */
+  Attempts: 6,
+  /** 1 while the transfer sends DATA and the addon may answer ACKs itself; 0 otherwise. */
+  Active: 7,
+  /** The base at which the ring has room for the next read: the addon hands control back there. */
+  WakeAtBase: 8,
+  /** Sends queued in JavaScript (the kernel pushed back); the addon keeps off while non-zero. */
+  Queued: 9,
+} as const;
+
+/** Number of fields. */
+export const WINDOW_FIELDS = 10;
+
+/** A fresh state: nothing sent, nothing loaded, not active. */
+export function newWindowState(): Float64Array {
+  const state = new Float64Array(WINDOW_FIELDS);
+  state[WindowField.Base] = 1;
+  state[WindowField.Next] = 1;
+  state[WindowField.Loaded] = 1;
+  state[WindowField.WakeAtBase] = Infinity;
+  return state;
+}
