@@ -21,10 +21,11 @@
  * ACK, ERROR, a datagram from another port, a window that reaches unloaded blocks' read point, a send
  * the kernel refuses) goes to JavaScript as before, or as a resume event (kind 3).
  *
- * Exports: open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
+ * Exports (readCached is in page_cache_read.c):
+ * open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
  * localPort(handle), send(handle, buf, offset, length), sendTo(handle, buf, offset, length, ip, port),
  * watchWritable(handle, on), accelerate(handle, window, ring, stride, ringSlots, blksize, size,
- * lastBlock, windowsize, clockNow), close(handle). onEvent(kind, a, b, c): kind 0 = datagram
+ * lastBlock, windowsize, clockNow), close(handle), readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
  * (a = length, b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable,
  * 3 = resume (the accelerated window needs JavaScript: read ahead, or send what the kernel refused).
  */
@@ -41,6 +42,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "exports.h"
 
 enum { EVENT_DATAGRAM = 0, EVENT_RECV_ERROR = 1, EVENT_WRITABLE = 2, EVENT_RESUME = 3 };
 
@@ -263,6 +266,16 @@ static udp_socket *unwrap(napi_env env, napi_value value) {
   return (udp_socket *)data;
 }
 
+/* Reads up to `capacity` arguments (unset ones are undefined) and unwraps the handle in argv[0]. */
+static udp_socket *handle_args(napi_env env, napi_callback_info info, size_t capacity, napi_value *argv, size_t *argc) {
+  *argc = capacity;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok || *argc < 1) {
+    napi_throw_type_error(env, "EINVAL", "xenboot_udp: a socket handle is required");
+    return NULL;
+  }
+  return unwrap(env, argv[0]);
+}
+
 static int restart_poll(udp_socket *sock) {
   int events = UV_READABLE | (sock->watching_writable ? UV_WRITABLE : 0);
   return uv_poll_start(&sock->poll, events, on_poll);
@@ -362,10 +375,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_socket *sock = unwrap(env, argv[0]);
+  udp_socket *sock = handle_args(env, info, 1, argv, &argc);
   if (sock == NULL) return NULL;
   struct sockaddr_in local;
   socklen_t length = sizeof local;
@@ -440,10 +452,9 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
 
 /* watchWritable(handle, on): while on, onEvent(2) fires whenever the socket can take a datagram. */
 static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  size_t argc;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_socket *sock = unwrap(env, argv[0]);
+  udp_socket *sock = handle_args(env, info, 2, argv, &argc);
   if (sock == NULL) return NULL;
   bool on = false;
   if (argc < 2 || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
@@ -459,10 +470,9 @@ static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
 
 /* accelerate(handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow) */
 static napi_value js_accelerate(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
+  size_t argc;
   napi_value argv[10];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_socket *sock = unwrap(env, argv[0]);
+  udp_socket *sock = handle_args(env, info, 10, argv, &argc);
   if (sock == NULL) return NULL;
   accelerated_window win;
   memset(&win, 0, sizeof win);
@@ -505,16 +515,24 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
 
 /* close(handle): idempotent; no event is delivered afterwards. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_socket *sock = unwrap(env, argv[0]);
+  udp_socket *sock = handle_args(env, info, 1, argv, &argc);
   if (sock == NULL) return NULL;
   begin_close(sock);
   return NULL;
 }
 
+/*
+ * The interface version: bumped whenever an export or the window-state layout changes, so that a stale
+ * build is refused by src/native/addon.ts instead of being called with arguments it does not know.
+ */
+#define XENBOOT_ADDON_VERSION 2
+
 static napi_value init(napi_env env, napi_value exports) {
+  napi_value version;
+  napi_create_uint32(env, XENBOOT_ADDON_VERSION, &version);
+  napi_set_named_property(env, exports, "version", version);
   napi_property_descriptor properties[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
@@ -523,6 +541,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watchWritable", NULL, js_watch_writable, NULL, NULL, NULL, napi_default, NULL},
       {"accelerate", NULL, js_accelerate, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"readCached", NULL, xenboot_read_cached, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

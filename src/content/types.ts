@@ -18,6 +18,12 @@ export interface Content {
    * block; callers fall back to `read` when it is absent (see `readContentInto`).
    */
   readInto?(targets: readonly Buffer[], position: number): Promise<number>;
+  /**
+   * Optional synchronous scatter read of what is already in memory (generated content, or file pages in
+   * the page cache): the bytes read, fewer where the end of the content or of the cached part came
+   * first, or `null` when nothing can be read without waiting. Never blocks on a disk.
+   */
+  readIntoCached?(targets: readonly Buffer[], position: number): number | null;
   /** Releases the file descriptor (no-op for generated content). Idempotent. */
   close(): Promise<void>;
 }
@@ -57,6 +63,9 @@ export function bufferContent(data: Buffer | string): Content {
       return buffer.subarray(position, Math.min(buffer.length, position + length));
     },
     async readInto(targets, position) {
+      return copyInto(buffer.subarray(Math.min(buffer.length, position)), targets);
+    },
+    readIntoCached(targets, position) {
       return copyInto(buffer.subarray(Math.min(buffer.length, position)), targets);
     },
     async close() {},

@@ -3,7 +3,7 @@
  * sends without a request object; see native/udp_socket.c), or `dgram`, node:dgram. Both deliver the
  * same packets to the same transfer state machine.
  */
-import { nativeUdp, nativeUdpUnavailable } from './native-udp.js';
+import { nativeAddon, nativeAddonUnavailable } from '../native/addon.js';
 import type { TransferSocket, TransferSocketOptions } from './transfer-socket.js';
 import { DgramTransferSocket } from './transfer-socket-dgram.js';
 import { NativeTransferSocket } from './transfer-socket-native.js';
@@ -17,15 +17,15 @@ export type TransferEngine = 'native' | 'dgram';
  */
 export function resolveTransferEngine(wanted: 'auto' | TransferEngine): { engine: TransferEngine; fallback: string | null } {
   if (wanted === 'dgram') return { engine: 'dgram', fallback: null };
-  if (nativeUdp() !== null) return { engine: 'native', fallback: null };
-  const reason = nativeUdpUnavailable() ?? 'unknown';
+  if (nativeAddon() !== null) return { engine: 'native', fallback: null };
+  const reason = nativeAddonUnavailable() ?? 'unknown';
   if (wanted === 'native') throw new Error(`tftp.engine is native but the xenboot_udp addon is not available: ${reason}`);
   return { engine: 'dgram', fallback: reason };
 }
 
 /** Opens a transfer socket on `serverIp` (ephemeral port) for a transfer with `clientIp:clientPort`. */
 export async function openTransferSocket(engine: TransferEngine, options: TransferSocketOptions): Promise<TransferSocket> {
-  const binding = engine === 'native' ? nativeUdp() : null;
+  const binding = engine === 'native' ? nativeAddon() : null;
   if (binding !== null) return new NativeTransferSocket(binding, options);
   return DgramTransferSocket.open(options);
 }

@@ -10,7 +10,7 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { ipToInt } from '../net/ipv4.js';
-import { NativeUdpEvent, type NativeUdpBinding, type NativeUdpHandle } from './native-udp.js';
+import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../native/addon.js';
 import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
 import type { ReadTransfer, TransferClock, WindowLayout } from './transfer.js';
 import { WindowField } from './window-state.js';
@@ -33,7 +33,7 @@ interface QueuedSend {
 
 /** A bound (and, unless `answerStrangers`, connected) transfer socket on the addon. Opening is synchronous. */
 export class NativeTransferSocket implements TransferSocket {
-  private readonly binding: NativeUdpBinding;
+  private readonly binding: NativeAddon;
   private readonly handle: NativeUdpHandle;
   private readonly receiveBuffer = Buffer.alloc(RECEIVE_BYTES);
   private readonly backlog: QueuedSend[] = [];
@@ -56,7 +56,7 @@ export class NativeTransferSocket implements TransferSocket {
    * `options.clock` must be the transfer's clock; the addon stamps progress in it (it must be a real
    * clock: the addon reads the monotonic time itself and adds the offset seen at `accelerate`).
    */
-  constructor(binding: NativeUdpBinding, options: TransferSocketOptions) {
+  constructor(binding: NativeAddon, options: TransferSocketOptions) {
     this.binding = binding;
     this.clock = options.clock;
     this.clientAddress = ipToInt(options.clientIp);

@@ -278,11 +278,19 @@ export class ReadTransfer {
       }
       return;
     }
-    this.reading = true;
     const targets: Buffer[] = new Array(count);
     for (let i = 0; i < count; i += 1) targets[i] = this.slots[(first - 1 + i) % this.ringSlots]!;
     const position = (first - 1) * this.blksize;
     const expected = Math.max(0, Math.min(count * this.blksize, this.content.size - position));
+    // Straight from memory where it can be (generated content, cached file pages): no thread hop.
+    const cached = this.content.readIntoCached?.(targets, position) ?? null;
+    if (cached !== null && cached >= expected) {
+      w[W.Loaded] = first + count;
+      if (this.state === 'data') this.pump();
+      else this.prefetch();
+      return;
+    }
+    this.reading = true;
     readContentInto(this.content, targets, position).then(
       (read) => {
         this.reading = false;

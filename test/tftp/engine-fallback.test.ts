@@ -1,5 +1,5 @@
 /**
- * Choosing the transfer engine in a real `xenboot serve`: without the addon (`XENBOOT_NATIVE_UDP=off`
+ * Choosing the transfer engine in a real `xenboot serve`: without the addon (`XENBOOT_NATIVE_ADDON=off`
  * stands in for a machine where it was not built) `tftp.engine: auto` says so in the log and serves over
  * node:dgram to a real client, and `tftp.engine: native` refuses to start with a one-line reason.
  */
@@ -32,9 +32,9 @@ const config = (engine: string) => ({
 
 describe('tftp.engine without the addon', () => {
   it('auto: warns with the reason, and tftp-hpa still downloads intact over node:dgram', async () => {
-    const proc = await startXenboot(writeTempConfig(config('auto')), undefined, 30_000, { XENBOOT_NATIVE_UDP: 'off' });
+    const proc = await startXenboot(writeTempConfig(config('auto')), undefined, 30_000, { XENBOOT_NATIVE_ADDON: 'off' });
     started.push(proc);
-    expect(proc.output()).toMatch(/"reason":"XENBOOT_NATIVE_UDP=off".*TFTP transfers use node:dgram: the native UDP engine is not available/);
+    expect(proc.output()).toMatch(/"reason":"XENBOOT_NATIVE_ADDON=off".*TFTP transfers use node:dgram: the native UDP engine is not available/);
     const port = Number(proc.output().match(/"protocol":"tftp","address":"127\.0\.0\.1","port":(\d+)/)?.[1]);
     const local = join(tree.out, 'fallback.bin');
     const result = await runCommand('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'one-mib.bin', local], { timeoutMs: 30_000 });
@@ -44,8 +44,8 @@ describe('tftp.engine without the addon', () => {
 
   it('native: does not start, and says why in one line (exit 1)', async () => {
     const [command, args] = xenbootCommand('serve', '--config', writeTempConfig(config('native')));
-    const result = await runCommand(command, args, { cwd: repoRoot, timeoutMs: 30_000, env: { ...process.env, XENBOOT_NATIVE_UDP: 'off', NODE_NO_WARNINGS: '1' } });
+    const result = await runCommand(command, args, { cwd: repoRoot, timeoutMs: 30_000, env: { ...process.env, XENBOOT_NATIVE_ADDON: 'off', NODE_NO_WARNINGS: '1' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/tftp\.engine is native but the xenboot_udp addon is not available: XENBOOT_NATIVE_UDP=off/);
+    expect(result.stderr).toMatch(/tftp\.engine is native but the xenboot_udp addon is not available: XENBOOT_NATIVE_ADDON=off/);
   });
 });

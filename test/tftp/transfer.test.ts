@@ -106,6 +106,36 @@ describe('ReadTransfer on a perfect network', () => {
   });
 });
 
+describe('ReadTransfer reads', () => {
+  it('loads chunks from memory at once when the content can, and waits for readInto where it cannot', async () => {
+    const payload = randomBytes(1_000_000);
+    const inner = bufferContent(payload);
+    let fromMemory = 0;
+    let waited = 0;
+    let calls = 0;
+    const content: Content = {
+      ...inner,
+      source: 'file',
+      // Every other chunk "is not in the page cache".
+      readIntoCached(targets, position) {
+        calls += 1;
+        if (calls % 2 === 0) return null;
+        fromMemory += 1;
+        return inner.readIntoCached!(targets, position);
+      },
+      async readInto(targets, position) {
+        waited += 1;
+        return inner.readInto!(targets, position);
+      },
+    };
+    const { result, client } = await run({ size: payload.length, blksize: 1468, windowsize: 4, content });
+    expect(result?.outcome).toBe('complete');
+    expect(client.data().equals(payload)).toBe(true);
+    expect(fromMemory).toBeGreaterThan(3);
+    expect(waited).toBeGreaterThan(3);
+  });
+});
+
 describe('ReadTransfer rules', () => {
   function manual(size: number, windowsize = 1, oack = false, retries = 3) {
     const clock = new FakeClock();

@@ -2,14 +2,14 @@
  * Loads `xenboot_udp`, the small Node-API addon in `native/` that gives TFTP transfers a UDP socket
  * without node:dgram's per-datagram allocations (see `native/udp_socket.c`). It is built by
  * `npm install` (node-gyp); where it is missing or fails to load, transfers use node:dgram and
- * `nativeUdpUnavailable()` says why.
+ * `nativeAddonUnavailable()` says why.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Event kinds of `NativeUdpBinding.open`'s callback. */
+/** Event kinds of `NativeAddon.open`'s callback. */
 export const NativeUdpEvent = {
   /** a = length in the receive buffer, b = source address (32-bit), c = source port. */
   Datagram: 0,
@@ -24,8 +24,13 @@ export const NativeUdpEvent = {
 /** An open socket, opaque to JavaScript. */
 export type NativeUdpHandle = { readonly __brand: 'NativeUdpHandle' };
 
+/** The interface version this code was written against (XENBOOT_ADDON_VERSION in native/udp_socket.c). */
+export const NATIVE_ADDON_VERSION = 2;
+
 /** The addon's exports. Sends return 0 or a negative errno (EAGAIN: queue it and wait for Writable). */
-export interface NativeUdpBinding {
+export interface NativeAddon {
+  /** Its interface version; a build of another version is not used. */
+  readonly version: number;
   open(
     localIp: string,
     remoteIp: string,
@@ -52,6 +57,12 @@ export interface NativeUdpBinding {
     clockNow: number,
   ): void;
   close(handle: NativeUdpHandle): void;
+  /**
+   * Scatter-reads from `fd` at `position` what the page cache holds, never waiting for the disk
+   * (preadv2 with RWF_NOWAIT): bytes read (fewer than asked at the end of the file or where the cache
+   * stops), or a negative errno (EAGAIN: nothing cached).
+   */
+  readCached(fd: number, targets: readonly Buffer[], position: number): number;
 }
 
 /** Where the build puts the addon, relative to the repository (or installed package) root. */
@@ -59,12 +70,12 @@ const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
 /** How many directories up from this module to look for it (src/tftp, dist/src/tftp, bundles). */
 const SEARCH_DEPTH = 5;
 
-let loaded: { binding: NativeUdpBinding | null; reason: string } | null = null;
+let loaded: { binding: NativeAddon | null; reason: string } | null = null;
 
-function load(): { binding: NativeUdpBinding | null; reason: string } {
+function load(): { binding: NativeAddon | null; reason: string } {
   if (process.platform !== 'linux') return { binding: null, reason: `not built for ${process.platform}` };
-  const override = process.env.XENBOOT_NATIVE_UDP;
-  if (override === 'off') return { binding: null, reason: 'XENBOOT_NATIVE_UDP=off' };
+  const override = process.env.XENBOOT_NATIVE_ADDON;
+  if (override === 'off') return { binding: null, reason: 'XENBOOT_NATIVE_ADDON=off' };
   let dir = dirname(fileURLToPath(import.meta.url));
   const candidates = override ? [override] : [];
   for (let i = 0; i < SEARCH_DEPTH; i += 1) {
@@ -74,20 +85,24 @@ function load(): { binding: NativeUdpBinding | null; reason: string } {
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) return { binding: null, reason: `${ADDON_PATH} not found (npm install builds it with node-gyp)` };
   try {
-    return { binding: createRequire(import.meta.url)(found) as NativeUdpBinding, reason: '' };
+    const binding = createRequire(import.meta.url)(found) as NativeAddon;
+    if (binding.version !== NATIVE_ADDON_VERSION) {
+      return { binding: null, reason: `${found} is interface version ${binding.version}, this xenboot needs ${NATIVE_ADDON_VERSION} (rebuild: npm run build:native)` };
+    }
+    return { binding, reason: '' };
   } catch (error) {
     return { binding: null, reason: `${found}: ${(error as Error).message}` };
   }
 }
 
-/** The addon, or null when it is not available (then `nativeUdpUnavailable()` says why). Loaded once. */
-export function nativeUdp(): NativeUdpBinding | null {
+/** The addon, or null when it is not available (then `nativeAddonUnavailable()` says why). Loaded once. */
+export function nativeAddon(): NativeAddon | null {
   loaded ??= load();
   return loaded.binding;
 }
 
 /** Why the addon is not available, or null when it is. */
-export function nativeUdpUnavailable(): string | null {
+export function nativeAddonUnavailable(): string | null {
   loaded ??= load();
   return loaded.binding === null ? loaded.reason : null;
 }

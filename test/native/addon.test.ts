@@ -6,22 +6,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferContent } from '../../src/content/types.js';
-import { nativeUdp, nativeUdpUnavailable, NativeUdpEvent, type NativeUdpBinding, type NativeUdpHandle } from '../../src/tftp/native-udp.js';
+import { NATIVE_ADDON_VERSION, nativeAddon, nativeAddonUnavailable, NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../../src/native/addon.js';
 import { decodeTftpPacket, encodeTftpPacket } from '../../src/tftp/packet.js';
 import { NativeTransferSocket } from '../../src/tftp/transfer-socket-native.js';
 import { ReadTransfer, realClock, type TransferResult } from '../../src/tftp/transfer.js';
 import { WindowField } from '../../src/tftp/window-state.js';
-import { openClientSocket, receive } from './raw-client.js';
+import { openClientSocket, receive } from '../tftp/raw-client.js';
 
 const LOOPBACK = 0x7f000001;
 const sockets: Socket[] = [];
 const handles: NativeUdpHandle[] = [];
 
-function binding(): NativeUdpBinding {
-  const loaded = nativeUdp();
-  if (loaded === null) throw new Error(`the xenboot_udp addon is not built: ${nativeUdpUnavailable()}`);
+function binding(): NativeAddon {
+  const loaded = nativeAddon();
+  if (loaded === null) throw new Error(`the xenboot_udp addon is not built: ${nativeAddonUnavailable()}`);
   return loaded;
 }
 
@@ -58,9 +61,9 @@ afterEach(() => {
 });
 
 describe('xenboot_udp addon', () => {
-  it('is built and loads (npm install builds it)', () => {
-    expect(nativeUdpUnavailable()).toBeNull();
-    expect(nativeUdp()).not.toBeNull();
+  it('is built, loads, and is the interface version this code expects (npm install builds it)', () => {
+    expect(nativeAddonUnavailable()).toBeNull();
+    expect(nativeAddon()?.version).toBe(NATIVE_ADDON_VERSION);
   });
 
   it('sends from its own port and delivers the reply with its length, source address and port', async () => {
@@ -126,6 +129,34 @@ describe('xenboot_udp addon', () => {
     b.close(handle);
     b.close(handle);
     expect(b.send(handle, Buffer.alloc(8), 0, 8)).toBe(-9); // EBADF
+  });
+});
+
+describe('readCached', () => {
+  it('scatter-reads a cached file in order, stops at the end, and reports bad descriptors and arguments', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenboot-read-cached-'));
+    try {
+      const data = randomBytes(200_000);
+      const path = join(dir, 'file.bin');
+      writeFileSync(path, data); // just written: in the page cache
+      const fd = openSync(path, 'r');
+      try {
+        const targets = Array.from({ length: 150 }, () => Buffer.alloc(1000)); // more than one batch of iovecs
+        expect(binding().readCached(fd, targets, 50_000)).toBe(150_000);
+        expect(Buffer.concat(targets).equals(data.subarray(50_000))).toBe(true);
+        const tail = [Buffer.alloc(300), Buffer.alloc(300)];
+        expect(binding().readCached(fd, tail, 199_500)).toBe(500);
+        expect(tail[0]!.equals(data.subarray(199_500, 199_800))).toBe(true);
+        expect(binding().readCached(fd, [Buffer.alloc(10)], 300_000)).toBe(0);
+      } finally {
+        closeSync(fd);
+      }
+      expect(binding().readCached(fd, [Buffer.alloc(10)], 0)).toBe(-9); // EBADF
+      expect(() => binding().readCached(-1, [], 0)).toThrow(TypeError);
+      expect(() => binding().readCached(0, ['text' as unknown as Buffer], 0)).toThrow(/Buffer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -201,7 +232,8 @@ describe('NativeTransferSocket send backlog', () => {
     let pushBack = true;
     let watching = false;
     let onEvent: (kind: number, a: number, b: number, c: number) => void = () => {};
-    const fake: NativeUdpBinding = {
+    const fake: NativeAddon = {
+      version: 2,
       open: (_l, _r, _p, _c, _b, callback) => {
         onEvent = callback;
         return {} as NativeUdpHandle;
@@ -218,6 +250,7 @@ describe('NativeTransferSocket send backlog', () => {
       },
       accelerate: () => {},
       close: () => {},
+      readCached: () => -11,
     };
     const socket = new NativeTransferSocket(fake, {
       serverIp: '127.0.0.1',
