@@ -149,7 +149,10 @@ export class NativeTransferSocket implements TransferSocket {
       if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
       if (status !== 0) this.failLater('send', status);
     }
-    if (!this.closed) this.binding.watchWritable(this.handle, false);
+    if (this.closed) return;
+    this.binding.watchWritable(this.handle, false);
+    // The transfer may have held back a read while packets waited here: let it look again.
+    this.transfer?.resume();
   }
 
   /** Reports a send failure after the current call returns, as node:dgram does: never inside the transfer's own send loop. */

@@ -261,6 +261,8 @@ describe('NativeTransferSocket send backlog', () => {
       onError: () => {},
       clock: realClock,
     });
+    const resume = vi.fn();
+    socket.attach({ resume } as unknown as ReadTransfer);
     const window = new Float64Array(16);
     socket.accelerate(window, Buffer.alloc(8), { stride: 8, ringSlots: 1, blksize: 4, size: 4, lastBlock: 2, windowsize: 1 });
     const packets = Buffer.from('one two three');
@@ -276,6 +278,8 @@ describe('NativeTransferSocket send backlog', () => {
     expect(socket.pendingSends()).toBe(0);
     expect(window[WindowField.Queued]).toBe(0);
     expect(watching).toBe(false);
+    // The transfer looks again at what it held back while packets waited (a read, more of the window).
+    expect(resume).toHaveBeenCalledTimes(1);
     socket.send(packets, 8, 5);
     expect(sent).toEqual(['one', 'two', 'three']);
   });
