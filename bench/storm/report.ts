@@ -73,6 +73,16 @@ export function table(rows: StormSummary[]): string {
   return lines.join('\n');
 }
 
+/** Per server, variant and client count, the run with the median total time (rows of several rounds). */
+export function medianRuns(rows: StormSummary[]): StormSummary[] {
+  const groups = new Map<string, StormSummary[]>();
+  for (const row of rows) {
+    const key = `${row.server} ${row.variant} ${row.clients}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((group) => [...group].sort((a, b) => a.totalSeconds - b.totalSeconds)[Math.floor(group.length / 2)]!);
+}
+
 /** Ratios of xenboot to the dnsmasq TFTP run with the same client count (lower is better for xenboot). */
 export function ratios(rows: StormSummary[]): string {
   const lines: string[] = [];

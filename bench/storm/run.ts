@@ -3,8 +3,11 @@
  * same files in the same run, each server in a fresh pair of network namespaces.
  *
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
- *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500]
+ *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
  *
+ * With --rounds N every server and variant runs N times, the order of the servers reversed every other
+ * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
+ * between runs far more than one run's noise.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -16,7 +19,7 @@ import { cacheDir, ensureBootAssets } from '../../test/e2e/assets.js';
 import { requireCommands } from '../../test/helpers/process.js';
 import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
-import { ratios, summarise, table, type StormSummary } from './report.js';
+import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
 
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     'max-transfers': { type: 'string', default: '1000' },
     'deadline-s': { type: 'string', default: '1500' },
     'spread-ms': { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -89,38 +93,42 @@ async function main(): Promise<void> {
   const servers = values.servers.split(',');
   const variants = values.variants.split(',');
   const maxTransfers = Number(values['max-transfers']);
+  const rounds = Number(values.rounds);
   let run = 0;
   for (const clients of clientCounts) {
-    for (const serverName of servers) {
-      for (const variant of serverName === 'dnsmasq' ? ['tftp'] : variants) {
-        run += 1;
-        const runDir = join(workDir, `run-${run}-${serverName}-${variant}-${clients}`);
-        mkdirSync(runDir, { recursive: true });
-        const net = await createStormNet(runDir);
-        try {
-          const server =
-            serverName === 'dnsmasq'
-              ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
-              : await startXenbootServer(net.server, root, runDir, maxTransfers);
-          const plan: StormPlan = {
-            clients,
-            macPrefix: run,
-            bootFiles: BOOT_FILES,
-            httpBase: variant === 'http' ? server.httpBase : undefined,
-            spreadMs: Number(values['spread-ms']),
-            deadlineMs: Number(values['deadline-s']) * 1000,
-          };
-          const summary = await stormOnce(net, server, plan, variant);
-          rows.push(summary);
-          console.log(table([summary]).split('\n').slice(2).join('\n'), summary.firstErrors.length ? `errors: ${summary.firstErrors.join(' | ')}` : '');
-          writeFileSync(join(runDir, 'server.log'), server.process.output());
-        } finally {
-          await net.close();
+    for (let round = 0; round < rounds; round += 1) {
+      for (const serverName of round % 2 === 0 ? servers : [...servers].reverse()) {
+        for (const variant of serverName === 'dnsmasq' ? ['tftp'] : variants) {
+          run += 1;
+          const runDir = join(workDir, `run-${run}-${serverName}-${variant}-${clients}`);
+          mkdirSync(runDir, { recursive: true });
+          const net = await createStormNet(runDir);
+          try {
+            const server =
+              serverName === 'dnsmasq'
+                ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
+                : await startXenbootServer(net.server, root, runDir, maxTransfers);
+            const plan: StormPlan = {
+              clients,
+              macPrefix: run,
+              bootFiles: BOOT_FILES,
+              httpBase: variant === 'http' ? server.httpBase : undefined,
+              spreadMs: Number(values['spread-ms']),
+              deadlineMs: Number(values['deadline-s']) * 1000,
+            };
+            const summary = await stormOnce(net, server, plan, variant);
+            rows.push(summary);
+            console.log(table([summary]).split('\n').slice(2).join('\n'), summary.firstErrors.length ? `errors: ${summary.firstErrors.join(' | ')}` : '');
+            writeFileSync(join(runDir, 'server.log'), server.process.output());
+          } finally {
+            await net.close();
+          }
         }
       }
     }
   }
-  const text = [table(rows), '', ratios(rows)].join('\n');
+  const medians = rounds > 1 ? medianRuns(rows) : rows;
+  const text = [table(rows), '', ...(rounds > 1 ? [`median run of ${rounds} per server and variant:`, '', table(medians), ''] : []), ratios(medians)].join('\n');
   console.log('\n' + text);
   writeFileSync(join(workDir, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(join(workDir, 'results.md'), text + '\n');
