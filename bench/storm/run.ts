@@ -7,7 +7,8 @@
  *
  * With --rounds N every server and variant runs N times, the order of the servers reversed every other
  * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
- * between runs far more than one run's noise.
+ * between runs far more than one run's noise. With --pin the server (every thread) runs on CPU 1 and the
+ * client process on CPU 0, so neither steals the other's core (the client alone needs about one core).
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -20,6 +21,7 @@ import { requireCommands } from '../../test/helpers/process.js';
 import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
+import { pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'deadline-s': { type: 'string', default: '1500' },
     'spread-ms': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '1' },
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -49,7 +52,10 @@ function initrdFile(mib: number): string {
 
 async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, variant: string): Promise<StormSummary> {
   const before = processUsage(server.process.pid);
-  const client = net.client.spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/storm/client-main.ts'), JSON.stringify(plan)], {
+  if (values.pin) await pin(server.process.pid, '1');
+  const clientArgv = [process.execPath, '--import', 'tsx', join(repoRoot, 'bench/storm/client-main.ts'), JSON.stringify(plan)];
+  const [command, ...args] = values.pin ? ['taskset', '-c', '0', ...clientArgv] : clientArgv;
+  const client = net.client.spawn(command!, args, {
     cwd: repoRoot,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
