@@ -11,6 +11,8 @@ import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js'
 /** What the orchestrator asks for. */
 export interface StormPlan {
   clients: number;
+  /** Index of this process's first client (MACs are derived from it), when the storm is split over processes. */
+  firstIndex?: number;
   /** Third-from-last MAC byte distinguishing runs (so leases of two runs never collide). */
   macPrefix: number;
   bootFiles: string[];
@@ -34,9 +36,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), plan.deadlineMs).unref());
   const runs: Promise<StormClientResult>[] = [];
-  for (let index = 0; index < plan.clients; index += 1) {
+  const firstIndex = plan.firstIndex ?? 0;
+  for (let i = 0; i < plan.clients; i += 1) {
+    const index = firstIndex + i;
     const mac = Buffer.from([0x52, 0x54, plan.macPrefix & 0xff, 0x00, (index >> 8) & 0xff, index & 0xff]);
-    const delay = plan.clients > 1 ? Math.floor((plan.spreadMs * index) / (plan.clients - 1)) : 0;
+    const delay = plan.clients > 1 ? Math.floor((plan.spreadMs * i) / (plan.clients - 1)) : 0;
     runs.push(
       new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() =>
         runPxelinuxClient(dhcp, { index, mac, uuid: randomBytes(16), bootFiles: plan.bootFiles, httpBase: plan.httpBase }),

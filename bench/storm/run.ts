@@ -4,11 +4,14 @@
  *
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
+ *                              [--pin] [--client-processes 1]
  *
  * With --rounds N every server and variant runs N times, the order of the servers reversed every other
  * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
  * between runs far more than one run's noise. With --pin the server (every thread) runs on CPU 1 and the
  * client process on CPU 0, so neither steals the other's core (the client alone needs about one core).
+ * With --client-processes K the clients are split over K client processes, so that the simulated
+ * clients are not all bound to one Node event loop.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     'spread-ms': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '1' },
     pin: { type: 'boolean', default: false },
+    'client-processes': { type: 'string', default: '1' },
   },
 });
 
@@ -50,9 +54,8 @@ function initrdFile(mib: number): string {
   return path;
 }
 
-async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, variant: string): Promise<StormSummary> {
-  const before = processUsage(server.process.pid);
-  if (values.pin) await pin(server.process.pid, '1');
+/** Runs one client process of the storm (its share of the clients) and returns its report. */
+async function runClientProcess(net: StormNet, serverName: string, plan: StormPlan): Promise<StormReport> {
   const clientArgv = [process.execPath, '--import', 'tsx', join(repoRoot, 'bench/storm/client-main.ts'), JSON.stringify(plan)];
   const [command, ...args] = values.pin ? ['taskset', '-c', '0', ...clientArgv] : clientArgv;
   const client = net.client.spawn(command!, args, {
@@ -62,15 +65,34 @@ async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, va
   const killer = setTimeout(() => void client.stop('SIGKILL', 1_000), plan.deadlineMs + 30_000);
   await client.exited;
   clearTimeout(killer);
-  const after = processUsage(server.process.pid);
   const line = client.output().split('\n').find((l) => l.startsWith('{"wallMs"'));
   if (!line) throw new Error(`storm client printed no report:\n${client.output().slice(-3000)}`);
   const report = JSON.parse(line) as StormReport & { error?: string };
-  if (report.error) console.error(`${server.name}: ${report.error}`);
-  return summarise(server.name, variant, plan.clients, report.wallMs, report.results, {
-    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
-    peakRssMiB: after.peakRssMiB,
-  }, report.clientCpuSeconds ?? NaN);
+  if (report.error) console.error(`${serverName}: ${report.error}`);
+  return report;
+}
+
+async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, variant: string): Promise<StormSummary> {
+  const before = processUsage(server.process.pid);
+  if (values.pin) await pin(server.process.pid, '1');
+  // With --client-processes K the clients are split into K processes started together (one Node
+  // process is otherwise the storm's bottleneck); their results are merged.
+  const processes = Math.max(1, Math.min(Number(values['client-processes']), plan.clients));
+  const shares = Array.from({ length: processes }, (_, k) => {
+    const firstIndex = Math.floor((plan.clients * k) / processes);
+    return { ...plan, firstIndex, clients: Math.floor((plan.clients * (k + 1)) / processes) - firstIndex };
+  });
+  const reports = await Promise.all(shares.map((share) => runClientProcess(net, server.name, share)));
+  const after = processUsage(server.process.pid);
+  return summarise(
+    server.name,
+    variant,
+    plan.clients,
+    Math.max(...reports.map((r) => r.wallMs)),
+    reports.flatMap((r) => r.results),
+    { cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMiB: after.peakRssMiB },
+    reports.reduce((sum, r) => sum + (r.clientCpuSeconds ?? NaN), 0),
+  );
 }
 
 async function main(): Promise<void> {
