@@ -171,12 +171,13 @@ static void emit(udp_socket *sock, int kind, double a, double b, double c) {
   napi_close_handle_scope(env, scope);
 }
 
-/* One send to the client; returns 0 or errno. */
-static int send_to_client(udp_socket *sock, const unsigned char *data, size_t length) {
+/* One datagram to `to`, or to the client when `to` is NULL; never waits. Returns 0 or errno. */
+static int send_datagram(udp_socket *sock, const unsigned char *data, size_t length, const struct sockaddr_in *to) {
+  if (to == NULL && !sock->connected) to = &sock->remote;
   ssize_t sent;
   do {
-    if (sock->connected) sent = send(sock->fd, data, length, MSG_DONTWAIT);
-    else sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)&sock->remote, sizeof sock->remote);
+    if (to != NULL) sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
+    else sent = send(sock->fd, data, length, MSG_DONTWAIT);
   } while (sent < 0 && errno == EINTR);
   return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
 }
@@ -216,7 +217,7 @@ static int answer_ack(udp_socket *sock, unsigned wire) {
     double payload = win->size - (block - 1) * win->blksize;
     if (payload > win->blksize) payload = win->blksize;
     if (payload < 0) payload = 0;
-    if (send_to_client(sock, packet, 4 + (size_t)payload) != 0) {
+    if (send_datagram(sock, packet, 4 + (size_t)payload, NULL) != 0) {
       /* The kernel refused it (full send buffer, or an ICMP error): JavaScript sends it and reports. */
       resume = 1;
       break;
@@ -402,19 +403,7 @@ static napi_value send_common(napi_env env, napi_value *argv, const struct socka
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "send: offset and length must lie inside the Buffer");
     return NULL;
   }
-  int status = 0;
-  if (sock->closing) {
-    status = -EBADF;
-  } else {
-    ssize_t sent;
-    const unsigned char *start = (const unsigned char *)data + offset;
-    do {
-      if (to != NULL) sent = sendto(sock->fd, start, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
-      else if (sock->connected) sent = send(sock->fd, start, length, MSG_DONTWAIT);
-      else sent = sendto(sock->fd, start, length, MSG_DONTWAIT, (const struct sockaddr *)&sock->remote, sizeof sock->remote);
-    } while (sent < 0 && errno == EINTR);
-    if (sent < 0) status = errno == EWOULDBLOCK ? -EAGAIN : -errno;
-  }
+  int status = sock->closing ? -EBADF : -send_datagram(sock, (const unsigned char *)data + offset, length, to);
   napi_create_int32(env, status, &result);
   return result;
 }

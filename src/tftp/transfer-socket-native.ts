@@ -69,11 +69,6 @@ export class NativeTransferSocket implements TransferSocket {
     );
   }
 
-  /** The transfer's port (its TID). */
-  get localPort(): number {
-    return this.binding.localPort(this.handle);
-  }
-
   attach(transfer: ReadTransfer): void {
     this.transfer = transfer;
   }

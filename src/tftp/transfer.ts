@@ -285,9 +285,7 @@ export class ReadTransfer {
     // Straight from memory where it can be (generated content, cached file pages): no thread hop.
     const cached = this.content.readIntoCached?.(targets, position) ?? null;
     if (cached !== null && cached >= expected) {
-      w[W.Loaded] = first + count;
-      if (this.state === 'data') this.pump();
-      else this.prefetch();
+      this.loaded(first + count);
       return;
     }
     this.reading = true;
@@ -299,15 +297,20 @@ export class ReadTransfer {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
         }
-        w[W.Loaded] = first + count;
-        if (this.state === 'data') this.pump();
-        else this.prefetch();
+        this.loaded(first + count);
       },
       (error: unknown) => {
         this.reading = false;
         if (this.state !== 'ended') this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );
+  }
+
+  /** Blocks below `end` are in the ring: send what the window allows, or read on while the OACK waits. */
+  private loaded(end: number): void {
+    this.w[W.Loaded] = end;
+    if (this.state === 'data') this.pump();
+    else this.prefetch();
   }
 
   /** Records progress: the retry budget is per stall, not per transfer. */
