@@ -21,18 +21,19 @@
  * ACK, ERROR, a datagram from another port, a window that reaches unloaded blocks' read point, a send
  * the kernel refuses) goes to JavaScript as before, or as a resume event (kind 3).
  *
+ * engage() moves an accelerated socket off the event loop onto the ACK thread (ack_thread.c), which
+ * answers its ACKs without waking Node at all; reclaim() takes it back so JavaScript may look at the
+ * window. The thread hands it back by itself with whatever it does not answer.
+ *
  * Exports (readCached is in page_cache_read.c):
  * open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
  * localPort(handle), send(handle, buf, offset, length), sendTo(handle, buf, offset, length, ip, port),
  * watchWritable(handle, on), accelerate(handle, window, ring, stride, ringSlots, blksize, size,
- * lastBlock, windowsize, clockNow), close(handle), readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
+ * lastBlock, windowsize, clockNow, chunkBlocks, fd), engage(handle) -> boolean, reclaim(handle), close(handle),
+ * readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
  * (a = length, b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable,
  * 3 = resume (the accelerated window needs JavaScript: read ahead, or send what the kernel refused).
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <uv.h>
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,41 +45,7 @@
 #include <unistd.h>
 
 #include "exports.h"
-
-enum { EVENT_DATAGRAM = 0, EVENT_RECV_ERROR = 1, EVENT_WRITABLE = 2, EVENT_RESUME = 3 };
-
-/* Fields of the shared window state: the order of WindowField in src/tftp/window-state.ts. */
-enum { W_BASE, W_NEXT, W_HIGHEST, W_LOADED, W_RETRANSMITS, W_PROGRESS_AT, W_ATTEMPTS, W_ACTIVE, W_WAKE_AT_BASE, W_QUEUED, W_FIELDS };
-
-/* A transfer's window, once accelerate() has been called. */
-typedef struct {
-  int on;
-  double *w;
-  unsigned char *ring;
-  napi_ref window_ref;
-  napi_ref ring_ref;
-  double stride, ring_slots, blksize, size, last_block, windowsize;
-  /* JavaScript clock time minus uv_hrtime() in milliseconds, to write W_PROGRESS_AT in its clock. */
-  double clock_offset;
-} accelerated_window;
-
-typedef struct {
-  uv_poll_t poll;
-  napi_env env;
-  int fd;
-  int connected;
-  int watching_writable;
-  int closing;     /* close() was called or the handle was finalized */
-  int closed;      /* libuv has finished closing the poll handle */
-  int finalized;   /* the JavaScript handle was collected */
-  struct sockaddr_in remote;
-  napi_ref callback;
-  napi_ref recv_buffer_ref;
-  unsigned char *recv_buffer;
-  size_t recv_length;
-  napi_async_context async_context;
-  accelerated_window window;
-} udp_socket;
+#include "udp_socket.h"
 
 #define CHECK(call)                                                    \
   do {                                                                 \
@@ -125,6 +92,7 @@ static void on_closed(uv_handle_t *handle) {
 /* Stops polling and releases the JavaScript references; the fd is closed once libuv lets go of it. */
 static void begin_close(udp_socket *sock) {
   if (sock->closing) return;
+  xenboot_forget(sock);
   sock->closing = 1;
   uv_poll_stop(&sock->poll);
   if (sock->callback != NULL) napi_delete_reference(sock->env, sock->callback);
@@ -151,7 +119,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 }
 
 /* Calls onEvent(kind, a, b, c) as a top-level callback, so promise jobs and nextTicks run after it. */
-static void emit(udp_socket *sock, int kind, double a, double b, double c) {
+void xenboot_emit(udp_socket *sock, int kind, double a, double b, double c) {
   napi_env env = sock->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -171,70 +139,11 @@ static void emit(udp_socket *sock, int kind, double a, double b, double c) {
   napi_close_handle_scope(env, scope);
 }
 
-/* One datagram to `to`, or to the client when `to` is NULL; never waits. Returns 0 or errno. */
-static int send_datagram(udp_socket *sock, const unsigned char *data, size_t length, const struct sockaddr_in *to) {
-  if (to == NULL && !sock->connected) to = &sock->remote;
-  ssize_t sent;
-  do {
-    if (to != NULL) sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
-    else sent = send(sock->fd, data, length, MSG_DONTWAIT);
-  } while (sent < 0 && errno == EINTR);
-  return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
-}
-
-/*
- * Answers an ACK for block `wire` (16 bits, RFC 1350 section 5) from the accelerated window, the way
- * ReadTransfer.handleAck and pump() do (see there for the rules). Returns 1 when it was dealt with here
- * (including duplicates and stale ACKs, which are ignored), 0 when JavaScript must see it.
- */
-static int answer_ack(udp_socket *sock, unsigned wire) {
-  accelerated_window *win = &sock->window;
-  double *w = win->w;
-  if (w[W_ACTIVE] != 1 || w[W_QUEUED] != 0) return 0;
-  double last_acked = w[W_BASE] - 1;
-  unsigned ahead = (wire - (unsigned)((uint64_t)last_acked & 0xffff)) & 0xffff;
-  if (ahead == 0) return 1;                 /* duplicate: never resend on it (Sorcerer's Apprentice) */
-  double acked = last_acked + ahead;
-  if (acked > w[W_HIGHEST]) return 1;       /* never sent: stale or forged */
-  if (acked >= win->last_block) return 0;   /* the end: JavaScript finishes the transfer */
-  double base = acked + 1;
-  w[W_BASE] = base;
-  w[W_NEXT] = base;
-  w[W_ATTEMPTS] = 0;
-  w[W_PROGRESS_AT] = (double)uv_hrtime() / 1e6 + win->clock_offset;
-  double window_end = base + win->windowsize - 1;
-  if (window_end > win->last_block) window_end = win->last_block;
-  double sendable = w[W_LOADED] - 1;
-  if (sendable > window_end) sendable = window_end;
-  int resume = base >= w[W_WAKE_AT_BASE];
-  for (double block = base; block <= sendable; block += 1) {
-    unsigned char *packet = win->ring + (size_t)((uint64_t)(block - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride;
-    uint64_t wire_block = (uint64_t)block & 0xffff;
-    packet[0] = 0;
-    packet[1] = 3; /* DATA */
-    packet[2] = (unsigned char)(wire_block >> 8);
-    packet[3] = (unsigned char)(wire_block & 0xff);
-    double payload = win->size - (block - 1) * win->blksize;
-    if (payload > win->blksize) payload = win->blksize;
-    if (payload < 0) payload = 0;
-    if (send_datagram(sock, packet, 4 + (size_t)payload, NULL) != 0) {
-      /* The kernel refused it (full send buffer, or an ICMP error): JavaScript sends it and reports. */
-      resume = 1;
-      break;
-    }
-    if (block <= w[W_HIGHEST]) w[W_RETRANSMITS] += 1;
-    else w[W_HIGHEST] = block;
-    w[W_NEXT] = block + 1;
-  }
-  if (resume) emit(sock, EVENT_RESUME, 0, 0, 0);
-  return 1;
-}
-
 static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *sock = (udp_socket *)handle->data;
   if (sock->closing) return;
   if (status < 0) {
-    emit(sock, EVENT_RECV_ERROR, status, 0, 0);
+    xenboot_emit(sock, EVENT_RECV_ERROR, status, 0, 0);
     return;
   }
   if (events & UV_READABLE) {
@@ -244,18 +153,20 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     do {
       n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
     } while (n < 0 && errno == EINTR);
-    if (n >= 4 && sock->window.on && sock->recv_buffer[0] == 0 && sock->recv_buffer[1] == 4 &&
-        (sock->connected || (from.sin_addr.s_addr == sock->remote.sin_addr.s_addr && from.sin_port == sock->remote.sin_port)) &&
-        answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3])) {
+    ack_answer answer = ACK_FOR_JAVASCRIPT;
+    if (xenboot_is_window_ack(sock, n, &from)) answer = xenboot_answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3]);
+    if (answer == ACK_ANSWERED_RESUME) {
+      xenboot_emit(sock, EVENT_RESUME, 0, 0, 0);
+    } else if (answer == ACK_ANSWERED) {
       /* answered from the window */
     } else if (n >= 0) {
-      emit(sock, EVENT_DATAGRAM, (double)n, (double)ntohl(from.sin_addr.s_addr), (double)ntohs(from.sin_port));
+      xenboot_emit(sock, EVENT_DATAGRAM, (double)n, (double)ntohl(from.sin_addr.s_addr), (double)ntohs(from.sin_port));
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
       /* On a connected socket, ECONNREFUSED reports an ICMP port unreachable: the client is gone. */
-      emit(sock, EVENT_RECV_ERROR, -errno, 0, 0);
+      xenboot_emit(sock, EVENT_RECV_ERROR, -errno, 0, 0);
     }
   }
-  if ((events & UV_WRITABLE) && !sock->closing && sock->watching_writable) emit(sock, EVENT_WRITABLE, 0, 0, 0);
+  if ((events & UV_WRITABLE) && !sock->closing && sock->watching_writable) xenboot_emit(sock, EVENT_WRITABLE, 0, 0, 0);
 }
 
 static udp_socket *unwrap(napi_env env, napi_value value) {
@@ -277,7 +188,7 @@ static udp_socket *handle_args(napi_env env, napi_callback_info info, size_t cap
   return unwrap(env, argv[0]);
 }
 
-static int restart_poll(udp_socket *sock) {
+int xenboot_restart_poll(udp_socket *sock) {
   int events = UV_READABLE | (sock->watching_writable ? UV_WRITABLE : 0);
   return uv_poll_start(&sock->poll, events, on_poll);
 }
@@ -366,7 +277,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "EINVAL", "xenboot_udp: cannot create the handle");
     return NULL;
   }
-  int err = restart_poll(sock);
+  int err = xenboot_restart_poll(sock);
   if (err != 0) {
     begin_close(sock);
     napi_throw_error(env, uv_err_name(err), "xenboot_udp: uv_poll_start failed");
@@ -403,7 +314,7 @@ static napi_value send_common(napi_env env, napi_value *argv, const struct socka
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "send: offset and length must lie inside the Buffer");
     return NULL;
   }
-  int status = sock->closing ? -EBADF : -send_datagram(sock, (const unsigned char *)data + offset, length, to);
+  int status = sock->closing ? -EBADF : -xenboot_send_datagram(sock, (const unsigned char *)data + offset, length, to);
   napi_create_int32(env, status, &result);
   return result;
 }
@@ -451,17 +362,18 @@ static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!sock->closing && sock->watching_writable != (int)on) {
+    xenboot_reclaim(sock); /* writable events are the event loop's */
     sock->watching_writable = on;
-    restart_poll(sock);
+    xenboot_restart_poll(sock);
   }
   return NULL;
 }
 
-/* accelerate(handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow) */
+/* accelerate(handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow, chunkBlocks, fd) */
 static napi_value js_accelerate(napi_env env, napi_callback_info info) {
   size_t argc;
-  napi_value argv[10];
-  udp_socket *sock = handle_args(env, info, 10, argv, &argc);
+  napi_value argv[12];
+  udp_socket *sock = handle_args(env, info, 12, argv, &argc);
   if (sock == NULL) return NULL;
   accelerated_window win;
   memset(&win, 0, sizeof win);
@@ -469,13 +381,13 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
   size_t window_length = 0, ring_length = 0, byte_offset;
   napi_typedarray_type window_type, ring_type;
   napi_value array_buffer;
-  double numbers[7];
-  int ok = argc == 10 &&
+  double numbers[9];
+  int ok = argc == 12 &&
            napi_get_typedarray_info(env, argv[1], &window_type, &window_length, &window_data, &array_buffer, &byte_offset) == napi_ok &&
            window_type == napi_float64_array && window_length >= W_FIELDS &&
            napi_get_typedarray_info(env, argv[2], &ring_type, &ring_length, &ring_data, &array_buffer, &byte_offset) == napi_ok &&
            ring_type == napi_uint8_array;
-  for (int i = 0; ok && i < 7; i += 1) ok = napi_get_value_double(env, argv[3 + i], &numbers[i]) == napi_ok;
+  for (int i = 0; ok && i < 9; i += 1) ok = napi_get_value_double(env, argv[3 + i], &numbers[i]) == napi_ok;
   if (ok) {
     win.stride = numbers[0];
     win.ring_slots = numbers[1];
@@ -483,12 +395,15 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
     win.size = numbers[3];
     win.last_block = numbers[4];
     win.windowsize = numbers[5];
-    /* Every slot must lie inside the ring, and a packet inside its slot. */
+    win.chunk_blocks = numbers[7];
+    win.fd = numbers[8] >= 0 && numbers[8] <= 0x7fffffff ? (int)numbers[8] : -1;
+    /* Every slot must lie inside the ring, a packet inside its slot, a chunk inside the ring. */
     ok = win.ring_slots >= 1 && win.blksize >= 1 && win.stride >= win.blksize + 4 && win.windowsize >= 1 &&
-         win.stride * win.ring_slots <= (double)ring_length && win.last_block >= 1 && win.size >= 0;
+         win.stride * win.ring_slots <= (double)ring_length && win.last_block >= 1 && win.size >= 0 &&
+         win.chunk_blocks >= 1 && win.chunk_blocks <= win.ring_slots;
   }
   if (!ok) {
-    napi_throw_type_error(env, "EINVAL", "accelerate(handle, Float64Array window, Buffer ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow): bad arguments");
+    napi_throw_type_error(env, "EINVAL", "accelerate(handle, Float64Array window, Buffer ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow, chunkBlocks, fd): bad arguments");
     return NULL;
   }
   if (sock->closing || sock->window.on) return NULL;
@@ -499,6 +414,29 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[2], 1, &win.ring_ref);
   win.on = 1;
   sock->window = win;
+  return NULL;
+}
+
+/*
+ * engage(handle) -> whether the ACK thread now answers this socket's window. Only an accelerated,
+ * active window with nothing queued in JavaScript is engaged; otherwise it stays on the event loop.
+ */
+static napi_value js_engage(napi_env env, napi_callback_info info) {
+  size_t argc;
+  napi_value argv[1], result;
+  udp_socket *sock = handle_args(env, info, 1, argv, &argc);
+  if (sock == NULL) return NULL;
+  napi_get_boolean(env, xenboot_engage(sock), &result);
+  return result;
+}
+
+/* reclaim(handle): takes the socket back from the ACK thread; afterwards its window is JavaScript's. */
+static napi_value js_reclaim(napi_env env, napi_callback_info info) {
+  size_t argc;
+  napi_value argv[1];
+  udp_socket *sock = handle_args(env, info, 1, argv, &argc);
+  if (sock == NULL) return NULL;
+  xenboot_reclaim(sock);
   return NULL;
 }
 
@@ -516,7 +454,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
  * The interface version: bumped whenever an export or the window-state layout changes, so that a stale
  * build is refused by src/native/addon.ts instead of being called with arguments it does not know.
  */
-#define XENBOOT_ADDON_VERSION 2
+#define XENBOOT_ADDON_VERSION 3
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value version;
@@ -529,6 +467,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
       {"watchWritable", NULL, js_watch_writable, NULL, NULL, NULL, napi_default, NULL},
       {"accelerate", NULL, js_accelerate, NULL, NULL, NULL, napi_default, NULL},
+      {"engage", NULL, js_engage, NULL, NULL, NULL, napi_default, NULL},
+      {"reclaim", NULL, js_reclaim, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"readCached", NULL, xenboot_read_cached, NULL, NULL, NULL, napi_default, NULL},
   };

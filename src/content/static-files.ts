@@ -94,6 +94,7 @@ function fileContent(fd: number, size: number): Content {
   return {
     size,
     source: 'file',
+    fd,
     async read(position, length) {
       const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
       let filled = 0;

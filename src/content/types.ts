@@ -24,6 +24,11 @@ export interface Content {
    * first, or `null` when nothing can be read without waiting. Never blocks on a disk.
    */
   readIntoCached?(targets: readonly Buffer[], position: number): number | null;
+  /**
+   * For file content: the open descriptor, which the native TFTP engine reads from the page cache on its
+   * own thread (never after `close`, which only runs once the transfer has ended).
+   */
+  readonly fd?: number;
   /** Releases the file descriptor (no-op for generated content). Idempotent. */
   close(): Promise<void>;
 }

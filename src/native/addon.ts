@@ -25,7 +25,7 @@ export const NativeUdpEvent = {
 export type NativeUdpHandle = { readonly __brand: 'NativeUdpHandle' };
 
 /** The interface version this code was written against (XENBOOT_ADDON_VERSION in native/udp_socket.c). */
-export const NATIVE_ADDON_VERSION = 2;
+export const NATIVE_ADDON_VERSION = 3;
 
 /** The addon's exports. Sends return 0 or a negative errno (EAGAIN: queue it and wait for Writable). */
 export interface NativeAddon {
@@ -43,7 +43,10 @@ export interface NativeAddon {
   send(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number): number;
   sendTo(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number, ip: number, port: number): number;
   watchWritable(handle: NativeUdpHandle, on: boolean): void;
-  /** Answers in-order ACKs from `window` (see window-state.ts) and the DATA packets in `ring`. */
+  /**
+   * Answers in-order ACKs from `window` (see window-state.ts) and the DATA packets in `ring`, reading
+   * the next chunk of `fd` (-1: none) into the ring from the page cache when there is room.
+   */
   accelerate(
     handle: NativeUdpHandle,
     window: Float64Array,
@@ -55,7 +58,18 @@ export interface NativeAddon {
     lastBlock: number,
     windowsize: number,
     clockNow: number,
+    chunkBlocks: number,
+    fd: number,
   ): void;
+  /**
+   * Moves an accelerated socket onto the addon's ACK thread, which answers its window without waking
+   * the event loop, until it hands the socket back (with a Datagram, ReceiveError or Resume event) or
+   * `reclaim` takes it. Returns false, and changes nothing, unless the window is active with nothing
+   * queued and the socket is not watching for writability.
+   */
+  engage(handle: NativeUdpHandle): boolean;
+  /** Takes the socket back from the ACK thread: afterwards the window state may be read and written. */
+  reclaim(handle: NativeUdpHandle): void;
   close(handle: NativeUdpHandle): void;
   /**
    * Scatter-reads from `fd` at `position` what the page cache holds, never waiting for the disk

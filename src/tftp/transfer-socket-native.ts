@@ -7,6 +7,9 @@
  *
  * `accelerate` lets the addon answer in-order ACKs itself from the transfer's shared window state, so
  * a lock-step transfer costs no JavaScript per packet; the addon hands back with a Resume event.
+ * `engage` goes further and moves the socket onto the addon's ACK thread, so that the event loop is
+ * not woken per packet either; `reclaim` takes it back. Every event the addon delivers comes from a
+ * socket that is back on the event loop, and after handling one the socket is engaged again.
  */
 import { getSystemErrorName } from 'node:util';
 import { ipToInt } from '../net/ipv4.js';
@@ -77,8 +80,16 @@ export class NativeTransferSocket implements TransferSocket {
     if (this.closed || this.window !== null) return;
     this.window = window;
     window[WindowField.Queued] = this.backlog.length;
-    const { stride, ringSlots, blksize, size, lastBlock, windowsize } = layout;
-    this.binding.accelerate(this.handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, this.clock.now());
+    const { stride, ringSlots, blksize, size, lastBlock, windowsize, chunkBlocks, fd } = layout;
+    this.binding.accelerate(this.handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, this.clock.now(), chunkBlocks, fd);
+  }
+
+  engage(): void {
+    if (!this.closed && this.window !== null && this.backlog.length === 0) this.binding.engage(this.handle);
+  }
+
+  reclaim(): void {
+    if (!this.closed && this.window !== null) this.binding.reclaim(this.handle);
   }
 
   /** Sends `buf[offset, offset + length)` to the client, or queues it behind earlier sends (never throws). */
@@ -132,6 +143,8 @@ export class NativeTransferSocket implements TransferSocket {
     } else if (kind === NativeUdpEvent.Resume) {
       this.transfer?.resume();
     }
+    // Whatever the event was (a stranger, garbage, an ACK the transfer ignored), serve off the loop again.
+    this.engage();
   }
 
   /** Sends what the backlog holds, in order, until it is empty or the kernel pushes back again. */

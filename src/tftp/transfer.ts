@@ -18,7 +18,9 @@
  * in-order ACKs itself (the native UDP engine) is handed that state and the ring with `accelerate`; it
  * then slides the window and sends loaded blocks without calling `handleAck`, and calls `resume()` when
  * the ring has room for the next read or it could not send. Everything else (OACK, the final ACK,
- * timeouts, reads, errors) stays here.
+ * timeouts, reads, errors) stays here. Such a sender may answer on another thread between `engage` and
+ * `reclaim`: every entry point here that does not come from the sender itself (timers, reads completing,
+ * cancel) reclaims the window before touching it, and every one engages it again when done.
  */
 import { readContentInto, type Content } from '../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
@@ -49,6 +51,14 @@ export interface TransferSender {
    * DATA packet at ((b - 1) % ringSlots) * stride. Called once, before the first DATA block.
    */
   accelerate?(window: Float64Array, ring: Buffer, layout: WindowLayout): void;
+  /**
+   * Optional, with `accelerate`: lets the sender answer ACKs from another thread until it hands back
+   * (through `resume`, `handleAck`, …) or `reclaim` is called. Called when the transfer is done with the
+   * window for now.
+   */
+  engage?(): void;
+  /** Optional: ends `engage`; afterwards the window state is the transfer's alone. */
+  reclaim?(): void;
 }
 
 /** How DATA packets are laid out in a transfer's ring, for a sender that sends from it. */
@@ -59,6 +69,10 @@ export interface WindowLayout {
   size: number;
   lastBlock: number;
   windowsize: number;
+  /** Blocks per read-ahead chunk: reads load whole chunks, and the ring holds two. */
+  chunkBlocks: number;
+  /** The file to read ahead from the page cache without JavaScript, or -1 (generated content). */
+  fd: number;
 }
 
 /** How a transfer ended. */
@@ -160,6 +174,8 @@ export class ReadTransfer {
       size: this.content.size,
       lastBlock: this.lastBlock,
       windowsize: this.windowsize,
+      chunkBlocks: this.chunkBlocks,
+      fd: this.content.fd ?? -1,
     });
     if (this.oackPacket) {
       this.state = 'oack';
@@ -169,12 +185,20 @@ export class ReadTransfer {
     } else {
       this.enterData();
       this.pump();
+      this.engage();
     }
   }
 
   /** Sends what can be sent and reads ahead: for an accelerating sender that advanced the window itself. */
   resume(): void {
+    this.sender.reclaim?.();
     this.pump();
+    this.engage();
+  }
+
+  /** Lets the sender answer ACKs by itself again, while DATA flows. */
+  private engage(): void {
+    if (this.state === 'data') this.sender.engage?.();
   }
 
   /** Whether the transfer has ended. */
@@ -190,6 +214,7 @@ export class ReadTransfer {
       this.enterData();
       this.progress();
       this.pump();
+      this.engage();
       return;
     }
     if (this.state !== 'data') return;
@@ -212,6 +237,7 @@ export class ReadTransfer {
     w[W.Next] = acked + 1;
     this.progress();
     this.pump();
+    this.engage();
   }
 
   private enterData(): void {
@@ -228,6 +254,7 @@ export class ReadTransfer {
   /** Ends the transfer from outside: `error` for local failures and shutdown, `aborted` when the client is gone. */
   cancel(reason: string, outcome: 'error' | 'aborted' = 'error'): void {
     if (this.state === 'ended') return;
+    this.sender.reclaim?.();
     this.finish(outcome, reason);
   }
 
@@ -273,7 +300,9 @@ export class ReadTransfer {
       if (w[W.Next]! >= w[W.Loaded]! && this.retryTimer === null) {
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = null;
+          this.sender.reclaim?.();
           this.pump();
+          this.engage();
         }, 1);
       }
       return;
@@ -288,22 +317,32 @@ export class ReadTransfer {
       this.loaded(first + count);
       return;
     }
-    this.reading = true;
+    this.setReading(true);
     readContentInto(this.content, targets, position).then(
       (read) => {
-        this.reading = false;
+        this.setReading(false);
         if (this.state === 'ended') return;
+        this.sender.reclaim?.();
         if (read < expected) {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
         }
         this.loaded(first + count);
+        this.engage();
       },
       (error: unknown) => {
-        this.reading = false;
-        if (this.state !== 'ended') this.finish('error', `read failed: ${(error as Error).message}`);
+        this.setReading(false);
+        if (this.state === 'ended') return;
+        this.sender.reclaim?.();
+        this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );
+  }
+
+  /** Whether an asynchronous read runs; the sender must not read ahead into the ring meanwhile. */
+  private setReading(reading: boolean): void {
+    this.reading = reading;
+    this.w[W.Reading] = reading ? 1 : 0;
   }
 
   /** Blocks below `end` are in the ring: send what the window allows, or read on while the OACK waits. */
@@ -333,10 +372,12 @@ export class ReadTransfer {
   private onTimer(): void {
     this.timer = null;
     if (this.state === 'ended') return;
+    this.sender.reclaim?.();
     const w = this.w;
     const left = w[W.ProgressAt]! + this.timeoutMs - this.clock.now();
     if (left > 0) {
       this.schedule(left);
+      this.engage();
       return;
     }
     w[W.Attempts]! += 1;
@@ -353,6 +394,7 @@ export class ReadTransfer {
       this.pump();
     }
     this.armTimer();
+    this.engage();
   }
 
   private finish(outcome: TransferResult['outcome'], error?: string): void {

@@ -2,7 +2,8 @@
  * The sliding-window state of one read transfer, kept in a Float64Array so that the native UDP engine
  * can advance it too: on an in-order ACK the addon (native/udp_socket.c) slides the window and sends the
  * next loaded DATA blocks without entering JavaScript, writing the same fields `ReadTransfer` reads.
- * Both sides run on the event-loop thread, one at a time, so the fields are always consistent.
+ * The addon may do so on its own ACK thread, but only while it owns the socket (between `engage` and the
+ * hand-back or `reclaim`, under its lock), so the two sides never touch the fields at the same time.
  *
  * Block numbers are absolute (not wrapped to 16 bits); doubles hold them exactly far beyond any file.
  * The field order is part of the addon's interface: change both together.
@@ -30,10 +31,12 @@ export const WindowField = {
   WakeAtBase: 8,
   /** Sends queued in JavaScript (the kernel pushed back); the addon keeps off while non-zero. */
   Queued: 9,
+  /** 1 while JavaScript reads a chunk asynchronously; the addon then leaves the ring's free part alone. */
+  Reading: 10,
 } as const;
 
 /** Number of fields. */
-export const WINDOW_FIELDS = 10;
+export const WINDOW_FIELDS = 11;
 
 /** A fresh state: nothing sent, nothing loaded, not active. */
 export function newWindowState(): Float64Array {

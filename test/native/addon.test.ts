@@ -231,9 +231,10 @@ describe('NativeTransferSocket send backlog', () => {
     const sent: string[] = [];
     let pushBack = true;
     let watching = false;
+    let engaged = 0;
     let onEvent: (kind: number, a: number, b: number, c: number) => void = () => {};
     const fake: NativeAddon = {
-      version: 2,
+      version: NATIVE_ADDON_VERSION,
       open: (_l, _r, _p, _c, _b, callback) => {
         onEvent = callback;
         return {} as NativeUdpHandle;
@@ -249,6 +250,11 @@ describe('NativeTransferSocket send backlog', () => {
         watching = on;
       },
       accelerate: () => {},
+      engage: () => {
+        engaged += 1;
+        return true;
+      },
+      reclaim: () => {},
       close: () => {},
       readCached: () => -11,
     };
@@ -264,7 +270,7 @@ describe('NativeTransferSocket send backlog', () => {
     const resume = vi.fn();
     socket.attach({ resume } as unknown as ReadTransfer);
     const window = new Float64Array(16);
-    socket.accelerate(window, Buffer.alloc(8), { stride: 8, ringSlots: 1, blksize: 4, size: 4, lastBlock: 2, windowsize: 1 });
+    socket.accelerate(window, Buffer.alloc(8), { stride: 8, ringSlots: 1, blksize: 4, size: 4, lastBlock: 2, windowsize: 1, chunkBlocks: 1, fd: -1 });
     const packets = Buffer.from('one two three');
     socket.send(packets, 0, 3);
     pushBack = false;
@@ -273,6 +279,9 @@ describe('NativeTransferSocket send backlog', () => {
     expect(window[WindowField.Queued]).toBe(2);
     expect(watching).toBe(true);
     expect(sent).toEqual([]);
+    // Not handed to the ACK thread while JavaScript holds packets back.
+    socket.engage();
+    expect(engaged).toBe(0);
     onEvent(NativeUdpEvent.Writable, 0, 0, 0);
     expect(sent).toEqual(['one', 'two']);
     expect(socket.pendingSends()).toBe(0);
@@ -280,6 +289,7 @@ describe('NativeTransferSocket send backlog', () => {
     expect(watching).toBe(false);
     // The transfer looks again at what it held back while packets waited (a read, more of the window).
     expect(resume).toHaveBeenCalledTimes(1);
+    expect(engaged).toBe(1);
     socket.send(packets, 8, 5);
     expect(sent).toEqual(['one', 'two', 'three']);
   });

@@ -1,0 +1,123 @@
+/*
+ * Answering a lock-step or windowed TFTP transfer's ACKs from its shared window state, without
+ * JavaScript: the same rules as ReadTransfer.handleAck, pump() and prefetch() in src/tftp/transfer.ts.
+ * Called on the event loop (udp_socket.c) or on the ACK thread (ack_thread.c), by whichever owns the
+ * socket.
+ */
+
+/* iovecs per preadv2 call. */
+#define IOV_BATCH 64
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "udp_socket.h"
+
+int xenboot_send_datagram(udp_socket *sock, const unsigned char *data, size_t length, const struct sockaddr_in *to) {
+  if (to == NULL && !sock->connected) to = &sock->remote;
+  ssize_t sent;
+  do {
+    if (to != NULL) sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
+    else sent = send(sock->fd, data, length, MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
+}
+
+int xenboot_is_window_ack(const udp_socket *sock, ssize_t length, const struct sockaddr_in *from) {
+  return length >= 4 && sock->window.on && sock->recv_buffer[0] == 0 && sock->recv_buffer[1] == 4 &&
+         (sock->connected || (from->sin_addr.s_addr == sock->remote.sin_addr.s_addr && from->sin_port == sock->remote.sin_port));
+}
+
+/*
+ * Reads the next chunk of a file transfer into the ring, from the page cache only (preadv2 with
+ * RWF_NOWAIT never waits for the disk), once the ring has room for it: prefetch() in transfer.ts, for
+ * the case it handles synchronously. Returns 0 when JavaScript must read (generated content, a read of
+ * its own in flight, pages not cached), 1 when the window can go on.
+ */
+static int load_ahead(accelerated_window *win) {
+  double *w = win->w;
+  /* At most two chunks fit the ring: the one being sent and the one read next. */
+  for (int chunk = 0; chunk < 2; chunk += 1) {
+    if (w[W_WAKE_AT_BASE] > w[W_BASE]) return 1; /* no room yet, or nothing left to read */
+    if (win->fd < 0 || w[W_READING] != 0) return 0;
+    double first = w[W_LOADED];
+    double count = fmin(win->chunk_blocks, win->last_block - first + 1);
+    double position = (first - 1) * win->blksize;
+    double expected = fmax(0, fmin(count * win->blksize, win->size - position));
+    double total = 0;
+    for (double block = first; block < first + count && total < expected;) {
+      struct iovec iov[IOV_BATCH];
+      int used = 0;
+      size_t asked = 0;
+      for (; used < IOV_BATCH && block + used < first + count; used += 1) {
+        iov[used].iov_base = win->ring + (size_t)((uint64_t)(block + used - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride + 4;
+        iov[used].iov_len = (size_t)win->blksize;
+        asked += (size_t)win->blksize;
+      }
+      ssize_t n;
+      do {
+        n = preadv2(win->fd, iov, used, (off_t)(position + total), RWF_NOWAIT);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) break;
+      total += (double)n;
+      if ((size_t)n < asked) break;
+      block += used;
+    }
+    if (total < expected) return 0; /* not all cached: JavaScript reads it, asynchronously */
+    double next = first + count;
+    w[W_LOADED] = next;
+    /* Where the ring will have room for the chunk after this one. */
+    w[W_WAKE_AT_BASE] = next > win->last_block ? INFINITY : next + fmin(win->chunk_blocks, win->last_block - next + 1) - win->ring_slots;
+  }
+  return 1;
+}
+
+/*
+ * RFC 1350 section 5 block numbers are 16 bits on the wire; the window counts them without wrapping.
+ * A duplicate ACK is ignored (never resent on: the Sorcerer's Apprentice, RFC 1123 section 4.2.3.1), an
+ * ACK for a block never sent is ignored, an ACK inside the window slides it there (RFC 7440 section 4),
+ * the final ACK goes to JavaScript, which ends the transfer.
+ */
+ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire) {
+  accelerated_window *win = &sock->window;
+  double *w = win->w;
+  if (w[W_ACTIVE] != 1 || w[W_QUEUED] != 0) return ACK_FOR_JAVASCRIPT;
+  double last_acked = w[W_BASE] - 1;
+  unsigned ahead = (wire - (unsigned)((uint64_t)last_acked & 0xffff)) & 0xffff;
+  if (ahead == 0) return ACK_ANSWERED;
+  double acked = last_acked + ahead;
+  if (acked > w[W_HIGHEST]) return ACK_ANSWERED;
+  if (acked >= win->last_block) return ACK_FOR_JAVASCRIPT;
+  double base = acked + 1;
+  w[W_BASE] = base;
+  w[W_NEXT] = base;
+  w[W_ATTEMPTS] = 0;
+  w[W_PROGRESS_AT] = (double)uv_hrtime() / 1e6 + win->clock_offset;
+  ack_answer answer = load_ahead(win) ? ACK_ANSWERED : ACK_ANSWERED_RESUME;
+  double window_end = base + win->windowsize - 1;
+  if (window_end > win->last_block) window_end = win->last_block;
+  double sendable = w[W_LOADED] - 1;
+  if (sendable > window_end) sendable = window_end;
+  for (double block = base; block <= sendable; block += 1) {
+    unsigned char *packet = win->ring + (size_t)((uint64_t)(block - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride;
+    uint64_t wire_block = (uint64_t)block & 0xffff;
+    packet[0] = 0;
+    packet[1] = 3; /* DATA */
+    packet[2] = (unsigned char)(wire_block >> 8);
+    packet[3] = (unsigned char)(wire_block & 0xff);
+    double payload = win->size - (block - 1) * win->blksize;
+    if (payload > win->blksize) payload = win->blksize;
+    if (payload < 0) payload = 0;
+    if (xenboot_send_datagram(sock, packet, 4 + (size_t)payload, NULL) != 0) {
+      /* The kernel refused it (full send buffer, or an ICMP error): JavaScript sends it and reports. */
+      answer = ACK_ANSWERED_RESUME;
+      break;
+    }
+    if (block <= w[W_HIGHEST]) w[W_RETRANSMITS] += 1;
+    else w[W_HIGHEST] = block;
+    w[W_NEXT] = block + 1;
+  }
+  return answer;
+}

@@ -1,0 +1,82 @@
+/**
+ * The native engine's ACK thread: a lock-step download by a real client (tftp-hpa) keeps going while
+ * the server's event loop is blocked, because in-order ACKs and the read-ahead from the page cache are
+ * handled on the addon's own thread. With node:dgram the same download stands still, which shows the
+ * check can fail. Either way the file arrives intact once the loop runs again.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticFileHandler } from '../../src/content/static-files.js';
+import { EventBus } from '../../src/events/bus.js';
+import { silentLogger } from '../../src/log.js';
+import { TftpServer } from '../../src/tftp/server.js';
+import { requireCommands, startProcess } from '../helpers/process.js';
+import { md5 } from './support.js';
+
+const SIZE = 24 * 1024 * 1024;
+let dir: string;
+let data: Buffer;
+
+beforeAll(async () => {
+  await requireCommands('tftp');
+  dir = mkdtempSync(join(tmpdir(), 'xenboot-ack-thread-'));
+  data = randomBytes(SIZE);
+  writeFileSync(join(dir, 'big.bin'), data);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Blocks this thread (and so the event loop) for `ms`. */
+function blockEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+describe.each([
+  ['native', true],
+  ['dgram', false],
+] as const)('a lock-step download while the event loop is blocked (%s engine)', (engine, keepsGoing) => {
+  it(keepsGoing ? 'keeps going on the ACK thread and arrives intact' : 'stands still, then completes intact', async () => {
+    const server = new TftpServer({
+      settings: {
+        maxBlksize: 65464,
+        maxWindowsize: 64,
+        timeoutMs: 1_000,
+        retries: 5,
+        maxTransfers: 10,
+        maxTransfersPerClient: 10,
+        maxQueued: 10,
+        queueTimeoutMs: 5_000,
+        answerStrangers: false,
+        engine,
+      },
+      content: staticFileHandler(dir),
+      logger: silentLogger(),
+      events: new EventBus(),
+    });
+    const { port } = await server.listen('127.0.0.1', 0);
+    const local = join(dir, `out-${engine}.bin`);
+    // blksize 512: 49 152 lock-step blocks, far more than one read-ahead ring.
+    const client = startProcess('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'big.bin', local]);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (sizeOf(local) < 256 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      const before = sizeOf(local);
+      expect(before).toBeGreaterThan(0);
+      blockEventLoop(700);
+      const grown = sizeOf(local) - before;
+      if (keepsGoing) expect(grown).toBeGreaterThan(2 * 1024 * 1024);
+      else expect(grown).toBeLessThan(64 * 1024);
+      const code = await Promise.race([client.exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000))]);
+      expect(code).toBe(0);
+      expect(md5(local)).toBe(md5(data));
+    } finally {
+      await client.stop();
+      await server.close();
+      rmSync(local, { force: true });
+    }
+  }, 45_000);
+});
