@@ -5,6 +5,7 @@
  * one JSON object with every client's result on stdout.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { DhcpStormSocket } from './dhcp-client.js';
 import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js';
 
@@ -17,6 +18,8 @@ export interface StormPlan {
   macPrefix: number;
   bootFiles: string[];
   httpBase?: string;
+  /** Fetch the boot files with this TFTP client program, one process per file (see tftp-get.c). */
+  bulkTftpProgram?: string;
   /** Clients start spread evenly over this many ms (a power-on storm is not one instant). */
   spreadMs: number;
   deadlineMs: number;
@@ -25,9 +28,17 @@ export interface StormPlan {
 /** What the client side reports back. */
 export interface StormReport {
   wallMs: number;
-  /** CPU seconds the client process used (it shares the machine with the server). */
+  /** CPU seconds the client process and the programs it ran used (they share the machine with the server). */
   clientCpuSeconds: number;
   results: StormClientResult[];
+}
+
+/** CPU seconds of the programs this process ran and reaped (proc(5) cutime + cstime). */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of proc(5) are 13 and 14 after the command name; clock ticks of 1/100 s.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 async function main(): Promise<void> {
@@ -43,7 +54,14 @@ async function main(): Promise<void> {
     const delay = plan.clients > 1 ? Math.floor((plan.spreadMs * i) / (plan.clients - 1)) : 0;
     runs.push(
       new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() =>
-        runPxelinuxClient(dhcp, { index, mac, uuid: randomBytes(16), bootFiles: plan.bootFiles, httpBase: plan.httpBase }),
+        runPxelinuxClient(dhcp, {
+          index,
+          mac,
+          uuid: randomBytes(16),
+          bootFiles: plan.bootFiles,
+          httpBase: plan.httpBase,
+          bulkTftpProgram: plan.bulkTftpProgram,
+        }),
       ),
     );
   }
@@ -52,7 +70,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage();
   const report: StormReport = {
     wallMs: Date.now() - started,
-    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6 + childrenCpuSeconds(),
     results: outcome === 'deadline' ? [] : outcome,
   };
   if (outcome === 'deadline') {

@@ -6,7 +6,7 @@
  * three boot files. In the HTTP variant the boot files come over HTTP (as lpxelinux.0 fetches them).
  */
 import type { DhcpStormSocket } from './dhcp-client.js';
-import { tftpRead } from './tftp-client.js';
+import { tftpRead, tftpReadWithProgram } from './tftp-client.js';
 
 /** One client's identity and what it fetches at the end. */
 export interface StormClientSpec {
@@ -17,6 +17,8 @@ export interface StormClientSpec {
   bootFiles: string[];
   /** When set, boot files are fetched from this base URL instead of TFTP. */
   httpBase?: string;
+  /** When set, boot files are fetched over TFTP by this program (bench/storm/tftp-get.c), one process each. */
+  bulkTftpProgram?: string;
 }
 
 /** What happened to one client. */
@@ -65,8 +67,9 @@ export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClient
   try {
     const lease = await dhcp.lease({ mac: spec.mac, uuid: spec.uuid, xid: (0x5e000000 + spec.index) >>> 0 });
     result.dhcpMs = Date.now() - started;
-    const read = async (file: string, blksize: number, mustExist = true) => {
-      const r = await tftpRead({ server: lease.nextServer, localAddress: lease.ip, file, blksize });
+    const read = async (file: string, blksize: number, mustExist = true, program?: string) => {
+      const options = { server: lease.nextServer, localAddress: lease.ip, file, blksize };
+      const r = await (program ? tftpReadWithProgram(program, options) : tftpRead(options));
       result.tftpRequests += 1;
       result.bytes += r.bytes;
       result.retransmits += r.retransmits;
@@ -88,7 +91,7 @@ export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClient
     await read('libcom32.c32', 1408);
     for (const file of spec.bootFiles) {
       if (spec.httpBase) result.bytes += await httpFetch(`${spec.httpBase}/${file}`);
-      else await read(file, 1408);
+      else await read(file, 1408, true, spec.bulkTftpProgram);
     }
     result.ok = true;
   } catch (error) {

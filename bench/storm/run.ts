@@ -4,14 +4,17 @@
  *
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
- *                              [--pin] [--client-processes 1]
+ *                              [--pin] [--client-processes 1] [--bulk-client node|c]
  *
  * With --rounds N every server and variant runs N times, the order of the servers reversed every other
  * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
  * between runs far more than one run's noise. With --pin the server (every thread) runs on CPU 1 and the
  * client process on CPU 0, so neither steals the other's core (the client alone needs about one core).
  * With --client-processes K the clients are split over K client processes, so that the simulated
- * clients are not all bound to one Node event loop.
+ * clients are not all bound to one Node event loop. With --bulk-client c each client fetches its three
+ * boot files over TFTP with bench/storm/tftp-get.c (compiled here with cc), one process per file blocked
+ * on its own socket like a real machine, instead of on the client process's shared event loop; its CPU
+ * counts as client CPU.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -20,7 +23,7 @@ import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, ensureBootAssets } from '../../test/e2e/assets.js';
-import { requireCommands } from '../../test/helpers/process.js';
+import { requireCommands, runCommand } from '../../test/helpers/process.js';
 import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     pin: { type: 'boolean', default: false },
     'client-processes': { type: 'string', default: '1' },
+    'bulk-client': { type: 'string', default: 'node' },
   },
 });
 
@@ -116,6 +120,17 @@ async function main(): Promise<void> {
     'DEFAULT xen\nLABEL xen\n  KERNEL mboot.c32\n  APPEND xen.gz dom0_mem=512M --- vmlinuz console=hvc0 --- initrd.img\n',
   );
 
+  let bulkTftpProgram: string | undefined;
+  if (values['bulk-client'] === 'c') {
+    await requireCommands('cc');
+    bulkTftpProgram = join(workDir, 'tftp-get');
+    const built = await runCommand('cc', ['-O2', '-Wall', '-o', bulkTftpProgram, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
+    if (built.code !== 0) throw new Error(`building tftp-get failed: ${built.stderr}`);
+  } else if (values['bulk-client'] !== 'node') {
+    throw new Error(`--bulk-client must be node or c, not ${values['bulk-client']}`);
+  }
+  console.log(`boot files over TFTP fetched by: ${bulkTftpProgram ? 'tftp-get (one C process per file)' : 'the Node client process'}`);
+
   const rows: StormSummary[] = [];
   const clientCounts = values.clients.split(',').map(Number);
   const servers = values.servers.split(',');
@@ -141,6 +156,7 @@ async function main(): Promise<void> {
               macPrefix: run,
               bootFiles: BOOT_FILES,
               httpBase: variant === 'http' ? server.httpBase : undefined,
+              bulkTftpProgram,
               spreadMs: Number(values['spread-ms']),
               deadlineMs: Number(values['deadline-s']) * 1000,
             };

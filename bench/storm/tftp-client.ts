@@ -4,6 +4,7 @@
  * accepted only from the server address the RRQ went to (RFC 1350, 2347, 2348, 2349). Payload is counted,
  * not kept.
  */
+import { execFile } from 'node:child_process';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 
 /** How a read ended. */
@@ -126,5 +127,25 @@ export function tftpRead(options: TftpReadOptions): Promise<TftpReadResult> {
       }
     });
     socket.bind(0, localAddress, () => send(last, port));
+  });
+}
+
+/**
+ * The same read done by `program` (bench/storm/tftp-get.c, compiled), a process of its own blocked on
+ * its socket as a real machine is; never rejects.
+ */
+export function tftpReadWithProgram(program: string, options: TftpReadOptions): Promise<TftpReadResult> {
+  const { server, port = 69, localAddress, file, blksize = 512, timeoutMs = 1_000, retries = 6 } = options;
+  const args = [localAddress, server, String(port), file, String(blksize), String(timeoutMs), String(retries)];
+  // Bounded: the client's own retries end it well before this.
+  const limitMs = timeoutMs * 2 ** (retries + 1) + 600_000;
+  return new Promise((resolve) => {
+    execFile(program, args, { timeout: limitMs, maxBuffer: 64 * 1024 }, (error, stdout) => {
+      try {
+        resolve(JSON.parse(stdout) as TftpReadResult);
+      } catch {
+        resolve({ found: false, bytes: 0, retransmits: 0, error: `${program}: ${error?.message ?? 'no report'}` });
+      }
+    });
   });
 }
