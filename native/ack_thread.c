@@ -7,8 +7,8 @@
  * loop stops polling it and this thread, blocked in its own epoll, receives the client's ACKs and sends
  * the next DATA blocks from the ring, as tftpd-hpa's per-transfer loop would.
  *
- * Ownership, guarded by the engine's lock, is all or nothing: while a socket is engaged the thread alone
- * touches its window state, its ring and its receive buffer, and JavaScript does not. The thread hands a
+ * Ownership is all or nothing: while a socket is engaged the thread alone touches its window state, its
+ * ring and its receive buffer, and JavaScript does not. The thread hands a
  * socket back (it leaves the epoll set and joins the hand-back queue; a uv_async wakes the event loop)
  * with anything it should not decide: a datagram that is not an in-order ACK (the final ACK, an ERROR,
  * a stranger), a receive error, or a window that needs JavaScript (room to read ahead, a refused send).
@@ -18,6 +18,13 @@
  *
  * Epoll events carry a slot number and a generation, never a pointer: a socket that is reclaimed and
  * closed while the thread holds an event for it is recognised as gone.
+ *
+ * Locks, always taken in this order: the engine's table lock (the slot table; only the event loop
+ * changes it, the thread looks sockets up in it), then a socket's own lock (its ownership, what it
+ * handed back, and, while engaged, its window), then the hand-back queue's lock. The thread holds the
+ * table lock only to look a socket up, and a socket's lock while it serves that socket; so the event
+ * loop, which engages and reclaims sockets thousands of times a second in a storm, waits at most for
+ * one datagram of the same socket, never for the thread's whole batch.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,46 +44,54 @@
 #define HANDBACKS_PER_CALLBACK 1024
 
 struct ack_engine {
-  pthread_mutex_t lock;
   pthread_t thread;
   int running;
   int failed; /* the thread could not be started: sockets stay on the event loop */
-  int stopping;
+  volatile int stopping;
   int epoll_fd;
   int stop_fd;
   uv_async_t async;
-  /* Engaged sockets by slot; generation[i] counts the sockets slot i has held. */
+  /* Table lock: sockets holding a slot, by slot; generation[i] counts the sockets slot i has held. */
+  pthread_mutex_t table_lock;
   udp_socket **slots;
   uint32_t *generations;
   uint32_t capacity;
   uint32_t *free_slots;
   uint32_t free_count;
-  /* Sockets handed back, not yet delivered on the event loop (a LIFO list through next_handed_back). */
+  /* Queue lock: sockets handed back, not yet delivered on the event loop (LIFO through next_handed_back). */
+  pthread_mutex_t queue_lock;
   udp_socket *handed_back;
 };
 
 static uint64_t key_of(const udp_socket *sock) { return ((uint64_t)sock->generation << 32) | sock->slot; }
 
-/* Removes an engaged socket from the thread's set. Lock held. */
-static void disengage(ack_engine *engine, udp_socket *sock) {
-  epoll_ctl(engine->epoll_fd, EPOLL_CTL_DEL, sock->fd, NULL);
+/* Event loop, table and socket locks held: frees the socket's slot, if it holds one. */
+static void release_slot(ack_engine *engine, udp_socket *sock) {
+  if (!sock->has_slot) return;
   engine->slots[sock->slot] = NULL;
   engine->generations[sock->slot] += 1;
   engine->free_slots[engine->free_count++] = sock->slot;
+  sock->has_slot = 0;
+}
+
+/* Socket lock held: the thread stops serving the socket (its slot is released by the event loop). */
+static void stop_serving(ack_engine *engine, udp_socket *sock) {
+  epoll_ctl(engine->epoll_fd, EPOLL_CTL_DEL, sock->fd, NULL);
   sock->engaged = 0;
 }
 
-/* On the thread, lock held: gives the socket back with what is pending. */
+/* On the thread, socket lock held: gives the socket back with what is pending. */
 static void hand_back(ack_engine *engine, udp_socket *sock) {
-  disengage(engine, sock);
-  if (!sock->handed_back) {
-    sock->handed_back = 1;
-    sock->next_handed_back = engine->handed_back;
-    engine->handed_back = sock;
-  }
+  stop_serving(engine, sock);
+  sock->handed_back = 1;
+  pthread_mutex_lock(&engine->queue_lock);
+  sock->next_handed_back = engine->handed_back;
+  engine->handed_back = sock;
+  sock->queued = 1;
+  pthread_mutex_unlock(&engine->queue_lock);
 }
 
-/* On the thread, lock held: one datagram from an engaged socket. Returns 1 if it handed the socket back. */
+/* On the thread, socket lock held: one datagram from an engaged socket. Returns 1 if it handed the socket back. */
 static int serve(ack_engine *engine, udp_socket *sock) {
   struct sockaddr_in from;
   socklen_t from_length = sizeof from;
@@ -109,22 +124,24 @@ static int serve(ack_engine *engine, udp_socket *sock) {
 static void *run(void *data) {
   ack_engine *engine = data;
   struct epoll_event events[EVENTS_PER_WAIT];
-  for (;;) {
+  while (!engine->stopping) {
     int n = epoll_wait(engine->epoll_fd, events, EVENTS_PER_WAIT, -1);
     if (n < 0 && errno != EINTR) break;
     int wake_loop = 0;
-    pthread_mutex_lock(&engine->lock);
-    int stop = engine->stopping;
-    for (int i = 0; i < n && !stop; i += 1) {
+    for (int i = 0; i < n; i += 1) {
       uint64_t key = events[i].data.u64;
       if (key == STOP_KEY) continue;
       uint32_t slot = (uint32_t)(key & 0xffffffffu);
-      if (slot >= engine->capacity || engine->slots[slot] == NULL || engine->generations[slot] != (uint32_t)(key >> 32)) continue;
-      wake_loop |= serve(engine, engine->slots[slot]);
+      udp_socket *sock = NULL;
+      pthread_mutex_lock(&engine->table_lock);
+      if (slot < engine->capacity && engine->generations[slot] == (uint32_t)(key >> 32)) sock = engine->slots[slot];
+      if (sock != NULL) pthread_mutex_lock(&sock->lock);
+      pthread_mutex_unlock(&engine->table_lock);
+      if (sock == NULL) continue;
+      if (sock->engaged) wake_loop |= serve(engine, sock);
+      pthread_mutex_unlock(&sock->lock);
     }
-    pthread_mutex_unlock(&engine->lock);
     if (wake_loop) uv_async_send(&engine->async);
-    if (stop) break;
   }
   return NULL;
 }
@@ -133,26 +150,33 @@ static void *run(void *data) {
 static void on_handed_back(uv_async_t *async) {
   ack_engine *engine = async->data;
   for (int i = 0; i < HANDBACKS_PER_CALLBACK; i += 1) {
-    pthread_mutex_lock(&engine->lock);
+    pthread_mutex_lock(&engine->queue_lock);
     udp_socket *sock = engine->handed_back;
-    int datagram = 0, error = 0, resume = 0;
-    ssize_t length = 0;
-    struct sockaddr_in from;
     if (sock != NULL) {
       engine->handed_back = sock->next_handed_back;
-      sock->handed_back = 0;
       sock->next_handed_back = NULL;
-      datagram = sock->pending_datagram;
-      length = sock->pending_length;
-      from = sock->pending_from;
-      error = sock->pending_error;
-      resume = sock->pending_resume;
-      sock->pending_datagram = sock->pending_error = sock->pending_resume = 0;
+      sock->queued = 0;
     }
-    pthread_mutex_unlock(&engine->lock);
+    pthread_mutex_unlock(&engine->queue_lock);
     if (sock == NULL) return;
+    /* Popped sockets are alive: forget() takes a closing socket off the queue first. */
+    int datagram, error, resume;
+    ssize_t length;
+    struct sockaddr_in from;
+    pthread_mutex_lock(&engine->table_lock);
+    pthread_mutex_lock(&sock->lock);
+    release_slot(engine, sock);
+    sock->handed_back = 0;
+    datagram = sock->pending_datagram;
+    length = sock->pending_length;
+    from = sock->pending_from;
+    error = sock->pending_error;
+    resume = sock->pending_resume;
+    sock->pending_datagram = sock->pending_error = sock->pending_resume = 0;
+    pthread_mutex_unlock(&sock->lock);
+    pthread_mutex_unlock(&engine->table_lock);
     if (sock->closing) continue;
-    if (!sock->engaged) xenboot_restart_poll(sock);
+    xenboot_restart_poll(sock);
     /* Each emit may close this socket (never free it: that waits for libuv's close callback). */
     if (datagram) xenboot_emit(sock, EVENT_DATAGRAM, (double)length, (double)ntohl(from.sin_addr.s_addr), (double)ntohs(from.sin_port));
     if (error && !sock->closing) xenboot_emit(sock, EVENT_RECV_ERROR, error, 0, 0);
@@ -164,9 +188,7 @@ static void on_handed_back(uv_async_t *async) {
 static void stop_engine(void *data) {
   ack_engine *engine = data;
   if (engine->running) {
-    pthread_mutex_lock(&engine->lock);
     engine->stopping = 1;
-    pthread_mutex_unlock(&engine->lock);
     uint64_t one = 1;
     ssize_t ignored = write(engine->stop_fd, &one, sizeof one);
     (void)ignored;
@@ -185,7 +207,8 @@ static ack_engine *engine_for(napi_env env) {
   if (data != NULL) return data;
   ack_engine *engine = calloc(1, sizeof *engine);
   if (engine == NULL) return NULL;
-  pthread_mutex_init(&engine->lock, NULL);
+  pthread_mutex_init(&engine->table_lock, NULL);
+  pthread_mutex_init(&engine->queue_lock, NULL);
   engine->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   engine->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   uv_loop_t *loop = NULL;
@@ -208,7 +231,7 @@ static ack_engine *engine_for(napi_env env) {
   return engine;
 }
 
-/* Grows the slot table so that one slot is free. Lock held. */
+/* Grows the slot table so that one slot is free. Table lock held. */
 static int reserve_slot(ack_engine *engine) {
   if (engine->free_count > 0) return 1;
   uint32_t capacity = engine->capacity == 0 ? 64 : engine->capacity * 2;
@@ -233,36 +256,45 @@ static int reserve_slot(ack_engine *engine) {
 
 int xenboot_engage(udp_socket *sock) {
   accelerated_window *win = &sock->window;
-  if (sock->closing || !win->on || sock->watching_writable || win->w[W_ACTIVE] != 1 || win->w[W_QUEUED] != 0) return 0;
+  if (sock->closing || !win->on || sock->watching_writable) return 0;
   if (sock->engine == NULL) sock->engine = engine_for(sock->env);
   ack_engine *engine = sock->engine;
   if (engine == NULL || engine->failed || !engine->running) return 0;
-  pthread_mutex_lock(&engine->lock);
+  pthread_mutex_lock(&engine->table_lock);
+  pthread_mutex_lock(&sock->lock);
   int engaged = sock->engaged;
-  if (!engaged && !sock->handed_back && reserve_slot(engine)) {
+  /* The window is the event loop's here: not engaged (or engaged and untouched by JavaScript). */
+  if (!engaged && !sock->handed_back && win->w[W_ACTIVE] == 1 && win->w[W_QUEUED] == 0 && reserve_slot(engine)) {
     sock->slot = engine->free_slots[--engine->free_count];
     sock->generation = engine->generations[sock->slot];
+    sock->has_slot = 1;
+    engine->slots[sock->slot] = sock;
     struct epoll_event event = {.events = EPOLLIN, .data.u64 = key_of(sock)};
     if (epoll_ctl(engine->epoll_fd, EPOLL_CTL_ADD, sock->fd, &event) == 0) {
-      engine->slots[sock->slot] = sock;
       sock->engaged = engaged = 1;
-      /* Under the lock, so that the thread cannot hand it back before the loop lets go of it. */
+      /* Under the socket's lock, so that the thread cannot hand it back before the loop lets go of it. */
       uv_poll_stop(&sock->poll);
     } else {
-      engine->free_slots[engine->free_count++] = sock->slot;
+      release_slot(engine, sock);
     }
   }
-  pthread_mutex_unlock(&engine->lock);
+  pthread_mutex_unlock(&sock->lock);
+  pthread_mutex_unlock(&engine->table_lock);
   return engaged;
 }
 
 void xenboot_reclaim(udp_socket *sock) {
   ack_engine *engine = sock->engine;
   if (engine == NULL) return;
-  pthread_mutex_lock(&engine->lock);
+  pthread_mutex_lock(&engine->table_lock);
+  pthread_mutex_lock(&sock->lock);
   int was_engaged = sock->engaged;
-  if (was_engaged) disengage(engine, sock);
-  pthread_mutex_unlock(&engine->lock);
+  if (was_engaged) {
+    stop_serving(engine, sock);
+    release_slot(engine, sock);
+  }
+  pthread_mutex_unlock(&sock->lock);
+  pthread_mutex_unlock(&engine->table_lock);
   /* A socket handed back but not yet delivered starts polling when it is (on_handed_back). */
   if (was_engaged && !sock->closing) xenboot_restart_poll(sock);
 }
@@ -270,16 +302,22 @@ void xenboot_reclaim(udp_socket *sock) {
 void xenboot_forget(udp_socket *sock) {
   ack_engine *engine = sock->engine;
   if (engine == NULL) return;
-  pthread_mutex_lock(&engine->lock);
-  if (sock->engaged) disengage(engine, sock);
-  if (sock->handed_back) {
+  pthread_mutex_lock(&engine->table_lock);
+  pthread_mutex_lock(&sock->lock);
+  if (sock->engaged) stop_serving(engine, sock);
+  release_slot(engine, sock);
+  sock->handed_back = 0;
+  pthread_mutex_lock(&engine->queue_lock);
+  if (sock->queued) {
     for (udp_socket **link = &engine->handed_back; *link != NULL; link = &(*link)->next_handed_back) {
       if (*link == sock) {
         *link = sock->next_handed_back;
         break;
       }
     }
-    sock->handed_back = 0;
+    sock->queued = 0;
   }
-  pthread_mutex_unlock(&engine->lock);
+  pthread_mutex_unlock(&engine->queue_lock);
+  pthread_mutex_unlock(&sock->lock);
+  pthread_mutex_unlock(&engine->table_lock);
 }

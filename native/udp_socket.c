@@ -78,7 +78,9 @@ static int parse_ipv4(napi_env env, napi_value value, struct in_addr *out) {
 }
 
 static void free_if_done(udp_socket *sock) {
-  if (sock->closed && sock->finalized) free(sock);
+  if (!sock->closed || !sock->finalized) return;
+  pthread_mutex_destroy(&sock->lock);
+  free(sock);
 }
 
 static void on_closed(uv_handle_t *handle) {
@@ -249,6 +251,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "calloc", ENOMEM);
   }
+  pthread_mutex_init(&sock->lock, NULL);
   sock->env = env;
   sock->fd = fd;
   sock->connected = connect_to_remote;

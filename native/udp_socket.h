@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,15 +53,19 @@ typedef struct udp_socket {
   accelerated_window window;
 
   /*
-   * The ACK thread's side, guarded by the engine's lock. While `engaged`, the thread owns the socket's
-   * receives, the window and the ring, and the event loop does not poll the socket. The thread hands
-   * the socket back (`handed_back`, queued on the engine) with what it could not deal with.
+   * The ACK thread's side, guarded by `lock` (see ack_thread.c for the lock order). While `engaged`, the
+   * thread owns the socket's receives, the window and the ring, and the event loop does not poll the
+   * socket. The thread hands the socket back (`handed_back`) with what it could not deal with.
    */
+  pthread_mutex_t lock;
   ack_engine *engine;
   int engaged;
+  int handed_back;
+  /* Its entry in the engine's slot table (table lock), and in its hand-back queue (queue lock). */
+  int has_slot;
   uint32_t slot;
   uint32_t generation;
-  int handed_back;
+  int queued;
   struct udp_socket *next_handed_back;
   /* What the thread hands back: a datagram left in recv_buffer, a receive error, a resume request. */
   int pending_datagram;

@@ -30,6 +30,8 @@ export interface StormClientResult {
   bytes: number;
   tftpRequests: number;
   retransmits: number;
+  /** Retransmissions per file name (config lookups count under their name), where there were any. */
+  retransmitsByFile: Record<string, number>;
   error?: string;
 }
 
@@ -63,7 +65,7 @@ async function httpFetch(url: string): Promise<number> {
 /** Runs one client to the end; never rejects. */
 export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClientSpec): Promise<StormClientResult> {
   const started = Date.now();
-  const result: StormClientResult = { index: spec.index, ok: false, durationMs: 0, dhcpMs: 0, bytes: 0, tftpRequests: 0, retransmits: 0 };
+  const result: StormClientResult = { index: spec.index, ok: false, durationMs: 0, dhcpMs: 0, bytes: 0, tftpRequests: 0, retransmits: 0, retransmitsByFile: {} };
   try {
     const lease = await dhcp.lease({ mac: spec.mac, uuid: spec.uuid, xid: (0x5e000000 + spec.index) >>> 0 });
     result.dhcpMs = Date.now() - started;
@@ -73,6 +75,7 @@ export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClient
       result.tftpRequests += 1;
       result.bytes += r.bytes;
       result.retransmits += r.retransmits;
+      if (r.retransmits > 0) result.retransmitsByFile[file] = (result.retransmitsByFile[file] ?? 0) + r.retransmits;
       if (mustExist && !r.found) throw new Error(`${file}: ${r.error}`);
       if (r.found && r.tsize !== undefined && r.tsize !== r.bytes) throw new Error(`${file}: tsize ${r.tsize} but ${r.bytes} bytes received`);
       return r.found;

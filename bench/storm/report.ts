@@ -16,6 +16,8 @@ export interface StormSummary {
   p99Seconds: number;
   gib: number;
   retransmits: number;
+  /** Client retransmissions per file, config lookups (pxelinux.cfg/…) counted together. */
+  retransmitsByFile: Record<string, number>;
   cpuSeconds: number;
   peakRssMiB: number;
   clientCpuSeconds: number;
@@ -52,6 +54,7 @@ export function summarise(
     p99Seconds: percentile(times, 99),
     gib: results.reduce((n, r) => n + r.bytes, 0) / 2 ** 30,
     retransmits: results.reduce((n, r) => n + r.retransmits, 0),
+    retransmitsByFile: retransmitsByFile(results),
     cpuSeconds: usage.cpuSeconds,
     peakRssMiB: usage.peakRssMiB,
     clientCpuSeconds,
@@ -96,4 +99,15 @@ export function ratios(rows: StormSummary[]): string {
     );
   }
   return lines.join('\n');
+}
+
+function retransmitsByFile(results: StormClientResult[]): Record<string, number> {
+  const byFile: Record<string, number> = {};
+  for (const result of results) {
+    for (const [file, count] of Object.entries(result.retransmitsByFile ?? {})) {
+      const key = file.startsWith('pxelinux.cfg/') ? 'pxelinux.cfg/*' : file;
+      byFile[key] = (byFile[key] ?? 0) + count;
+    }
+  }
+  return byFile;
 }

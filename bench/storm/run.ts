@@ -162,7 +162,11 @@ async function main(): Promise<void> {
             };
             const summary = await stormOnce(net, server, plan, variant);
             rows.push(summary);
-            console.log(table([summary]).split('\n').slice(2).join('\n'), summary.firstErrors.length ? `errors: ${summary.firstErrors.join(' | ')}` : '');
+            console.log(
+              table([summary]).split('\n').slice(2).join('\n'),
+              summary.firstErrors.length ? `errors: ${summary.firstErrors.join(' | ')}` : '',
+              summary.retransmits > 0 ? `retransmits by file: ${JSON.stringify(summary.retransmitsByFile)}` : '',
+            );
             writeFileSync(join(runDir, 'server.log'), server.process.output());
           } finally {
             await net.close();
