@@ -320,9 +320,10 @@ export class ReadTransfer {
     this.setReading(true);
     readContentInto(this.content, targets, position).then(
       (read) => {
+        // The window is the sender's while engaged: take it back before writing to it.
+        if (this.state !== 'ended') this.sender.reclaim?.();
         this.setReading(false);
         if (this.state === 'ended') return;
-        this.sender.reclaim?.();
         if (read < expected) {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
@@ -331,9 +332,9 @@ export class ReadTransfer {
         this.engage();
       },
       (error: unknown) => {
+        if (this.state !== 'ended') this.sender.reclaim?.();
         this.setReading(false);
         if (this.state === 'ended') return;
-        this.sender.reclaim?.();
         this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );

@@ -2,7 +2,9 @@
  * The native engine's ACK thread: a lock-step download by a real client (tftp-hpa) keeps going while
  * the server's event loop is blocked, because in-order ACKs and the read-ahead from the page cache are
  * handled on the addon's own thread. With node:dgram the same download stands still, which shows the
- * check can fail. Either way the file arrives intact once the loop runs again.
+ * check can fail. Either way the file arrives intact once the loop runs again. And content that only
+ * JavaScript can read (slow asynchronous reads, no descriptor for the thread) still arrives intact while
+ * the thread serves the blocks already loaded.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticFileHandler } from '../../src/content/static-files.js';
+import type { Content, ContentHandler } from '../../src/content/types.js';
 import { EventBus } from '../../src/events/bus.js';
 import { silentLogger } from '../../src/log.js';
 import { TftpServer } from '../../src/tftp/server.js';
@@ -35,29 +38,33 @@ function blockEventLoop(ms: number): void {
 
 const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
+function server(engine: 'native' | 'dgram', content: ContentHandler): TftpServer {
+  return new TftpServer({
+    settings: {
+      maxBlksize: 65464,
+      maxWindowsize: 64,
+      timeoutMs: 1_000,
+      retries: 5,
+      maxTransfers: 10,
+      maxTransfersPerClient: 10,
+      maxQueued: 10,
+      queueTimeoutMs: 5_000,
+      answerStrangers: false,
+      engine,
+    },
+    content,
+    logger: silentLogger(),
+    events: new EventBus(),
+  });
+}
+
 describe.each([
   ['native', true],
   ['dgram', false],
 ] as const)('a lock-step download while the event loop is blocked (%s engine)', (engine, keepsGoing) => {
   it(keepsGoing ? 'keeps going on the ACK thread and arrives intact' : 'stands still, then completes intact', async () => {
-    const server = new TftpServer({
-      settings: {
-        maxBlksize: 65464,
-        maxWindowsize: 64,
-        timeoutMs: 1_000,
-        retries: 5,
-        maxTransfers: 10,
-        maxTransfersPerClient: 10,
-        maxQueued: 10,
-        queueTimeoutMs: 5_000,
-        answerStrangers: false,
-        engine,
-      },
-      content: staticFileHandler(dir),
-      logger: silentLogger(),
-      events: new EventBus(),
-    });
-    const { port } = await server.listen('127.0.0.1', 0);
+    const tftp = server(engine, staticFileHandler(dir));
+    const { port } = await tftp.listen('127.0.0.1', 0);
     const local = join(dir, `out-${engine}.bin`);
     // blksize 512: 49 152 lock-step blocks, far more than one read-ahead ring.
     const client = startProcess('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'big.bin', local]);
@@ -75,7 +82,47 @@ describe.each([
       expect(md5(local)).toBe(md5(data));
     } finally {
       await client.stop();
-      await server.close();
+      await tftp.close();
+      rmSync(local, { force: true });
+    }
+  }, 45_000);
+});
+
+describe('content only JavaScript can read, on the native engine', () => {
+  it.each([
+    ['tftp-hpa, lock-step', 'tftp', [] as string[]],
+    ['atftp, windowsize 16', 'atftp', ['--option', 'blksize 1468', '--option', 'windowsize 16']],
+  ])('%s: slow asynchronous reads while the thread serves what is loaded, intact', async (_label, command, options) => {
+    await requireCommands(command);
+    const payload = data.subarray(0, 3 * 1024 * 1024 + 123);
+    let reads = 0;
+    // No descriptor and no cached read: every chunk is read by JavaScript, a few milliseconds late.
+    const slow: Content = {
+      size: payload.length,
+      source: 'generated',
+      async read(position, length) {
+        reads += 1;
+        await new Promise((r) => setTimeout(r, 3));
+        return payload.subarray(position, Math.min(payload.length, position + length));
+      },
+      async close() {},
+    };
+    const tftp = server('native', async (request) => (request.path === 'slow.bin' ? slow : null));
+    const { port } = await tftp.listen('127.0.0.1', 0);
+    const local = join(dir, `out-slow-${command}.bin`);
+    const args =
+      command === 'tftp'
+        ? ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'slow.bin', local]
+        : [...options, '-g', '-r', 'slow.bin', '-l', local, '127.0.0.1', String(port)];
+    const client = startProcess(command, args);
+    try {
+      const code = await Promise.race([client.exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000))]);
+      expect(code).toBe(0);
+      expect(md5(local)).toBe(md5(payload));
+      expect(reads).toBeGreaterThan(10);
+    } finally {
+      await client.stop();
+      await tftp.close();
       rmSync(local, { force: true });
     }
   }, 45_000);
