@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -219,7 +220,13 @@ static ack_engine *engine_for(napi_env env) {
   } else {
     engine->async.data = engine;
     uv_unref((uv_handle_t *)&engine->async); /* never keeps the process alive */
-    if (pthread_create(&engine->thread, NULL, run, engine) == 0) {
+    /* Signals stay with Node's own threads: the ACK thread starts with every signal blocked. */
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int created = pthread_create(&engine->thread, NULL, run, engine);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (created == 0) {
       engine->running = 1;
       napi_add_env_cleanup_hook(env, stop_engine, engine);
     } else {

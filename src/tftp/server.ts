@@ -20,6 +20,13 @@ import { openTransferSocket, resolveTransferEngine, type TransferEngine } from '
 import type { TransferSocket } from './transfer-socket.js';
 import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
 
+/**
+ * The shortest wait before the OACK is sent again when the client set no `timeout`. A retransmitted
+ * OACK that crosses the client's slow ACK 0 makes atftp abort ("unexpected OACK"), and the OACK is sent
+ * once per transfer, so a short configured timeout applies to DATA only.
+ */
+export const OACK_MIN_TIMEOUT_MS = 1_000;
+
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<
   TftpConfig,
@@ -318,6 +325,8 @@ export class TftpServer {
       blksize: negotiation.blksize,
       windowsize: negotiation.windowsize,
       timeoutMs: negotiation.timeoutMs ?? this.settings.timeoutMs,
+      // A timeout the client asked for is used as it is (RFC 2349); otherwise the OACK waits at least 1 s.
+      oackTimeoutMs: negotiation.timeoutMs ?? Math.max(this.settings.timeoutMs, OACK_MIN_TIMEOUT_MS),
       retries: this.settings.retries,
       oack: negotiation.accepted,
       sender: socket,

@@ -94,6 +94,11 @@ export interface ReadTransferOptions {
   windowsize: number;
   /** Time without progress before the window (or OACK) is sent again. */
   timeoutMs: number;
+  /**
+   * Time before the OACK is sent again (default `timeoutMs`). A client that sees a second OACK after
+   * its ACK 0 may abort (atftp does), so the server may be more patient here than with DATA.
+   */
+  oackTimeoutMs?: number;
   /** Retransmissions without progress before giving up. */
   retries: number;
   /** Options for the OACK; empty = no OACK, the transfer starts with DATA 1. */
@@ -118,6 +123,7 @@ export class ReadTransfer {
   private readonly blksize: number;
   private readonly windowsize: number;
   private readonly timeoutMs: number;
+  private readonly oackTimeoutMs: number;
   private readonly retries: number;
   private readonly sender: TransferSender;
   private readonly clock: TransferClock;
@@ -148,6 +154,7 @@ export class ReadTransfer {
     this.blksize = options.blksize;
     this.windowsize = options.windowsize;
     this.timeoutMs = options.timeoutMs;
+    this.oackTimeoutMs = options.oackTimeoutMs ?? options.timeoutMs;
     this.retries = options.retries;
     this.sender = options.sender;
     this.clock = options.clock ?? realClock;
@@ -213,6 +220,8 @@ export class ReadTransfer {
       if (wireBlock !== 0) return;
       this.enterData();
       this.progress();
+      // The timer was armed with the OACK's timeout; DATA keeps its own.
+      if (this.oackTimeoutMs > this.timeoutMs) this.schedule(this.timeoutMs);
       this.pump();
       this.engage();
       return;
@@ -362,7 +371,12 @@ export class ReadTransfer {
   /** Starts the timeout timer. One timer per stall period, re-armed lazily, instead of one per packet. */
   private armTimer(): void {
     this.w[W.ProgressAt] = this.clock.now();
-    this.schedule(this.timeoutMs);
+    this.schedule(this.currentTimeoutMs());
+  }
+
+  /** The retransmit timeout of the current phase. */
+  private currentTimeoutMs(): number {
+    return this.state === 'oack' || (this.state === 'idle' && this.oackPacket !== null) ? this.oackTimeoutMs : this.timeoutMs;
   }
 
   private schedule(ms: number): void {
@@ -375,7 +389,7 @@ export class ReadTransfer {
     if (this.state === 'ended') return;
     this.sender.reclaim?.();
     const w = this.w;
-    const left = w[W.ProgressAt]! + this.timeoutMs - this.clock.now();
+    const left = w[W.ProgressAt]! + this.currentTimeoutMs() - this.clock.now();
     if (left > 0) {
       this.schedule(left);
       this.engage();

@@ -234,6 +234,35 @@ describe('ReadTransfer rules', () => {
     expect(t.sent.length).toBe(2);
   });
 
+  it('waits oackTimeoutMs before resending the OACK, then timeoutMs between DATA resends', async () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const transfer = new ReadTransfer({
+      content: bufferContent(Buffer.alloc(5000, 7)),
+      blksize: 512,
+      windowsize: 1,
+      timeoutMs: 50,
+      oackTimeoutMs: 1000,
+      retries: 3,
+      oack: [{ name: 'tsize', value: '5000' }],
+      sender: { send: (b, o) => sent.push(b.readUInt16BE(o)), pendingSends: () => 0 },
+      clock,
+      onEnd: () => {},
+    });
+    transfer.start();
+    await settle();
+    clock.advance(999);
+    expect(sent).toEqual([6]); // the client may still be answering: no second OACK yet
+    clock.advance(1);
+    expect(sent).toEqual([6, 6]);
+    transfer.handleAck(0);
+    await settle();
+    expect(sent).toEqual([6, 6, 3]);
+    clock.advance(50);
+    expect(sent).toEqual([6, 6, 3, 3]);
+    transfer.cancel('done');
+  });
+
   it('ignores DATA-block ACKs while waiting for the OACK acknowledgement', async () => {
     const t = manual(5000, 1, true);
     t.transfer.start();
