@@ -17,9 +17,10 @@
  * accelerate() hands the socket a transfer's window state (src/tftp/window-state.ts, a Float64Array
  * shared with JavaScript) and its ring of ready DATA packets. From then on an in-order ACK from the
  * client is answered here, without entering JavaScript: the window slides and the loaded blocks it now
- * covers are sent, exactly as ReadTransfer.handleAck and pump() would do it. Anything else (the final
- * ACK, ERROR, a datagram from another port, a window that reaches unloaded blocks' read point, a send
- * the kernel refuses) goes to JavaScript as before, or as a resume event (kind 3).
+ * covers are sent, exactly as ReadTransfer.handleAck and pump() would do it, and the next chunk of a
+ * file is read from the page cache when the ring has room (accelerated_window.c). Anything else (the
+ * final ACK, ERROR, a datagram from another port, pages not cached, a send the kernel refuses) goes to
+ * JavaScript as before, or as a resume event (kind 3).
  *
  * engage() moves an accelerated socket off the event loop onto the ACK thread (ack_thread.c), which
  * answers its ACKs without waking Node at all; reclaim() takes it back so JavaScript may look at the
