@@ -25,9 +25,19 @@ int xenboot_send_datagram(udp_socket *sock, const unsigned char *data, size_t le
   return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
 }
 
-int xenboot_is_window_ack(const udp_socket *sock, ssize_t length, const struct sockaddr_in *from) {
-  return length >= 4 && sock->window.on && sock->recv_buffer[0] == 0 && sock->recv_buffer[1] == 4 &&
-         (sock->connected || (from->sin_addr.s_addr == sock->remote.sin_addr.s_addr && from->sin_port == sock->remote.sin_port));
+ssize_t xenboot_receive(udp_socket *sock, struct sockaddr_in *from) {
+  socklen_t from_length = sizeof *from;
+  ssize_t n;
+  do {
+    n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)from, &from_length);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+ack_answer xenboot_answer_datagram(udp_socket *sock, ssize_t length, const struct sockaddr_in *from) {
+  int from_client = sock->connected || (from->sin_addr.s_addr == sock->remote.sin_addr.s_addr && from->sin_port == sock->remote.sin_port);
+  if (length < 4 || !sock->window.on || sock->recv_buffer[0] != 0 || sock->recv_buffer[1] != 4 || !from_client) return ACK_FOR_JAVASCRIPT;
+  return xenboot_answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3]);
 }
 
 /*

@@ -95,25 +95,19 @@ static void hand_back(ack_engine *engine, udp_socket *sock) {
 /* On the thread, socket lock held: one datagram from an engaged socket. Returns 1 if it handed the socket back. */
 static int serve(ack_engine *engine, udp_socket *sock) {
   struct sockaddr_in from;
-  socklen_t from_length = sizeof from;
-  ssize_t n;
-  do {
-    n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
-  } while (n < 0 && errno == EINTR);
+  ssize_t n = xenboot_receive(sock, &from);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
     sock->pending_error = -errno;
     hand_back(engine, sock);
     return 1;
   }
-  if (xenboot_is_window_ack(sock, n, &from)) {
-    ack_answer answer = xenboot_answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3]);
-    if (answer == ACK_ANSWERED) return 0;
-    if (answer == ACK_ANSWERED_RESUME) {
-      sock->pending_resume = 1;
-      hand_back(engine, sock);
-      return 1;
-    }
+  ack_answer answer = xenboot_answer_datagram(sock, n, &from);
+  if (answer == ACK_ANSWERED) return 0;
+  if (answer == ACK_ANSWERED_RESUME) {
+    sock->pending_resume = 1;
+    hand_back(engine, sock);
+    return 1;
   }
   sock->pending_datagram = 1;
   sock->pending_length = n;

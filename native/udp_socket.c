@@ -151,13 +151,8 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   }
   if (events & UV_READABLE) {
     struct sockaddr_in from;
-    socklen_t from_length = sizeof from;
-    ssize_t n;
-    do {
-      n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
-    } while (n < 0 && errno == EINTR);
-    ack_answer answer = ACK_FOR_JAVASCRIPT;
-    if (xenboot_is_window_ack(sock, n, &from)) answer = xenboot_answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3]);
+    ssize_t n = xenboot_receive(sock, &from);
+    ack_answer answer = n >= 0 ? xenboot_answer_datagram(sock, n, &from) : ACK_FOR_JAVASCRIPT;
     if (answer == ACK_ANSWERED_RESUME) {
       xenboot_emit(sock, EVENT_RESUME, 0, 0, 0);
     } else if (answer == ACK_ANSWERED) {

@@ -88,8 +88,11 @@ typedef enum {
 /* Answers an ACK for 16-bit block `wire` from the socket's accelerated window (accelerated_window.c). */
 ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire);
 
-/* Whether a received datagram is an ACK from the client that the window may answer. */
-int xenboot_is_window_ack(const udp_socket *sock, ssize_t length, const struct sockaddr_in *from);
+/* One datagram into the socket's receive buffer, never waiting: its length, or -1 with errno set. */
+ssize_t xenboot_receive(udp_socket *sock, struct sockaddr_in *from);
+
+/* Answers a received datagram from the window if it is an ACK from the client it may answer. */
+ack_answer xenboot_answer_datagram(udp_socket *sock, ssize_t length, const struct sockaddr_in *from);
 
 /*
  * The ACK thread (ack_thread.c), one per Node environment, started on the first engage. Every function
