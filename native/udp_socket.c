@@ -429,25 +429,20 @@ static napi_value js_engage(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* reclaim(handle): takes the socket back from the ACK thread; afterwards its window is JavaScript's. */
-static napi_value js_reclaim(napi_env env, napi_callback_info info) {
+/* Unwraps the handle in the only argument and applies `operation` to it; returns undefined. */
+static napi_value on_socket(napi_env env, napi_callback_info info, void (*operation)(udp_socket *)) {
   size_t argc;
   napi_value argv[1];
   udp_socket *sock = handle_args(env, info, 1, argv, &argc);
-  if (sock == NULL) return NULL;
-  xenboot_reclaim(sock);
+  if (sock != NULL) operation(sock);
   return NULL;
 }
 
+/* reclaim(handle): takes the socket back from the ACK thread; afterwards its window is JavaScript's. */
+static napi_value js_reclaim(napi_env env, napi_callback_info info) { return on_socket(env, info, xenboot_reclaim); }
+
 /* close(handle): idempotent; no event is delivered afterwards. */
-static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc;
-  napi_value argv[1];
-  udp_socket *sock = handle_args(env, info, 1, argv, &argc);
-  if (sock == NULL) return NULL;
-  begin_close(sock);
-  return NULL;
-}
+static napi_value js_close(napi_env env, napi_callback_info info) { return on_socket(env, info, begin_close); }
 
 /*
  * The interface version: bumped whenever an export or the window-state layout changes, so that a stale

@@ -19,8 +19,9 @@
  * then slides the window and sends loaded blocks without calling `handleAck`, and calls `resume()` when
  * the ring has room for the next read or it could not send. Everything else (OACK, the final ACK,
  * timeouts, reads, errors) stays here. Such a sender may answer on another thread between `engage` and
- * `reclaim`: every entry point here that does not come from the sender itself (timers, reads completing,
- * cancel) reclaims the window before touching it, and every one engages it again when done.
+ * `reclaim`. It calls `handleAck`, `handleError` and `resume` only with the window handed back, and
+ * engages it again after each; every other entry point (start, timers, reads completing, cancel)
+ * reclaims the window here before touching it and engages it again when done.
  */
 import { readContentInto, type Content } from '../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
@@ -53,8 +54,8 @@ export interface TransferSender {
   accelerate?(window: Float64Array, ring: Buffer, layout: WindowLayout): void;
   /**
    * Optional, with `accelerate`: lets the sender answer ACKs from another thread until it hands back
-   * (through `resume`, `handleAck`, …) or `reclaim` is called. Called when the transfer is done with the
-   * window for now.
+   * (through `resume`, `handleAck`, …) or `reclaim` is called. Called by the transfer after its own
+   * entry points; the sender engages again after delivering its events.
    */
   engage?(): void;
   /** Optional: ends `engage`; afterwards the window state is the transfer's alone. */
@@ -173,7 +174,6 @@ export class ReadTransfer {
   /** Sends the OACK or the first window. */
   start(): void {
     if (this.state !== 'idle') return;
-    this.armTimer();
     this.sender.accelerate?.(this.w, this.ring, {
       stride: this.stride,
       ringSlots: this.ringSlots,
@@ -186,11 +186,13 @@ export class ReadTransfer {
     });
     if (this.oackPacket) {
       this.state = 'oack';
+      this.armTimer();
       this.sender.send(this.oackPacket, 0, this.oackPacket.length);
       // Load the first blocks while the client answers the OACK.
       this.prefetch();
     } else {
       this.enterData();
+      this.armTimer();
       this.pump();
       this.engage();
     }
@@ -198,9 +200,7 @@ export class ReadTransfer {
 
   /** Sends what can be sent and reads ahead: for an accelerating sender that advanced the window itself. */
   resume(): void {
-    this.sender.reclaim?.();
     this.pump();
-    this.engage();
   }
 
   /** Lets the sender answer ACKs by itself again, while DATA flows. */
@@ -223,7 +223,6 @@ export class ReadTransfer {
       // The timer was armed with the OACK's timeout; DATA keeps its own.
       if (this.oackTimeoutMs > this.timeoutMs) this.schedule(this.timeoutMs);
       this.pump();
-      this.engage();
       return;
     }
     if (this.state !== 'data') return;
@@ -246,7 +245,6 @@ export class ReadTransfer {
     w[W.Next] = acked + 1;
     this.progress();
     this.pump();
-    this.engage();
   }
 
   private enterData(): void {
@@ -376,7 +374,7 @@ export class ReadTransfer {
 
   /** The retransmit timeout of the current phase. */
   private currentTimeoutMs(): number {
-    return this.state === 'oack' || (this.state === 'idle' && this.oackPacket !== null) ? this.oackTimeoutMs : this.timeoutMs;
+    return this.state === 'oack' ? this.oackTimeoutMs : this.timeoutMs;
   }
 
   private schedule(ms: number): void {
