@@ -5,7 +5,7 @@
  * one JSON object with every client's result on stdout.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DhcpStormSocket } from './dhcp-client.js';
 import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js';
 
@@ -30,6 +30,11 @@ export interface StormReport {
   wallMs: number;
   /** CPU seconds the client process and the programs it ran used (they share the machine with the server). */
   clientCpuSeconds: number;
+  /**
+   * Times the client process blocked and was woken again (voluntary context switches of its threads,
+   * proc(5)): with one event loop that is about one per epoll_wait that found nothing ready.
+   */
+  clientWakeups: number;
   results: StormClientResult[];
 }
 
@@ -39,6 +44,16 @@ function childrenCpuSeconds(): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 16 and 17 of proc(5) are 13 and 14 after the command name; clock ticks of 1/100 s.
   return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** Voluntary context switches of every thread of this process (proc(5) `voluntary_ctxt_switches`). */
+function voluntaryContextSwitches(): number {
+  let total = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    const status = readFileSync(`/proc/self/task/${task}/status`, 'utf8');
+    total += Number(status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0);
+  }
+  return total;
 }
 
 async function main(): Promise<void> {
@@ -71,6 +86,7 @@ async function main(): Promise<void> {
   const report: StormReport = {
     wallMs: Date.now() - started,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6 + childrenCpuSeconds(),
+    clientWakeups: voluntaryContextSwitches(),
     results: outcome === 'deadline' ? [] : outcome,
   };
   if (outcome === 'deadline') {

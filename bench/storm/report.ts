@@ -21,6 +21,8 @@ export interface StormSummary {
   cpuSeconds: number;
   peakRssMiB: number;
   clientCpuSeconds: number;
+  /** Times the client processes blocked and were woken (voluntary context switches; not counting tftp-get). */
+  clientWakeups: number;
   firstErrors: string[];
 }
 
@@ -39,6 +41,7 @@ export function summarise(
   results: StormClientResult[],
   usage: ProcessUsage,
   clientCpuSeconds: number,
+  clientWakeups = NaN,
 ): StormSummary {
   const ok = results.filter((r) => r.ok);
   const times = ok.map((r) => r.durationMs / 1000).sort((a, b) => a - b);
@@ -58,6 +61,7 @@ export function summarise(
     cpuSeconds: usage.cpuSeconds,
     peakRssMiB: usage.peakRssMiB,
     clientCpuSeconds,
+    clientWakeups,
     firstErrors: errors.slice(0, 3),
   };
 }
@@ -67,11 +71,11 @@ const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '
 /** A Markdown table of summaries. */
 export function table(rows: StormSummary[]): string {
   const lines = [
-    '| server | variant | clients | completed | failures | total s | p50 s | p99 s | GiB | retransmits | server CPU s | server peak RSS MiB | client CPU s |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | variant | clients | completed | failures | total s | p50 s | p99 s | GiB | retransmits | server CPU s | server peak RSS MiB | client CPU s | client wake-ups |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server} | ${r.variant} | ${r.clients} | ${r.completed} | ${r.failures} | ${f(r.totalSeconds)} | ${f(r.p50Seconds)} | ${f(r.p99Seconds)} | ${f(r.gib, 2)} | ${r.retransmits} | ${f(r.cpuSeconds)} | ${f(r.peakRssMiB, 0)} | ${f(r.clientCpuSeconds)} |`);
+    lines.push(`| ${r.server} | ${r.variant} | ${r.clients} | ${r.completed} | ${r.failures} | ${f(r.totalSeconds)} | ${f(r.p50Seconds)} | ${f(r.p99Seconds)} | ${f(r.gib, 2)} | ${r.retransmits} | ${f(r.cpuSeconds)} | ${f(r.peakRssMiB, 0)} | ${f(r.clientCpuSeconds)} | ${Number.isFinite(r.clientWakeups) ? r.clientWakeups : 'n/a'} |`);
   }
   return lines.join('\n');
 }

@@ -96,6 +96,7 @@ async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, va
     reports.flatMap((r) => r.results),
     { cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMiB: after.peakRssMiB },
     reports.reduce((sum, r) => sum + (r.clientCpuSeconds ?? NaN), 0),
+    reports.reduce((sum, r) => sum + (r.clientWakeups ?? NaN), 0),
   );
 }
 
