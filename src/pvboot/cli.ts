@@ -23,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (args.runas !== undefined && process.getuid?.() === 0) {
-    // libxl's bootloader_restrict: drop to the given uid before talking to the network.
+    // libxl's bootloader_restrict: drop to the given uid before talking to the network. The group is
+    // the same number, as pygrub's own --runas does.
     try {
       process.setgroups?.([]);
       process.setgid?.(args.runas);
