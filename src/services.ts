@@ -6,7 +6,8 @@
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './boot/checks.js';
-import { createBootService, inventoryInputFromConfig } from './boot/service.js';
+import { createBootService, inventoryInputFromConfig, loadTemplates } from './boot/service.js';
+import type { TemplateSet } from './boot/templates.js';
 import { explainDepsFor } from './boot/explain-deps.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
@@ -43,8 +44,10 @@ export interface Services {
   /** Prometheus metrics of this instance. */
   readonly metrics: Metrics;
   /**
-   * Replaces the config file's inventory (SIGHUP) with the one in `next`; takes effect at once for DHCP,
-   * TFTP and HTTP. Other sections need a restart; their names are returned when they differ.
+   * Replaces the config file's inventory and the templates (SIGHUP) with those of `next`; takes effect
+   * at once for DHCP, TFTP and HTTP. The templates are compiled first: a broken or missing template
+   * throws `TemplateError` and nothing changes. Other sections need a restart; their names are returned
+   * when they differ.
    */
   reloadInventory(next: Config): string[];
   /** Stops every service; safe to call more than once. */
@@ -70,7 +73,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   // Bound once the boot inventory exists; used by event enrichment, metrics, the API and SIGHUP.
   let hostMacByIp: (ip: string) => string | undefined = () => undefined;
   let profileOf: (mac: string) => string | undefined = () => undefined;
-  let setConfigInventory: (next: Config) => void = () => {};
+  let setConfigInventory: (next: Config, templates: TemplateSet) => void = () => {};
   let configInventory: InventoryDocuments = config.inventory;
   // The DHCP server's pool usage for /metrics; bound in the DHCP slot when DHCP runs.
   let dhcpPoolStats: PoolStatsSource | undefined;
@@ -104,7 +107,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     // --- HTTP --------------------------------------------------------------------------------------
     hostMacByIp = (ip) => boot.provider.current().hostByIp(ip)?.mac;
     profileOf = (mac) => boot.provider.current().hostByMac(mac)?.profile?.name;
-    setConfigInventory = (next) => {
+    setConfigInventory = (next, templates) => {
+      boot.renderer.replaceTemplates(templates);
       boot.provider.setConfig(inventoryInputFromConfig(next));
       configInventory = next.inventory;
     };
@@ -180,7 +184,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     store,
     metrics,
     reloadInventory(next) {
-      setConfigInventory(next);
+      // Compiled before anything is replaced, so a broken template leaves the running set and inventory.
+      setConfigInventory(next, loadTemplates(next));
       return (['server', 'log', 'tftp', 'dhcp', 'http', 'store'] as const).filter((s) => JSON.stringify(next[s]) !== JSON.stringify(config[s]));
     },
     async close() {

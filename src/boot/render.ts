@@ -57,10 +57,24 @@ function basename(path: string): string {
 
 /** Renders profiles through a template set. Stateless apart from the compiled templates. */
 export class BootRenderer {
+  private current: TemplateSet;
+
   constructor(
-    readonly templates: TemplateSet,
+    templates: TemplateSet,
     readonly server: RenderServer,
-  ) {}
+  ) {
+    this.current = templates;
+  }
+
+  /** The compiled templates every render uses now. */
+  get templates(): TemplateSet {
+    return this.current;
+  }
+
+  /** Renders with `next` from the next request on (SIGHUP reload); `next` is already compiled. */
+  replaceTemplates(next: TemplateSet): void {
+    this.current = next;
+  }
 
   /** Renders `subject` for `target`; throws `RenderError` when the profile cannot boot that way. */
   render(target: RenderTarget, subject: RenderSubject, options: RenderOptions = {}): string {

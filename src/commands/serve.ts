@@ -1,9 +1,11 @@
 /**
  * `xenboot serve [--config FILE]`: runs DHCP, TFTP and HTTP until SIGINT/SIGTERM. SIGHUP re-reads the
- * config file and applies its inventory (profiles, hosts, groups, unknown-machine policy) at once; a file
- * with problems is reported and the running inventory is kept. Other sections need a restart.
+ * config file and the templates and applies its inventory (profiles, hosts, groups, unknown-machine
+ * policy) and the templates at once; a file or template with problems is reported and the running
+ * inventory and templates are kept. Other sections need a restart.
  */
 import { parseArgs } from 'node:util';
+import { TemplateError } from '../boot/templates.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
@@ -11,7 +13,10 @@ import { startServices, type Services } from '../services.js';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
 
-/** Re-reads the config file and applies its inventory; never throws (a bad file is logged and ignored). */
+/**
+ * Re-reads the config file and the templates and applies both; never throws (a bad file or template is
+ * logged and ignored).
+ */
 export async function reloadConfig(config: Config, services: Services, logger: Logger): Promise<boolean> {
   if (config.source === null) {
     logger.warn('SIGHUP: running on embedded defaults, no config file to reload');
@@ -21,11 +26,12 @@ export async function reloadConfig(config: Config, services: Services, logger: L
     const next = await loadConfigFile(config.source);
     const restartNeeded = services.reloadInventory(next);
     const inv = next.inventory;
-    logger.info({ config: config.source, profiles: inv.profiles.length, hosts: inv.hosts.length, groups: inv.groups.length }, 'inventory reloaded');
+    logger.info({ config: config.source, profiles: inv.profiles.length, hosts: inv.hosts.length, groups: inv.groups.length, templateDir: inv.templateDir ?? null }, 'inventory reloaded');
     if (restartNeeded.length > 0) logger.warn({ sections: restartNeeded }, 'changes outside the inventory take effect after a restart');
     return true;
   } catch (error) {
     if (error instanceof ConfigError) logger.error({ problems: error.problems }, `SIGHUP: config not reloaded, the running inventory is kept\n${error.message}`);
+    else if (error instanceof TemplateError) logger.error({ problem: error.message }, `SIGHUP: config not reloaded, the running inventory and templates are kept\n${error.message}`);
     else logger.error({ err: error }, 'SIGHUP: config not reloaded');
     return false;
   }
@@ -33,7 +39,7 @@ export async function reloadConfig(config: Config, services: Services, logger: L
 
 /** The `serve` command. */
 export const serveCommand: Command = {
-  summary: 'run the DHCP, TFTP and HTTP services (embedded defaults without --config; SIGHUP reloads the inventory)',
+  summary: 'run the DHCP, TFTP and HTTP services (embedded defaults without --config; SIGHUP reloads the inventory and templates)',
   usage: 'xenboot serve [--config FILE]',
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });

@@ -3,7 +3,7 @@
  * and the running inventory kept), and a host added through the API is served at once. Observed through
  * the generated `pxelinux.cfg/01-<mac>` files over HTTP, the same content TFTP serves.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,46 @@ describe('SIGHUP reload and API changes in a running xenboot', () => {
     await hangup(/inventory reloaded/);
     expect(await status(C)).toBe(200);
     expect(await status(B)).toBe(200);
+  });
+});
+
+describe('SIGHUP reloads the templates of inventory.templateDir', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xenboot-sighup-templates-'));
+  const template = join(dir, 'templates', 'pxelinux', 'localboot.hbs');
+  let proc: RunningProcess;
+  let base: string;
+  const localboot = (marker: string) => `# ${marker} {{profile.name}} for {{host.mac}}\nDEFAULT local\nLABEL local\n  LOCALBOOT 0\n`;
+  beforeAll(async () => {
+    mkdirSync(join(dir, 'templates', 'pxelinux'), { recursive: true });
+    writeFileSync(template, localboot('first-edition'));
+    const path = writeTempConfig({ ...configWith([{ mac: A, profile: 'local' }]), inventory: { ...configWith([{ mac: A, profile: 'local' }]).inventory, templateDir: 'templates' } }, dir);
+    proc = await startXenboot(path);
+    const port = /"protocol":"http","address":"127\.0\.0\.1","port":(\d+)/.exec(proc.output())?.[1];
+    expect(port, proc.output()).toBeDefined();
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await proc?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = async () => (await fetch(`${base}/${pxelinuxName(A)}`)).text();
+  const hangup = async (expect: RegExp) => {
+    const seen = proc.output().length;
+    process.kill(proc.pid, 'SIGHUP');
+    await proc.waitFor(new RegExp(`[\\s\\S]{${seen}}[\\s\\S]*${expect.source}`), 10_000);
+  };
+
+  it('renders an edited template after SIGHUP, and keeps the running one when the edit does not compile', async () => {
+    expect(await config()).toContain(`# first-edition local for ${A}`);
+    writeFileSync(template, localboot('second-edition'));
+    expect(await config(), 'no change before the SIGHUP').toContain('# first-edition');
+    await hangup(/inventory reloaded/);
+    expect(await config()).toContain(`# second-edition local for ${A}`);
+
+    writeFileSync(template, '# {{#if profile.name}} never closed\n');
+    await hangup(/config not reloaded/);
+    expect(proc.output()).toContain(template);
+    expect(await config()).toContain(`# second-edition local for ${A}`);
   });
 });
