@@ -385,6 +385,14 @@ export class ReadTransfer {
   private onTimer(): void {
     this.timer = null;
     if (this.state === 'ended') return;
+    // ACKs arrived since the timer was set (the addon's ACK thread moves ProgressAt): wait on without
+    // taking the window back from it. The read needs no lock: one aligned 8-byte field, and a stale
+    // value only sends this tick the slow way below, which looks again with the window in hand.
+    const untilDeadline = this.w[W.ProgressAt]! + this.currentTimeoutMs() - this.clock.now();
+    if (untilDeadline > 0) {
+      this.schedule(untilDeadline);
+      return;
+    }
     this.sender.reclaim?.();
     const w = this.w;
     const left = w[W.ProgressAt]! + this.currentTimeoutMs() - this.clock.now();

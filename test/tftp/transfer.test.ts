@@ -263,6 +263,48 @@ describe('ReadTransfer rules', () => {
     transfer.cancel('done');
   });
 
+  it('while the addon makes progress, the timer waits on without taking the window back', async () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const calls: string[] = [];
+    let window: Float64Array | undefined;
+    const transfer = new ReadTransfer({
+      content: bufferContent(Buffer.alloc(50_000, 7)),
+      blksize: 512,
+      windowsize: 1,
+      timeoutMs: 100,
+      retries: 3,
+      oack: [],
+      sender: {
+        send: (b, o) => sent.push(b.readUInt16BE(o + 2)),
+        pendingSends: () => 0,
+        accelerate: (w) => (window = w),
+        engage: () => calls.push('engage'),
+        reclaim: () => calls.push('reclaim'),
+      },
+      clock,
+      onEnd: () => {},
+    });
+    transfer.start();
+    await settle();
+    expect(window).toBeDefined();
+    const progressAt = 5; // WindowField.ProgressAt
+    calls.length = 0;
+    // The ACK thread answers ACKs and records progress, as the addon does in the shared window.
+    for (let tick = 0; tick < 5; tick += 1) {
+      clock.advance(60);
+      window![progressAt] = clock.now();
+    }
+    clock.advance(60);
+    expect(calls, 'no hand-over while progress is recorded').toEqual([]);
+    expect(sent).toEqual([1]);
+    // No progress for a whole timeout: the window is taken back and the block resent.
+    clock.advance(100);
+    expect(calls).toEqual(['reclaim', 'engage']);
+    expect(sent).toEqual([1, 1]);
+    transfer.cancel('done');
+  });
+
   it('ignores DATA-block ACKs while waiting for the OACK acknowledgement', async () => {
     const t = manual(5000, 1, true);
     t.transfer.start();
