@@ -2,14 +2,14 @@
  * The rules every inventory change through the API passes before it is written: schema (400), per-kind
  * checks shared with the config loader (400), references to profiles that exist in the config file or the
  * store (422), no clash with a config-file host's address (409), no deletion of a profile still in use
- * (409). The store then writes the whole change in one transaction, and the inventory is reloaded so DHCP
- * and TFTP use it at once.
+ * (409). The store checks and writes the whole change in one transaction, and the inventory is reloaded
+ * so DHCP and TFTP use it at once.
  */
 import { groupProblems, profileProblems, type InventoryDocuments } from '../boot/checks.js';
 import type { Group, Host, Profile } from '../boot/model.js';
 import type { ConfigProblem } from '../config/types.js';
 import { parseMac } from '../net/mac.js';
-import type { InventoryChange, InventoryDocument, InventoryKind, Store } from '../store/types.js';
+import type { InventoryChange, InventoryDocument, InventoryKind, Store, StoredInventory } from '../store/types.js';
 import { ApiError, joinPath, toApiError, validationError } from './errors.js';
 import { validateDocument } from './validate.js';
 
@@ -38,17 +38,20 @@ export function prepareDocument(kind: InventoryKind, body: unknown, prefix = '')
   return doc;
 }
 
-type Located = { change: InventoryChange; path: string };
+/** A change and where a request named it (for error paths). */
+export type Located = { change: InventoryChange; path: string };
 
 /** The key a change's document would be stored under. */
 function keyOf(kind: InventoryKind, doc: InventoryDocument): string {
   return kind === 'hosts' ? (parseMac(String(doc.mac)) ?? String(doc.mac)) : String(doc.name);
 }
 
-/** Checks references and clashes against config and store as they will be after the changes. */
-async function checkConsistency(ctx: InventoryContext, located: Located[]): Promise<void> {
-  const fromConfig = ctx.configInventory();
-  const storeProfiles = new Set((await ctx.store.inventory.list('profiles')).map((p) => String(p.name)));
+/**
+ * Checks references and clashes against the config file and the stored documents as they will be after
+ * the changes; throws an `ApiError` (422 missing reference, 409 clash or profile in use). Pure.
+ */
+export function checkConsistency(fromConfig: InventoryDocuments, stored: StoredInventory, located: Located[]): void {
+  const storeProfiles = new Set(stored.profiles.map((p) => String(p.name)));
   for (const { change } of located) {
     if (change.kind !== 'profiles') continue;
     if (change.op === 'delete' || change.op === 'replace') storeProfiles.delete(change.key);
@@ -74,8 +77,8 @@ async function checkConsistency(ctx: InventoryContext, located: Located[]): Prom
   const users = [
     ...fromConfig.hosts.map((h) => ({ what: `host ${h.mac} (config file)`, profile: h.profile })),
     ...fromConfig.groups.map((g) => ({ what: `group ${g.name} (config file)`, profile: g.profile })),
-    ...(await ctx.store.inventory.list('hosts')).map((h) => ({ what: `host ${String(h.mac)}`, profile: h.profile })),
-    ...(await ctx.store.inventory.list('groups')).map((g) => ({ what: `group ${String(g.name)}`, profile: g.profile })),
+    ...stored.hosts.map((h) => ({ what: `host ${String(h.mac)}`, profile: h.profile })),
+    ...stored.groups.map((g) => ({ what: `group ${String(g.name)}`, profile: g.profile })),
   ];
   for (const { change, path } of deletedProfiles) {
     const name = (change as { key: string }).key;
@@ -87,35 +90,18 @@ async function checkConsistency(ctx: InventoryContext, located: Located[]): Prom
 
 /**
  * Checks and writes `changes` in one transaction, then refreshes the live inventory. `pathOf(i)` names
- * change `i` in error paths (`hosts[3]`, or `''` for a single-document request).
+ * change `i` in error paths (`hosts[3]`, or `''` for a single-document request). The check runs inside
+ * the store's transaction, under the inventory write lock that every instance sharing the database
+ * takes: two requests racing (one deleting a profile, one creating a host that names it), to this
+ * instance or to two, are decided one after the other on what the first one wrote.
  */
 export async function writeInventory(ctx: InventoryContext, changes: InventoryChange[], pathOf: (index: number) => string): Promise<void> {
-  // Check and write under one lock per store, so two requests racing (one deleting a profile, one
-  // creating a host that names it) are decided one after the other on what the first one wrote.
-  await serialized(ctx.store, async () => {
-    await checkConsistency(
-      ctx,
-      changes.map((change, i) => ({ change, path: pathOf(i) })),
-    );
-    try {
-      await ctx.store.inventory.apply(changes);
-    } catch (error) {
-      throw toApiError(error, pathOf);
-    }
-  });
+  const located = changes.map((change, i) => ({ change, path: pathOf(i) }));
+  const fromConfig = ctx.configInventory();
+  try {
+    await ctx.store.inventory.apply(changes, (stored) => checkConsistency(fromConfig, stored, located));
+  } catch (error) {
+    throw toApiError(error, pathOf);
+  }
   await ctx.refresh();
-}
-
-/** The tail of each store's queue of inventory writes. */
-const writeQueues = new WeakMap<Store, Promise<unknown>>();
-
-/** Runs `task` after every earlier task queued for the same store has settled. */
-async function serialized<T>(store: Store, task: () => Promise<T>): Promise<T> {
-  const previous = writeQueues.get(store) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  writeQueues.set(
-    store,
-    run.catch(() => undefined),
-  );
-  return run;
 }

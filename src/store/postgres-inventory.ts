@@ -1,11 +1,12 @@
 /**
- * Inventory documents in PostgreSQL. Each `apply` runs in one transaction on one pooled connection; a
- * unique violation rolls the batch back and is reported as a conflict naming the field.
+ * Inventory documents in PostgreSQL. Each `apply` runs in one transaction on one pooled connection that
+ * first locks the revision row (so the checks and writes of instances sharing the database take turns);
+ * a unique violation rolls the batch back and is reported as a conflict naming the field.
  */
 import type { Pool, PoolClient } from 'pg';
 import { documentRow, inventoryTable, keyColumn, normaliseKey } from './documents.js';
 import { StoreConflictError, StoreNotFoundError } from './errors.js';
-import type { InventoryChange, InventoryDocument, InventoryKind, InventoryStore } from './types.js';
+import type { InventoryChange, InventoryDocument, InventoryKind, InventoryStore, InventoryWriteCheck, StoredInventory } from './types.js';
 
 /** Which field a unique violation (SQLSTATE 23505) is about, from the constraint name. */
 function conflictField(error: unknown): string | null {
@@ -44,6 +45,16 @@ async function remove(client: PoolClient, kind: InventoryKind, key: string): Pro
   return (result.rowCount ?? 0) > 0;
 }
 
+/** Every document of every kind, read on `client` (inside its transaction). */
+async function readAll(client: PoolClient): Promise<StoredInventory> {
+  const stored: StoredInventory = { hosts: [], profiles: [], groups: [] };
+  for (const kind of Object.keys(stored) as InventoryKind[]) {
+    const { rows } = await client.query<{ doc: InventoryDocument }>(`SELECT doc FROM ${inventoryTable(kind)} ORDER BY ${keyColumn(kind)}`);
+    stored[kind] = rows.map((r) => r.doc);
+  }
+  return stored;
+}
+
 /** Creates the PostgreSQL inventory over a pool whose connections use the store's schema. */
 export function createPostgresInventory(pool: Pool): InventoryStore {
   return {
@@ -58,11 +69,16 @@ export function createPostgresInventory(pool: Pool): InventoryStore {
       );
       return rows[0]?.doc ?? null;
     },
-    async apply(changes: InventoryChange[]) {
+    async apply(changes: InventoryChange[], check?: InventoryWriteCheck) {
       if (changes.length === 0) return;
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        // The revision row is the inventory's write lock: bumped first, it is held until COMMIT, so a
+        // writer of another instance waits here. Under READ COMMITTED every later statement of this
+        // transaction then sees what that writer committed.
+        await client.query(`UPDATE store_meta SET value = value + 1 WHERE key = 'inventory_revision'`);
+        if (check) check(await readAll(client));
         const now = Date.now();
         for (const [index, change] of changes.entries()) {
           switch (change.op) {
@@ -81,7 +97,6 @@ export function createPostgresInventory(pool: Pool): InventoryStore {
             }
           }
         }
-        await client.query(`UPDATE store_meta SET value = value + 1 WHERE key = 'inventory_revision'`);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});

@@ -1,11 +1,12 @@
 /**
- * Inventory documents in SQLite. Each `apply` is one immediate transaction; a constraint violation rolls
- * the whole batch back and is reported as a conflict naming the field.
+ * Inventory documents in SQLite. Each `apply` is one immediate transaction (it holds the write lock, so
+ * its checks and writes never interleave with another connection's); a constraint violation rolls the
+ * whole batch back and is reported as a conflict naming the field.
  */
 import type { Database } from 'better-sqlite3';
 import { documentRow, inventoryTable, keyColumn, normaliseKey } from './documents.js';
 import { StoreConflictError, StoreNotFoundError } from './errors.js';
-import type { InventoryChange, InventoryDocument, InventoryKind, InventoryStore } from './types.js';
+import type { InventoryChange, InventoryDocument, InventoryKind, InventoryStore, InventoryWriteCheck, StoredInventory } from './types.js';
 
 /** Which field a SQLite UNIQUE/PRIMARY KEY failure is about (`UNIQUE constraint failed: inventory_hosts.ip`). */
 function conflictField(error: unknown): string | null {
@@ -45,7 +46,16 @@ export function createSqliteInventory(db: Database): InventoryStore {
     }
   };
 
-  const applyAll = db.transaction((changes: InventoryChange[]) => {
+  const readAll = (): StoredInventory => ({
+    hosts: (byKind.hosts.list.all() as string[]).map((doc) => JSON.parse(doc) as InventoryDocument),
+    profiles: (byKind.profiles.list.all() as string[]).map((doc) => JSON.parse(doc) as InventoryDocument),
+    groups: (byKind.groups.list.all() as string[]).map((doc) => JSON.parse(doc) as InventoryDocument),
+  });
+
+  // Run as an immediate transaction: it holds the database's write lock from its start, so what `check`
+  // reads is what every earlier writer (this process or another on the same file) committed.
+  const applyAll = db.transaction((changes: InventoryChange[], check?: InventoryWriteCheck) => {
+    if (check) check(readAll());
     const now = Date.now();
     changes.forEach((change, index) => {
       const s = byKind[change.kind];
@@ -81,9 +91,9 @@ export function createSqliteInventory(db: Database): InventoryStore {
       const doc = byKind[kind].get.get(normaliseKey(kind, key)) as string | undefined;
       return doc === undefined ? null : (JSON.parse(doc) as InventoryDocument);
     },
-    async apply(changes) {
+    async apply(changes, check) {
       if (changes.length === 0) return;
-      applyAll.immediate(changes);
+      applyAll.immediate(changes, check);
     },
     async revision() {
       return Number(readRevision.get());

@@ -90,6 +90,15 @@ export type InventoryChange =
   /** Removes the document under `key`; missing → not found. */
   | { op: 'delete'; kind: InventoryKind; key: string };
 
+/** Every stored inventory document, as a write transaction sees it (ordered by key). */
+export type StoredInventory = Record<InventoryKind, InventoryDocument[]>;
+
+/**
+ * Checks a write against the stored documents before it is made; throws to refuse it (nothing is
+ * written and the error reaches the caller of `apply`). Synchronous: it runs inside the transaction.
+ */
+export type InventoryWriteCheck = (stored: StoredInventory) => void;
+
 /**
  * Hosts (keyed by canonical MAC, IP unique), profiles and groups (keyed by `name`). Every `apply` runs in one
  * transaction: all changes are written or none is.
@@ -99,8 +108,14 @@ export interface InventoryStore {
   list(kind: InventoryKind): Promise<InventoryDocument[]>;
   /** One document, or `null`. Host keys may be any MAC spelling. */
   get(kind: InventoryKind, key: string): Promise<InventoryDocument | null>;
-  /** Applies every change in one transaction; throws `StoreConflictError`/`StoreNotFoundError` and writes nothing on failure. */
-  apply(changes: InventoryChange[]): Promise<void>;
+  /**
+   * Applies every change in one transaction; throws `StoreConflictError`/`StoreNotFoundError` and writes
+   * nothing on failure. With `check`, the transaction first takes the inventory's write lock, which every
+   * instance on the same database shares, then hands `check` the documents as every earlier write left
+   * them: a check-then-write is never interleaved with another instance's (PostgreSQL: the revision row
+   * is locked first; SQLite: an immediate transaction).
+   */
+  apply(changes: InventoryChange[], check?: InventoryWriteCheck): Promise<void>;
   /** A counter bumped by every successful `apply` (lets several instances notice each other's changes). */
   revision(): Promise<number>;
 }

@@ -267,3 +267,38 @@ describe.each(backends)('inventory API under concurrent writes ($name)', (backen
     }
   });
 });
+
+describe.each(backends)('inventory API: two instances sharing one store ($name)', (backend) => {
+  it('a profile deleted through one instance while the other creates hosts naming it never leaves a host pointing at nothing', async () => {
+    const { store, reopen, cleanup } = await backend.open();
+    // Two instances: each its own app and its own connection(s) to the same database.
+    const first = await buildHarness({ store });
+    const second = await buildHarness({ store: await reopen() });
+    try {
+      for (let round = 0; round < 8; round += 1) {
+        const profile = { name: `shared${round}`, kind: 'localboot' };
+        expect((await first.app.inject({ method: 'POST', url: '/api/v1/profiles', headers: AUTH, payload: profile })).statusCode).toBe(201);
+        const mac = (i: number) => `52:54:00:ef:${round.toString(16).padStart(2, '0')}:${i.toString(16).padStart(2, '0')}`;
+        const creations = Array.from({ length: 3 }, (_, i) =>
+          second.app.inject({ method: 'POST', url: '/api/v1/hosts', headers: AUTH, payload: { mac: mac(i), profile: profile.name } }),
+        );
+        const deletion = first.app.inject({ method: 'DELETE', url: `/api/v1/profiles/${profile.name}`, headers: AUTH });
+        const [deleted, ...created] = await Promise.all([deletion, ...creations]);
+        const hosts = (await store.inventory.list('hosts')).filter((d) => d.profile === profile.name);
+        const profileLeft = await store.inventory.get('profiles', profile.name);
+        if (profileLeft === null) {
+          expect(hosts, `round ${round}: hosts name a deleted profile`).toEqual([]);
+          expect(deleted!.statusCode).toBe(204);
+        } else {
+          expect(deleted!.statusCode).toBe(409);
+        }
+        for (const response of created) expect([201, 422]).toContain(response.statusCode);
+        expect(created.filter((r) => r.statusCode === 201).length).toBe(hosts.length);
+      }
+    } finally {
+      await second.close();
+      await first.close();
+      await cleanup();
+    }
+  });
+});
