@@ -18,6 +18,7 @@ import { logTftpEvent, tftpTransferEvent, type TftpRequestEnd } from './outcome.
 import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './packet.js';
 import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer-engine.js';
 import type { TransferSocket } from './transfer-socket.js';
+import { RingPool } from './ring-pool.js';
 import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
 
 /**
@@ -26,6 +27,13 @@ import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
  * once per transfer, so a short configured timeout applies to DATA only.
  */
 export const OACK_MIN_TIMEOUT_MS = 1_000;
+
+/**
+ * Memory the server keeps in read-ahead rings of ended transfers, for the next ones: about 120 rings of
+ * blksize 1408, more than a storm's transfers end between two new ones, so a steady storm allocates no
+ * rings and an idle server holds at most this much.
+ */
+export const RING_POOL_IDLE_BYTES = 16 * 1024 * 1024;
 
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<
@@ -99,6 +107,8 @@ export class TftpServer {
   /** Requests in flight (opening or transferring), keyed by server, client address/port and file. */
   private readonly inFlight = new Map<string, ReadTransfer | null>();
   private readonly admission: Admission<PendingRead>;
+  /** Read-ahead rings of ended transfers, reused by new ones. */
+  readonly ringPool = new RingPool(RING_POOL_IDLE_BYTES);
   /** What drives transfer sockets (from `tftp.engine`; `auto` resolved). */
   readonly engine: TransferEngine;
   /** Why `auto` fell back to node:dgram, or null. */
@@ -331,6 +341,8 @@ export class TftpServer {
       oack: negotiation.accepted,
       sender: socket,
       clock: this.clock,
+      // onEnd closes the socket first, as the pool requires.
+      ringPool: this.ringPool,
       onEnd: (result) => {
         socket.close();
         release();

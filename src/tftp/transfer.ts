@@ -12,7 +12,8 @@
  * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
  * - data is read ahead into a bounded ring per transfer (two chunks of max(64 KiB, one window)), laid
- *   out as ready-to-send DATA packets, the next chunk read while the current one is sent.
+ *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
+ *   `RingPool` the ring of an ended transfer serves the next one (`ring-pool.ts`).
  *
  * The window's counters live in a shared Float64Array (`window-state.ts`). A sender that can answer
  * in-order ACKs itself (the native UDP engine) is handed that state and the ring with `accelerate`; it
@@ -25,6 +26,7 @@
  */
 import { readContentInto, type Content } from '../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
+import type { RingPool } from './ring-pool.js';
 import { newWindowState, WindowField as W } from './window-state.js';
 
 /** Time source and timers; `realClock` in production, a fake in tests. */
@@ -106,6 +108,12 @@ export interface ReadTransferOptions {
   oack: readonly TftpOption[];
   sender: TransferSender;
   clock?: TransferClock;
+  /**
+   * Where the read-ahead ring comes from and goes back to. It goes back after `onEnd` returns, once no
+   * read into it runs and no send from it is queued, so `onEnd` must close the sender: a sender that
+   * went on sending from the ring would send another transfer's data.
+   */
+  ringPool?: RingPool;
   /** Called exactly once, when the transfer ends for any reason. */
   onEnd(result: TransferResult): void;
 }
@@ -149,6 +157,8 @@ export class ReadTransfer {
   private readonly ringSlots: number;
   private readonly ring: Buffer;
   private readonly slots: Buffer[];
+  /** Where the ring goes back when the transfer has ended and nothing uses it; null once it went back or is left to the collector. */
+  private ringPool: RingPool | null;
 
   constructor(options: ReadTransferOptions) {
     this.content = options.content;
@@ -166,7 +176,8 @@ export class ReadTransfer {
     this.stride = this.blksize + 4;
     this.chunkBlocks = Math.max(1, Math.min(Math.max(this.windowsize, Math.ceil(READ_AHEAD_BYTES / this.blksize)), this.lastBlock));
     this.ringSlots = Math.min(2 * this.chunkBlocks, this.lastBlock);
-    this.ring = Buffer.allocUnsafe(this.ringSlots * this.stride);
+    this.ringPool = options.ringPool ?? null;
+    this.ring = this.ringPool ? this.ringPool.acquire(this.ringSlots * this.stride) : Buffer.allocUnsafe(this.ringSlots * this.stride);
     this.slots = [];
     for (let i = 0; i < this.ringSlots; i += 1) this.slots.push(this.ring.subarray(i * this.stride + 4, (i + 1) * this.stride));
   }
@@ -330,7 +341,10 @@ export class ReadTransfer {
         // The window is the sender's while engaged: take it back before writing to it.
         if (this.state !== 'ended') this.sender.reclaim?.();
         this.setReading(false);
-        if (this.state === 'ended') return;
+        if (this.state === 'ended') {
+          this.returnRing();
+          return;
+        }
         if (read < expected) {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
@@ -341,7 +355,10 @@ export class ReadTransfer {
       (error: unknown) => {
         if (this.state !== 'ended') this.sender.reclaim?.();
         this.setReading(false);
-        if (this.state === 'ended') return;
+        if (this.state === 'ended') {
+          this.returnRing();
+          return;
+        }
         this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );
@@ -433,6 +450,16 @@ export class ReadTransfer {
       durationMs: Math.round(this.clock.now() - this.startedAt),
     };
     if (error !== undefined) result.error = error;
+    // A packet still queued in the socket points into the ring: then the ring is the collector's.
+    if (this.sender.pendingSends() > 0) this.ringPool = null;
     this.onEnd(result);
+    if (!this.reading) this.returnRing();
+  }
+
+  /** Gives the ring back to its pool, once: the transfer has ended and nothing reads into or sends from it. */
+  private returnRing(): void {
+    const pool = this.ringPool;
+    this.ringPool = null;
+    pool?.release(this.ring);
   }
 }
