@@ -35,15 +35,17 @@ export interface StormReport {
    * proc(5)): with one event loop that is about one per epoll_wait that found nothing ready.
    */
   clientWakeups: number;
+  /** The same CPU split: this process and its children, user and system seconds. */
+  clientCpuSplit: { processUser: number; processSystem: number; childrenUser: number; childrenSystem: number };
   results: StormClientResult[];
 }
 
-/** CPU seconds of the programs this process ran and reaped (proc(5) cutime + cstime). */
-function childrenCpuSeconds(): number {
+/** CPU seconds of the programs this process ran and reaped (proc(5) cutime and cstime). */
+function childrenCpuSeconds(): { user: number; system: number } {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 16 and 17 of proc(5) are 13 and 14 after the command name; clock ticks of 1/100 s.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
+  return { user: Number(fields[13]) / 100, system: Number(fields[14]) / 100 };
 }
 
 /** Voluntary context switches of every thread of this process (proc(5) `voluntary_ctxt_switches`). */
@@ -83,10 +85,12 @@ async function main(): Promise<void> {
   const all = Promise.all(runs);
   const outcome = await Promise.race([all, deadline]);
   const cpu = process.cpuUsage();
+  const children = childrenCpuSeconds();
   const report: StormReport = {
     wallMs: Date.now() - started,
-    clientCpuSeconds: (cpu.user + cpu.system) / 1e6 + childrenCpuSeconds(),
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6 + children.user + children.system,
     clientWakeups: voluntaryContextSwitches(),
+    clientCpuSplit: { processUser: cpu.user / 1e6, processSystem: cpu.system / 1e6, childrenUser: children.user, childrenSystem: children.system },
     results: outcome === 'deadline' ? [] : outcome,
   };
   if (outcome === 'deadline') {

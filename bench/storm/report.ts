@@ -23,6 +23,8 @@ export interface StormSummary {
   clientCpuSeconds: number;
   /** Times the client processes blocked and were woken (voluntary context switches; not counting tftp-get). */
   clientWakeups: number;
+  /** Client CPU seconds by where they went: the Node client processes and the programs they ran (tftp-get). */
+  clientCpuSplit?: { processUser: number; processSystem: number; childrenUser: number; childrenSystem: number };
   firstErrors: string[];
 }
 

@@ -28,7 +28,7 @@ import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
 import { pin } from '../tftp/servers.js';
-import { processUsage, startDnsmasqServer, startXenbootServer, type StormServer } from './servers.js';
+import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
 
 const { values } = parseArgs({
@@ -78,6 +78,7 @@ async function runClientProcess(net: StormNet, serverName: string, plan: StormPl
 
 async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, variant: string): Promise<StormSummary> {
   const before = processUsage(server.process.pid);
+  const threadsBefore = new Map(threadUsage(server.process.pid).map((t) => [t.tid, t]));
   if (values.pin) await pin(server.process.pid, '1');
   // With --client-processes K the clients are split into K processes started together (one Node
   // process is otherwise the storm's bottleneck); their results are merged.
@@ -88,7 +89,18 @@ async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, va
   });
   const reports = await Promise.all(shares.map((share) => runClientProcess(net, server.name, share)));
   const after = processUsage(server.process.pid);
-  return summarise(
+  const threads = threadUsage(server.process.pid)
+    .map((t) => ({ ...t, user: t.user - (threadsBefore.get(t.tid)?.user ?? 0), system: t.system - (threadsBefore.get(t.tid)?.system ?? 0) }))
+    .filter((t) => t.user + t.system >= 0.5)
+    .sort((a, b) => b.user + b.system - (a.user + a.system));
+  console.log(`${server.name} ${variant}: server threads ${threads.map((t) => `${t.name}[${t.tid}] user ${t.user.toFixed(1)} s system ${t.system.toFixed(1)} s`).join('; ')}`);
+  const clientCpuSplit = { processUser: 0, processSystem: 0, childrenUser: 0, childrenSystem: 0 };
+  for (const report of reports) {
+    for (const key of Object.keys(clientCpuSplit) as (keyof typeof clientCpuSplit)[]) clientCpuSplit[key] += report.clientCpuSplit?.[key] ?? NaN;
+  }
+  const split = Object.entries(clientCpuSplit).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+  console.log(`${server.name} ${variant}: client CPU ${split}`);
+  const summary = summarise(
     server.name,
     variant,
     plan.clients,
@@ -98,6 +110,7 @@ async function stormOnce(net: StormNet, server: StormServer, plan: StormPlan, va
     reports.reduce((sum, r) => sum + (r.clientCpuSeconds ?? NaN), 0),
     reports.reduce((sum, r) => sum + (r.clientWakeups ?? NaN), 0),
   );
+  return { ...summary, clientCpuSplit };
 }
 
 async function main(): Promise<void> {

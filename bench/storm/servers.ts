@@ -3,7 +3,7 @@
  * reference) and xenboot. Both are stopped by PID. `processUsage` reads CPU time and peak RSS from
  * /proc, which is what the report compares.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Namespace } from '../../test/helpers/netns.js';
 import type { RunningProcess } from '../../test/helpers/process.js';
 import { startXenboot, writeTempConfig } from '../../test/helpers/xenboot.js';
@@ -23,6 +23,30 @@ export function processUsage(pid: number): ProcessUsage {
   const ticks = Number(fields[11]) + Number(fields[12]);
   const hwm = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
   return { cpuSeconds: ticks / 100, peakRssMiB: hwm ? Number(hwm[1]) / 1024 : NaN };
+}
+
+/** CPU seconds of one thread so far (user, system), from `/proc/<pid>/task/<tid>/stat`. */
+export interface ThreadUsage {
+  tid: number;
+  name: string;
+  user: number;
+  system: number;
+}
+
+/** Every thread of `pid` with its CPU time: where a server's CPU went (event loop, ACK thread, GC, …). */
+export function threadUsage(pid: number): ThreadUsage[] {
+  const threads: ThreadUsage[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.push({ tid: Number(tid), name, user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
 }
 
 /** A server to storm. */
