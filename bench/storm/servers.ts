@@ -15,14 +15,19 @@ export interface ProcessUsage {
   peakRssMiB: number;
 }
 
+/** The command name and user and system CPU seconds in a proc(5) `stat` file (of a process or a thread). */
+function readStatCpu(path: string): { name: string; user: number; system: number } {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is index 0, so utime (14) and stime (15) are 11 and 12; ticks of 1/100 s.
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 /** Reads `/proc/<pid>/stat` (utime + stime) and `/proc/<pid>/status` (VmHWM). */
 export function processUsage(pid: number): ProcessUsage {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command: state is index 0, so utime (14) and stime (15) are 11 and 12.
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const { user, system } = readStatCpu(`/proc/${pid}/stat`);
   const hwm = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
-  return { cpuSeconds: ticks / 100, peakRssMiB: hwm ? Number(hwm[1]) / 1024 : NaN };
+  return { cpuSeconds: user + system, peakRssMiB: hwm ? Number(hwm[1]) / 1024 : NaN };
 }
 
 /** CPU seconds of one thread so far (user, system), from `/proc/<pid>/task/<tid>/stat`. */
@@ -38,10 +43,7 @@ export function threadUsage(pid: number): ThreadUsage[] {
   const threads: ThreadUsage[] = [];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads.push({ tid: Number(tid), name, user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 });
+      threads.push({ tid: Number(tid), ...readStatCpu(`/proc/${pid}/task/${tid}/stat`) });
     } catch {
       // The thread ended between the listing and the read.
     }

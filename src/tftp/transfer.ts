@@ -177,7 +177,8 @@ export class ReadTransfer {
     this.chunkBlocks = Math.max(1, Math.min(Math.max(this.windowsize, Math.ceil(READ_AHEAD_BYTES / this.blksize)), this.lastBlock));
     this.ringSlots = Math.min(2 * this.chunkBlocks, this.lastBlock);
     this.ringPool = options.ringPool ?? null;
-    this.ring = this.ringPool ? this.ringPool.acquire(this.ringSlots * this.stride) : Buffer.allocUnsafe(this.ringSlots * this.stride);
+    const ringBytes = this.ringSlots * this.stride;
+    this.ring = this.ringPool ? this.ringPool.acquire(ringBytes) : Buffer.allocUnsafe(ringBytes);
     this.slots = [];
     for (let i = 0; i < this.ringSlots; i += 1) this.slots.push(this.ring.subarray(i * this.stride + 4, (i + 1) * this.stride));
   }
@@ -338,13 +339,7 @@ export class ReadTransfer {
     this.setReading(true);
     readContentInto(this.content, targets, position).then(
       (read) => {
-        // The window is the sender's while engaged: take it back before writing to it.
-        if (this.state !== 'ended') this.sender.reclaim?.();
-        this.setReading(false);
-        if (this.state === 'ended') {
-          this.returnRing();
-          return;
-        }
+        if (!this.readSettled()) return;
         if (read < expected) {
           this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
           return;
@@ -353,15 +348,21 @@ export class ReadTransfer {
         this.engage();
       },
       (error: unknown) => {
-        if (this.state !== 'ended') this.sender.reclaim?.();
-        this.setReading(false);
-        if (this.state === 'ended') {
-          this.returnRing();
-          return;
-        }
-        this.finish('error', `read failed: ${(error as Error).message}`);
+        if (this.readSettled()) this.finish('error', `read failed: ${(error as Error).message}`);
       },
     );
+  }
+
+  /**
+   * A read into the ring finished, either way: whether the transfer goes on. If it does, the window is
+   * taken back first (it is the sender's while engaged); if it ended meanwhile, the ring is free now.
+   */
+  private readSettled(): boolean {
+    if (this.state !== 'ended') this.sender.reclaim?.();
+    this.setReading(false);
+    if (this.state !== 'ended') return true;
+    this.returnRing();
+    return false;
   }
 
   /** Whether an asynchronous read runs; the sender must not read ahead into the ring meanwhile. */

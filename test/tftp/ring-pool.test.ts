@@ -63,13 +63,11 @@ class QueueingClient extends SimulatedClient {
   }
 }
 
-/** One transfer over the simulated network with a ring pool, run until it ends (bounded in steps). */
-async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock: FakeClock) => SimulatedClient) {
-  const clock = new FakeClock();
-  const client = sender?.(clock) ?? new SimulatedClient(clock, seededRandom(1), PERFECT, 1408, 1);
+/** A lock-step transfer at blksize 1408 to `client`, its ring from `pool`; `ended()` is its result once it ended. */
+function pooledTransfer(pool: RingPool, content: Content, client: SimulatedClient, clock: FakeClock) {
   let result: TransferResult | null = null;
   const transfer = new ReadTransfer({
-    content: bufferContent(payload),
+    content,
     blksize: 1408,
     windowsize: 1,
     timeoutMs: 1000,
@@ -81,12 +79,20 @@ async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock
     onEnd: (r) => (result = r),
   });
   client.server = transfer;
+  return { transfer, ended: () => result };
+}
+
+/** One transfer over the simulated network with a ring pool, run until it ends (bounded in steps). */
+async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock: FakeClock) => SimulatedClient) {
+  const clock = new FakeClock();
+  const client = sender?.(clock) ?? new SimulatedClient(clock, seededRandom(1), PERFECT, 1408, 1);
+  const { transfer, ended } = pooledTransfer(pool, bufferContent(payload), client, clock);
   transfer.start();
-  for (let steps = 0; steps < 100_000 && !(result !== null && clock.pending === 0); steps += 1) {
+  for (let steps = 0; steps < 100_000 && !(ended() !== null && clock.pending === 0); steps += 1) {
     await settle();
     if (!clock.runNext()) await settle();
   }
-  return { result: result as TransferResult | null, client, clock, transfer };
+  return { result: ended(), client };
 }
 
 describe('ReadTransfer with a ring pool', () => {
@@ -125,23 +131,10 @@ describe('ReadTransfer with a ring pool', () => {
       close: async () => {},
     };
     const clock = new FakeClock();
-    const client = new SimulatedClient(clock, seededRandom(1), PERFECT, 1408, 1);
-    let result: TransferResult | null = null;
-    const transfer = new ReadTransfer({
-      content: slow,
-      blksize: 1408,
-      windowsize: 1,
-      timeoutMs: 1000,
-      retries: 5,
-      oack: [],
-      sender: client,
-      clock,
-      ringPool: pool,
-      onEnd: (r) => (result = r),
-    });
+    const { transfer, ended } = pooledTransfer(pool, slow, new SimulatedClient(clock, seededRandom(1), PERFECT, 1408, 1), clock);
     transfer.start();
     transfer.cancel('server stopping');
-    expect(result).toMatchObject({ outcome: 'error' });
+    expect(ended()).toMatchObject({ outcome: 'error' });
     expect(pool.idleByteCount).toBe(0);
     finishRead();
     await settle();
