@@ -318,9 +318,9 @@ export class TftpServer {
         stats: this.stats,
         clock: this.clock,
         onError: (error) => {
-          // ICMP port unreachable on the connected socket: the client has gone away.
-          const gone = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
-          transfer?.cancel(gone ? 'client port unreachable' : `socket error: ${error.message}`, gone ? 'aborted' : 'error');
+          // ICMP port unreachable on the connected socket: the client has gone away (perhaps because it is done).
+          if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') transfer?.clientUnreachable();
+          else transfer?.cancel(`socket error: ${error.message}`, 'error');
         },
       });
     } catch (error) {

@@ -9,6 +9,12 @@ import type { ReadTransfer } from './transfer.js';
 export class DgramTransferSocket implements TransferSocket {
   private transfer: ReadTransfer | null = null;
   private closed = false;
+  /**
+   * node:dgram drops the error of a send made without a callback when the kernel reports it at once, as
+   * it does for an ICMP port unreachable on a connected socket (the send, not a later receive, returns
+   * ECONNREFUSED). One callback for every send keeps those errors.
+   */
+  private readonly afterSend: (error: Error | null) => void;
 
   private constructor(
     private readonly socket: Socket,
@@ -20,6 +26,9 @@ export class DgramTransferSocket implements TransferSocket {
   ) {
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
     socket.on('error', onSocketError);
+    this.afterSend = (error) => {
+      if (error !== null && !this.closed) onSocketError(error);
+    };
   }
 
   /** Binds (and, unless `answerStrangers`, connects) a socket for one transfer. */
@@ -56,8 +65,8 @@ export class DgramTransferSocket implements TransferSocket {
   /** Sends `buf[offset, offset + length)` to the client (never throws; errors arrive as socket errors). */
   send(buf: Buffer, offset: number, length: number): void {
     if (this.closed) return;
-    if (this.connected) this.socket.send(buf, offset, length);
-    else this.socket.send(buf, offset, length, this.clientPort, this.clientIp);
+    if (this.connected) this.socket.send(buf, offset, length, this.afterSend);
+    else this.socket.send(buf, offset, length, this.clientPort, this.clientIp, this.afterSend);
   }
 
   pendingSends(): number {

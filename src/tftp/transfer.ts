@@ -29,6 +29,12 @@ import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet
 import type { RingPool } from './ring-pool.js';
 import { newWindowState, WindowField as W } from './window-state.js';
 
+/** How long a transfer whose last block is out waits for the final ACK after the client's port became unreachable. */
+export const FINAL_ACK_GRACE_MS = 250;
+
+/** The error of a transfer whose client went away (ICMP port unreachable). */
+export const CLIENT_UNREACHABLE = 'client port unreachable';
+
 /** Time source and timers; `realClock` in production, a fake in tests. */
 export interface TransferClock {
   now(): number;
@@ -148,6 +154,8 @@ export class ReadTransfer {
   private timer: unknown = null;
   private reading = false;
   private retryTimer: unknown = null;
+  /** Set while waiting for a final ACK that may be queued behind an ICMP port unreachable. */
+  private unreachableTimer: unknown = null;
 
   // Read-ahead ring: `ringSlots` slots of (4-byte DATA header + blksize); block b lives in slot
   // (b - 1) % ringSlots, ready to send in place. Blocks below w[Loaded] are loaded; a slot is reused
@@ -268,6 +276,26 @@ export class ReadTransfer {
   handleError(code: number, message: string): void {
     if (this.state === 'ended') return;
     this.finish('aborted', `client sent ERROR ${code}${message ? `: ${message}` : ''}`);
+  }
+
+  /**
+   * The client's port is unreachable (an ICMP error on the socket): the client has gone. While blocks
+   * remain unsent it cannot have finished, and the transfer ends `aborted` at once. Once the last block
+   * has been sent, it may have gone because it is done: a windowed transfer answers a late ACK with
+   * blocks the client no longer needs, their ICMP errors come back, and the kernel reports an error
+   * before the datagrams queued behind it (Linux `__skb_recv_udp` checks `sk_err` first), so the
+   * client's final ACK is still to be read. The transfer then waits up to `FINAL_ACK_GRACE_MS` for it.
+   */
+  clientUnreachable(): void {
+    if (this.state === 'ended' || this.unreachableTimer !== null) return;
+    if (this.state !== 'data' || this.w[W.Highest]! < this.lastBlock) {
+      this.cancel(CLIENT_UNREACHABLE, 'aborted');
+      return;
+    }
+    this.unreachableTimer = this.clock.setTimeout(() => {
+      this.unreachableTimer = null;
+      this.cancel(CLIENT_UNREACHABLE, 'aborted');
+    }, FINAL_ACK_GRACE_MS);
   }
 
   /** Ends the transfer from outside: `error` for local failures and shutdown, `aborted` when the client is gone. */
@@ -441,8 +469,10 @@ export class ReadTransfer {
     this.w[W.Active] = 0;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
+    if (this.unreachableTimer !== null) this.clock.clearTimeout(this.unreachableTimer);
     this.timer = null;
     this.retryTimer = null;
+    this.unreachableTimer = null;
     const acknowledged = Math.min(this.content.size, (this.w[W.Base]! - 1) * this.blksize);
     const result: TransferResult = {
       outcome,

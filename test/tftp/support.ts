@@ -46,12 +46,12 @@ export function makeTftpRoot(names: string[] = Object.keys(TEST_FILES)): { dir: 
 export async function startTftpXenboot(
   dir: string,
   root: string,
-  options: { address?: string; ns?: Namespace; tftp?: Record<string, unknown> } = {},
+  options: { address?: string; ns?: Namespace; tftp?: Record<string, unknown>; logLevel?: string } = {},
 ): Promise<{ proc: RunningProcess; port: number }> {
   const address = options.address ?? '127.0.0.1';
   const config = {
     server: { address },
-    log: { format: 'json', level: 'info' },
+    log: { format: 'json', level: options.logLevel ?? 'info' },
     http: { enabled: false },
     tftp: { port: 0, root, ...options.tftp },
   };

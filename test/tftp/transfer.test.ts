@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bufferContent, type Content } from '../../src/content/types.js';
-import { ReadTransfer, READ_AHEAD_BYTES, type TransferResult } from '../../src/tftp/transfer.js';
+import { FINAL_ACK_GRACE_MS, ReadTransfer, READ_AHEAD_BYTES, type TransferResult } from '../../src/tftp/transfer.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient, type Impairment } from './fake-network.js';
 
 interface RunOptions {
@@ -205,6 +205,53 @@ describe('ReadTransfer rules', () => {
     t.transfer.handleAck(1);
     await settle();
     expect(t.sent.map((p) => p.block)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('ends aborted at once when the client becomes unreachable with blocks still unsent', async () => {
+    const t = manual(10_000, 4);
+    t.transfer.start();
+    await settle();
+    t.transfer.handleAck(4);
+    await settle();
+    t.transfer.clientUnreachable();
+    expect(t.result()).toMatchObject({ outcome: 'aborted', bytes: 2048, error: 'client port unreachable' });
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it('once the last block is out, completes on a final ACK read after the port-unreachable error', async () => {
+    // 5000 bytes: blocks 1–10, the last one short. The client's ACKs trail what it has (it has all 10 by
+    // the time ACK 8 is read): the answer re-sends 9–10 to a client already gone, and its final ACK 10
+    // is queued behind the ICMP error those resends bring back.
+    const t = manual(5000, 4);
+    t.transfer.start();
+    await settle();
+    for (const ack of [4, 6, 8]) {
+      t.transfer.handleAck(ack);
+      await settle();
+    }
+    expect(t.sent.map((p) => p.block)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 7, 8, 9, 10, 9, 10]);
+    t.transfer.clientUnreachable();
+    t.transfer.clientUnreachable();
+    expect(t.result()).toBeNull();
+    t.clock.advance(FINAL_ACK_GRACE_MS - 1);
+    expect(t.result()).toBeNull();
+    t.transfer.handleAck(10);
+    expect(t.result()).toMatchObject({ outcome: 'complete', bytes: 5000 });
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it('once the last block is out, ends aborted when no final ACK comes within the grace period', async () => {
+    const t = manual(5000, 4);
+    t.transfer.start();
+    await settle();
+    for (const ack of [4, 8]) {
+      t.transfer.handleAck(ack);
+      await settle();
+    }
+    t.transfer.clientUnreachable();
+    t.clock.advance(FINAL_ACK_GRACE_MS);
+    expect(t.result()).toMatchObject({ outcome: 'aborted', bytes: 4096, error: 'client port unreachable' });
+    expect(t.clock.pending).toBe(0);
   });
 
   it('a timer that fires after progress waits for the rest of the timeout instead of resending', async () => {
