@@ -120,8 +120,10 @@ ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire) {
     double payload = win->size - (block - 1) * win->blksize;
     if (payload > win->blksize) payload = win->blksize;
     if (payload < 0) payload = 0;
-    if (xenboot_send_datagram(sock, packet, 4 + (size_t)payload, NULL) != 0) {
+    int refused = xenboot_send_datagram(sock, packet, 4 + (size_t)payload, NULL);
+    if (refused != 0) {
       /* The kernel refused it (full send buffer, or an ICMP error): JavaScript sends it and reports. */
+      if (refused == EAGAIN) w[W_SEND_BUFFER_FULL] += 1;
       answer = ACK_ANSWERED_RESUME;
       break;
     }

@@ -43,6 +43,11 @@ export interface TftpTransferEvent extends BootEventBase {
   durationMs: number;
   /** Retransmitted DATA packets. */
   retransmits: number;
+  /**
+   * Sends that found the transfer socket's send buffer full and waited for room (native engine; the
+   * dgram engine's library queues them without telling, so it reports 0).
+   */
+  sendBufferFull: number;
   /** For failures, the reason. */
   error?: string;
 }

@@ -8,6 +8,8 @@
  * - `xenboot_dhcp_pool_addresses{pool,state}`: `used` / `free` addresses per pool
  * - `xenboot_tftp_transfers_total{outcome}`, `xenboot_tftp_bytes_total`, `xenboot_tftp_errors_total{outcome}`,
  *   `xenboot_tftp_transfer_duration_seconds` (histogram, by outcome)
+ * - `xenboot_tftp_retransmits_total`: DATA/OACK packets sent again; `xenboot_tftp_send_buffer_full_total`:
+ *   sends that found a transfer socket's send buffer full and waited (the window outruns the path)
  * - `xenboot_http_requests_total{method,route,status}`, `xenboot_http_request_duration_seconds` (histogram)
  * - `xenboot_boot_phase_total{profile,phase}`: machines reaching a boot phase (`dhcp-offer`, `dhcp-ack`,
  *   `tftp`, `http`), by the profile they boot (`unknown` when not in the inventory)
@@ -47,6 +49,8 @@ export class Metrics {
   private readonly tftpBytes: Counter;
   private readonly tftpErrors: Counter<'outcome'>;
   private readonly tftpDuration: Histogram<'outcome'>;
+  private readonly tftpRetransmits: Counter;
+  private readonly tftpSendBufferFull: Counter;
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpDuration: Histogram<'method' | 'route'>;
   private readonly bootPhases: Counter<'profile' | 'phase'>;
@@ -79,6 +83,12 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
+    this.tftpRetransmits = new Counter({ name: 'xenboot_tftp_retransmits_total', help: 'TFTP DATA and OACK packets sent again', registers });
+    this.tftpSendBufferFull = new Counter({
+      name: 'xenboot_tftp_send_buffer_full_total',
+      help: 'TFTP sends that found the transfer socket send buffer full and waited for room (native engine)',
+      registers,
+    });
     this.httpRequests = new Counter({ name: 'xenboot_http_requests_total', help: 'HTTP requests, by method, route and status', labelNames: ['method', 'route', 'status'], registers });
     this.httpDuration = new Histogram({
       name: 'xenboot_http_request_duration_seconds',
@@ -102,6 +112,8 @@ export class Metrics {
         this.tftpBytes.inc(event.bytes);
         if (event.outcome !== 'complete') this.tftpErrors.inc({ outcome: event.outcome });
         this.tftpDuration.observe({ outcome: event.outcome }, event.durationMs / 1000);
+        this.tftpRetransmits.inc(event.retransmits);
+        this.tftpSendBufferFull.inc(event.sendBufferFull);
         break;
       case 'http':
         break; // counted by observeHttp for every request, boot path or not

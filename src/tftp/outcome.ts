@@ -40,6 +40,7 @@ export function tftpTransferEvent(end: TftpRequestEnd, at = Date.now()): TftpTra
     windowsize: end.windowsize ?? 1,
     durationMs: result?.durationMs ?? 0,
     retransmits: result?.retransmits ?? 0,
+    sendBufferFull: result?.sendBufferFull ?? 0,
   };
   if (end.size !== undefined) event.size = end.size;
   const error = result?.error ?? end.error;
@@ -51,7 +52,7 @@ export function tftpTransferEvent(end: TftpRequestEnd, at = Date.now()): TftpTra
 export function logTftpEvent(log: Logger, event: TftpTransferEvent): void {
   const fields = { client: `${event.ip}:${event.port}`, file: event.file, outcome: event.outcome, bytes: event.bytes, ms: event.durationMs, error: event.error };
   if (event.outcome === 'complete') {
-    log.info({ ...fields, blksize: event.blksize, windowsize: event.windowsize, retransmits: event.retransmits }, 'transfer complete');
+    log.info({ ...fields, blksize: event.blksize, windowsize: event.windowsize, retransmits: event.retransmits, sendBufferFull: event.sendBufferFull }, 'transfer complete');
   } else if (event.outcome === 'not-found' || event.outcome === 'aborted') {
     log.debug(fields, `transfer ${event.outcome}`);
   } else {

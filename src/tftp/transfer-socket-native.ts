@@ -49,6 +49,8 @@ export class NativeTransferSocket implements TransferSocket {
   /** The transfer's shared window state once accelerated; its Queued field mirrors the backlog. */
   private window: Float64Array | null = null;
   private closed = false;
+  /** Sends JavaScript made that the kernel refused with EAGAIN (the addon counts its own in the window). */
+  private refusedSends = 0;
   /** A failure report is on its way; the ones after it would say the same. */
   private failing = false;
 
@@ -102,6 +104,7 @@ export class NativeTransferSocket implements TransferSocket {
     const status = this.binding.send(this.handle, buf, offset, length);
     if (status === 0) return;
     if (status === EAGAIN) {
+      this.refusedSends += 1;
       this.queue({ buf, offset, length });
       this.binding.watchWritable(this.handle, true);
       return;
@@ -111,6 +114,10 @@ export class NativeTransferSocket implements TransferSocket {
 
   pendingSends(): number {
     return this.backlog.length;
+  }
+
+  sendBufferFull(): number {
+    return this.refusedSends + (this.window?.[WindowField.SendBufferFull] ?? 0);
   }
 
   private queue(send: QueuedSend): void {
@@ -152,7 +159,10 @@ export class NativeTransferSocket implements TransferSocket {
     while (this.backlog.length > 0 && !this.closed) {
       const next = this.backlog[0]!;
       const status = this.binding.send(this.handle, next.buf, next.offset, next.length);
-      if (status === EAGAIN) return;
+      if (status === EAGAIN) {
+        this.refusedSends += 1;
+        return;
+      }
       this.backlog.shift();
       if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
       if (status !== 0) this.failLater('send', status);

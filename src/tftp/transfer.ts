@@ -56,6 +56,11 @@ export interface TransferSender {
   /** Sends still queued in the socket; their buffers must not be overwritten yet. */
   pendingSends(): number;
   /**
+   * Optional: how many sends so far found the socket's send buffer full (EAGAIN) and had to wait for
+   * room, a sign that the path to the client is slower than the window. Senders that cannot tell omit it.
+   */
+  sendBufferFull?(): number;
+  /**
    * Optional: takes over in-order ACKs. `window` is the transfer's shared state, `ring` holds block b's
    * DATA packet at ((b - 1) % ringSlots) * stride. Called once, before the first DATA block.
    */
@@ -91,6 +96,8 @@ export interface TransferResult {
   bytes: number;
   /** DATA (and OACK) packets sent again. */
   retransmits: number;
+  /** Sends that found the socket's send buffer full and waited for room (see `TransferSender.sendBufferFull`). */
+  sendBufferFull: number;
   durationMs: number;
   /** Why, for everything but `complete`. */
   error?: string;
@@ -478,6 +485,7 @@ export class ReadTransfer {
       outcome,
       bytes: outcome === 'complete' ? this.content.size : acknowledged,
       retransmits: this.w[W.Retransmits]!,
+      sendBufferFull: this.sender.sendBufferFull?.() ?? 0,
       durationMs: Math.round(this.clock.now() - this.startedAt),
     };
     if (error !== undefined) result.error = error;

@@ -33,10 +33,12 @@ export const WindowField = {
   Queued: 9,
   /** 1 while JavaScript reads a chunk asynchronously; the addon then leaves the ring's free part alone. */
   Reading: 10,
+  /** Sends the addon found the socket's send buffer too full for (EAGAIN); JavaScript then sent them. */
+  SendBufferFull: 11,
 } as const;
 
 /** Number of fields. */
-export const WINDOW_FIELDS = 11;
+export const WINDOW_FIELDS = 12;
 
 /** A fresh state: nothing sent, nothing loaded, not active. */
 export function newWindowState(): Float64Array {

@@ -1,14 +1,14 @@
 /**
  * `/metrics` scraped over a real socket and parsed by a strict Prometheus text parser: DHCP messages by
- * type and reply, pool usage from the DHCP server's stats function, TFTP transfers/bytes/errors and the
- * duration histogram, HTTP requests by route, boot phases by profile.
+ * type and reply, pool usage from the DHCP server's stats function, TFTP transfers/bytes/errors, retransmits,
+ * full send buffers and the duration histogram, HTTP requests by route, boot phases by profile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TftpTransferEvent } from '../../src/events/types.js';
 import { buildHarness, type Harness } from './harness.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
-const tftp = (outcome: TftpTransferEvent['outcome'], bytes: number, durationMs: number): TftpTransferEvent => ({
+const tftp = (outcome: TftpTransferEvent['outcome'], bytes: number, durationMs: number, retransmits = 0, sendBufferFull = 0): TftpTransferEvent => ({
   kind: 'tftp',
   at: Date.now(),
   ip: '10.204.40.5',
@@ -20,7 +20,8 @@ const tftp = (outcome: TftpTransferEvent['outcome'], bytes: number, durationMs: 
   blksize: 1408,
   windowsize: 1,
   durationMs,
-  retransmits: 0,
+  retransmits,
+  sendBufferFull,
 });
 
 describe('/metrics', () => {
@@ -44,8 +45,8 @@ describe('/metrics', () => {
     h.bus.emit({ kind: 'dhcp', at: Date.now(), mac, messageType: 'REQUEST', reply: 'ACK', yiaddr: '10.204.40.5' });
     h.bus.emit({ kind: 'dhcp', at: Date.now(), mac: '52:54:00:00:bb:02', messageType: 'DISCOVER', reply: null, reason: 'unknown MAC ignored' });
     h.bus.emit(tftp('complete', 26_000, 40));
-    h.bus.emit(tftp('complete', 1_000, 3));
-    h.bus.emit(tftp('timeout', 512, 7_000));
+    h.bus.emit(tftp('complete', 1_000, 3, 2, 5));
+    h.bus.emit(tftp('timeout', 512, 7_000, 4, 0));
     await h.recorder.flush();
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -71,6 +72,8 @@ describe('/metrics', () => {
     expect(sampleValue(families, 'xenboot_tftp_transfer_duration_seconds_bucket', { outcome: 'complete', le: '0.005' })).toBe(1);
     expect(sampleValue(families, 'xenboot_tftp_transfer_duration_seconds_bucket', { outcome: 'complete', le: '0.05' })).toBe(2);
     expect(sampleValue(families, 'xenboot_tftp_transfer_duration_seconds_sum', { outcome: 'timeout' })).toBeCloseTo(7, 5);
+    expect(sampleValue(families, 'xenboot_tftp_retransmits_total')).toBe(6);
+    expect(sampleValue(families, 'xenboot_tftp_send_buffer_full_total')).toBe(5);
 
     expect(sampleValue(families, 'xenboot_http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBe(1);
     expect(sampleValue(families, 'xenboot_http_requests_total', { method: 'GET', route: '/*', status: '404' })).toBe(1);

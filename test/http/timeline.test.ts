@@ -28,6 +28,7 @@ const tftp = (at: number, file: string, ip = IP): TftpTransferEvent => ({
   windowsize: 1,
   durationMs: 3,
   retransmits: 0,
+  sendBufferFull: 0,
 });
 const fetch = (at: number, path: string, ip = IP): HttpFetchEvent => ({ kind: 'http', at, ip, method: 'GET', path, status: 200, bytes: 10, durationMs: 1 });
 

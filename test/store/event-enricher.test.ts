@@ -16,6 +16,7 @@ const tftp = (file: string, ip: string): BootEvent => ({
   windowsize: 1,
   durationMs: 1,
   retransmits: 0,
+  sendBufferFull: 0,
 });
 
 describe('event enricher', () => {
