@@ -86,9 +86,12 @@ static int load_ahead(accelerated_window *win) {
 
 /*
  * RFC 1350 section 5 block numbers are 16 bits on the wire; the window counts them without wrapping.
- * A duplicate ACK is ignored (never resent on: the Sorcerer's Apprentice, RFC 1123 section 4.2.3.1), an
- * ACK for a block never sent is ignored, an ACK inside the window slides it there (RFC 7440 section 4),
- * the final ACK goes to JavaScript, which ends the transfer.
+ * A duplicate ACK is ignored in lock-step (never resent on: the Sorcerer's Apprentice, RFC 1123 section
+ * 4.2.3.1) and goes to JavaScript in a window with blocks outstanding; an ACK for a block never sent is
+ * ignored; an ACK for the highest block sent slides the window; an ACK inside the window (RFC 7440
+ * section 4: the client saw a gap, or counts windows its own way) and the final ACK go to JavaScript,
+ * which decides whether to go back and ends the transfer. All of these are rare: a lock-step or
+ * loss-free windowed transfer only ever acknowledges the highest block sent.
  */
 ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire) {
   accelerated_window *win = &sock->window;
@@ -96,10 +99,13 @@ ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire) {
   if (w[W_ACTIVE] != 1 || w[W_QUEUED] != 0) return ACK_FOR_JAVASCRIPT;
   double last_acked = w[W_BASE] - 1;
   unsigned ahead = (wire - (unsigned)((uint64_t)last_acked & 0xffff)) & 0xffff;
-  if (ahead == 0) return ACK_ANSWERED;
+  /* A duplicate: ignored in lock-step; in a window JavaScript may go back once (ReadTransfer.handleDuplicateAck). */
+  if (ahead == 0) return win->windowsize > 1 && w[W_BASE] <= w[W_HIGHEST] ? ACK_FOR_JAVASCRIPT : ACK_ANSWERED;
   double acked = last_acked + ahead;
   if (acked > w[W_HIGHEST]) return ACK_ANSWERED;
   if (acked >= win->last_block) return ACK_FOR_JAVASCRIPT;
+  /* An ACK inside the window (a gap, or a client's own window boundary): whether to go back is JavaScript's. */
+  if (acked < w[W_HIGHEST]) return ACK_FOR_JAVASCRIPT;
   double base = acked + 1;
   w[W_BASE] = base;
   w[W_NEXT] = base;

@@ -161,6 +161,14 @@ export class ReadTransfer {
   private timer: unknown = null;
   private reading = false;
   private retryTimer: unknown = null;
+  /**
+   * The highest block sent before the window last went back (a resend on timeout or after a gap ACK).
+   * An ACK below it may have been sent before the client saw the resent blocks, so it does not make the
+   * window go back again (see `handleAck`).
+   */
+  private goBackEnd = 0;
+  /** The base at which a duplicate ACK last made the window go back (once per base). */
+  private duplicateGoBackAt = 0;
   /** Set while waiting for a final ACK that may be queued behind an ICMP port unreachable. */
   private unreachableTimer: unknown = null;
 
@@ -256,9 +264,10 @@ export class ReadTransfer {
     const w = this.w;
     const lastAcked = w[W.Base]! - 1;
     const ahead = (wireBlock - lastAcked) & 0xffff;
-    // ahead 0: a duplicate ACK. Ignoring it (no resend) is what prevents the Sorcerer's Apprentice
-    // bug; the timer resends if the client really is stuck.
-    if (ahead === 0) return;
+    if (ahead === 0) {
+      this.handleDuplicateAck();
+      return;
+    }
     const acked = lastAcked + ahead;
     // An ACK for a block never sent: stale, from before a wrap, or forged. Ignore.
     if (acked > w[W.Highest]!) return;
@@ -267,11 +276,42 @@ export class ReadTransfer {
       this.finish('complete');
       return;
     }
-    // Whether the client acknowledged the whole window or stopped at a gap, what follows the acknowledged
-    // block is what it needs next.
-    w[W.Next] = acked + 1;
+    if (acked < w[W.Highest]! && acked >= this.goBackEnd) {
+      // The client stopped at a gap in blocks it had every chance to see: go back to what it needs next
+      // (RFC 7440 §4). EDK2 sends this ACK at once for the first block out of order.
+      this.goBack(acked + 1);
+    } else {
+      // The whole window, or an ACK from before the client saw the last resend: clients that ACK at
+      // their own window boundaries (atftp ACKs every windowsize-th block) send these inside a window
+      // that went back. Going back for each would resend every block twice for the rest of the
+      // transfer; the blocks after it are on their way, so only new blocks follow. A block really lost
+      // among them is resent on timeout.
+      w[W.Next] = Math.max(w[W.Next]!, acked + 1);
+    }
     this.progress();
     this.pump();
+  }
+
+  /**
+   * A duplicate ACK. In lock-step it is ignored (no resend): that is what prevents the Sorcerer's
+   * Apprentice bug (RFC 1123 §4.2.3.1), and the timer resends if the client really is stuck. In a window
+   * with blocks outstanding it means the client is stuck before them: EDK2 repeats its last in-order
+   * ACK for every block out of order, also after a loss among resent blocks, where the first such ACK
+   * did not make the window go back. So the window goes back once for each base, never more: the
+   * resends cannot feed on the ACKs they cause.
+   */
+  private handleDuplicateAck(): void {
+    const w = this.w;
+    if (this.windowsize === 1 || w[W.Base]! > w[W.Highest]! || this.duplicateGoBackAt === w[W.Base]) return;
+    this.duplicateGoBackAt = w[W.Base]!;
+    this.goBack(w[W.Base]!);
+    this.pump();
+  }
+
+  /** Makes `block` the next to send again, remembering how far the window had gone. */
+  private goBack(block: number): void {
+    this.goBackEnd = this.w[W.Highest]!;
+    this.w[W.Next] = block;
   }
 
   private enterData(): void {
@@ -464,7 +504,7 @@ export class ReadTransfer {
       w[W.Retransmits]! += 1;
     } else {
       // Resend the whole unacknowledged window.
-      w[W.Next] = w[W.Base]!;
+      this.goBack(w[W.Base]!);
       this.pump();
     }
     this.armTimer();

@@ -65,4 +65,43 @@ describe('0.5 % packet loss on the receiving side', () => {
     const dropped = Number(counters.stdout.split('\n').find((l) => l.includes('statistic'))?.trim().split(/\s+/)[0] ?? 0);
     expect(dropped).toBeGreaterThan(100);
   }, 170_000);
+
+  it('atftp with windowsize 16 completes intact, resending at most one window per lost packet', async () => {
+    // atftp acknowledges every 16th block it receives, counted its own way, and never at a gap. Its ACKs
+    // then fall inside the server's windows after each resend; a server that went back for each of them
+    // would send every block twice from the first loss on (about 90 resends per loss were measured).
+    const ns = clientNs!;
+    const zero = await ns.exec('iptables', ['-Z', 'INPUT'], { timeoutMs: 10_000 });
+    expect(zero.code, zero.stderr).toBe(0);
+    const linesBefore = completeLines().length;
+    const local = join(tree.out, 'atftp-window.bin');
+    const args = ['--option', 'blksize 1468', '--option', 'windowsize 16', '-g', '-r', 'forty-mib.bin', '-l', local, SERVER_IP, String(port)];
+    const result = await ns.exec('atftp', args, { timeoutMs: 150_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(md5(local)).toBe(tree.md5s['forty-mib.bin']);
+    const dropped = await droppedPackets(ns);
+    expect(dropped).toBeGreaterThan(20);
+    let lines = completeLines();
+    for (let i = 0; i < 100 && lines.length === linesBefore; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+      lines = completeLines();
+    }
+    const line = JSON.parse(lines.at(-1)!) as { windowsize: number; retransmits: number };
+    expect(line.windowsize).toBe(16);
+    expect(line.retransmits).toBeGreaterThan(0);
+    expect(line.retransmits).toBeLessThanOrEqual(16 * dropped);
+  }, 170_000);
 });
+
+function completeLines(): string[] {
+  return proc!
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"msg":"transfer complete"'));
+}
+
+/** Packets the client namespace's random-drop rule has dropped since its counters were last zeroed. */
+async function droppedPackets(ns: Namespace): Promise<number> {
+  const counters = await ns.exec('iptables', ['-L', 'INPUT', '-n', '-v', '-x'], { timeoutMs: 10_000 });
+  return Number(counters.stdout.split('\n').find((l) => l.includes('statistic'))?.trim().split(/\s+/)[0] ?? 0);
+}

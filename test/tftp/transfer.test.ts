@@ -192,6 +192,50 @@ describe('ReadTransfer rules', () => {
     expect(t.sent.map((p) => p.block).slice(8)).toEqual([7, 8, 9, 10]);
   });
 
+  it('after going back, an ACK inside the resent window slides it without resending (atftp)', async () => {
+    // atftp ACKs every windowsize-th block it receives; once the server has gone back, those ACKs fall
+    // inside its windows. Going back for each would send every block twice from then on.
+    const t = manual(20_000, 4);
+    t.transfer.start();
+    await settle();
+    t.clock.runNext(); // timeout: resend 1–4
+    expect(t.sent.map((p) => p.block)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    t.transfer.handleAck(3); // inside the resent window, sent before the client saw the resend
+    await settle();
+    expect(t.sent.map((p) => p.block).slice(8)).toEqual([5, 6, 7]);
+    t.transfer.handleAck(7); // the highest block sent: the window slides as usual
+    await settle();
+    expect(t.sent.map((p) => p.block).slice(11)).toEqual([8, 9, 10, 11]);
+    t.transfer.handleAck(9); // a gap in blocks sent after the last going back: go back
+    await settle();
+    expect(t.sent.map((p) => p.block).slice(15)).toEqual([10, 11, 12, 13]);
+  });
+
+  it('goes back once per base on duplicate ACKs in a window, never in lock-step (EDK2 after a second loss)', async () => {
+    // EDK2 repeats its last in-order ACK for every block out of order.
+    const t = manual(20_000, 4);
+    t.transfer.start();
+    await settle();
+    t.transfer.handleAck(1); // block 2 lost: go back to 2
+    await settle();
+    expect(t.sent.map((p) => p.block)).toEqual([1, 2, 3, 4, 2, 3, 4, 5]);
+    t.transfer.handleAck(2); // block 3 lost again, among the resent blocks: no going back for it…
+    await settle();
+    expect(t.sent.map((p) => p.block).slice(8)).toEqual([6]);
+    for (let i = 0; i < 5; i += 1) t.transfer.handleAck(2); // …but its duplicates make it go back, once
+    await settle();
+    expect(t.sent.map((p) => p.block).slice(9)).toEqual([3, 4, 5, 6]);
+    expect(t.result()).toBeNull();
+
+    const lockStep = manual(5000, 1);
+    lockStep.transfer.start();
+    await settle();
+    lockStep.transfer.handleAck(1);
+    for (let i = 0; i < 3; i += 1) lockStep.transfer.handleAck(1);
+    await settle();
+    expect(lockStep.sent.map((p) => p.block)).toEqual([1, 2]);
+  });
+
   it('ignores ACKs for blocks not sent yet and stale ACKs', async () => {
     const t = manual(10_000, 2);
     t.transfer.start();
