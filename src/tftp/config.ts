@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { registerConfigCheck } from '../config/checks.js';
 import type { Config } from '../config/schema.js';
 import { Ipv4, Port, StrictObject, type ConfigProblem } from '../config/types.js';
+import { DEFAULT_MAX_WINDOW_BYTES } from './options.js';
 
 /** The `tftp` section: where the read-only TFTP server listens and how far it lets clients negotiate. */
 export const TftpConfigSchema = StrictObject(
@@ -21,6 +22,12 @@ export const TftpConfigSchema = StrictObject(
     root: Type.String({ default: 'tftproot', description: 'directory served read-only; relative to the config file' }),
     maxBlksize: Type.Integer({ minimum: 512, maximum: 65464, default: 65464, description: 'RFC 2348 upper bound' }),
     maxWindowsize: Type.Integer({ minimum: 1, maximum: 65535, default: 64, description: 'RFC 7440 upper bound' }),
+    maxWindowBytes: Type.Integer({
+      minimum: 512,
+      maximum: 64 * 1024 * 1024,
+      default: DEFAULT_MAX_WINDOW_BYTES,
+      description: 'upper bound for windowsize × blksize: the window is lowered to fit (never below one block), so that it fits a client’s receive buffer',
+    }),
     timeoutMs: Type.Integer({ minimum: 50, maximum: 255_000, default: 1000, description: 'retransmit timeout when the client sends no timeout option' }),
     retries: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'retransmissions before a transfer is abandoned' }),
     maxTransfers: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024, description: 'concurrent transfers, all clients' }),

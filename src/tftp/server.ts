@@ -40,6 +40,7 @@ export type TftpServerSettings = Pick<
   TftpConfig,
   | 'maxBlksize'
   | 'maxWindowsize'
+  | 'maxWindowBytes'
   | 'timeoutMs'
   | 'retries'
   | 'maxTransfers'

@@ -43,6 +43,7 @@ function server(engine: 'native' | 'dgram', content: ContentHandler): TftpServer
     settings: {
       maxBlksize: 65464,
       maxWindowsize: 64,
+      maxWindowBytes: 96 * 1024,
       timeoutMs: 1_000,
       retries: 5,
       maxTransfers: 10,

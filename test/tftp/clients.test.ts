@@ -87,6 +87,15 @@ describe.each(['native', 'dgram'] as const)('%s transfer sockets', (engine) => {
       expect(output, output).toMatch(/received OACK <[^>]*blksize: 1468[,>]/);
     });
 
+    it('is granted a window that fits maxWindowBytes (8192-byte blocks: 12, not 16) and downloads intact', async () => {
+      const local = outFile('forty-mib-window.bin');
+      const result = await atftp('forty-mib.bin', local, ['blksize 8192', 'windowsize 16'], ['--trace'], 90_000);
+      const output = result.stdout + result.stderr;
+      expect(result.code, output).toBe(0);
+      expect(output, output).toMatch(/received OACK <[^>]*windowsize: 12[,>]/);
+      expect(md5(local)).toBe(tree.md5s['forty-mib.bin']);
+    });
+
     it.each([
       [512, 1],
       [1468, 1],

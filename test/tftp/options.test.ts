@@ -36,6 +36,17 @@ describe('TFTP option negotiation', () => {
     expect(negotiateTftpOptions(opts(['windowsize', '1000']), 1, limits).accepted).toEqual(opts(['windowsize', '64']));
   });
 
+  it('lowers windowsize so that windowsize × blksize fits maxWindowBytes (96 KiB by default), whatever the option order', () => {
+    const big = negotiateTftpOptions(opts(['windowsize', '16'], ['blksize', '8192']), 1, limits);
+    expect(big).toMatchObject({ blksize: 8192, windowsize: 12, accepted: opts(['windowsize', '12'], ['blksize', '8192']) });
+    expect(negotiateTftpOptions(opts(['blksize', '65464'], ['windowsize', '8']), 1, limits)).toMatchObject({ blksize: 65464, windowsize: 1 });
+    // 1468-byte blocks: the configured maximum (64, 94 KB) is the bound.
+    expect(negotiateTftpOptions(opts(['blksize', '1468'], ['windowsize', '100']), 1, limits).windowsize).toBe(64);
+    // Without a blksize option, 512-byte blocks; a larger budget lets big windows through.
+    expect(negotiateTftpOptions(opts(['windowsize', '300']), 1, { ...limits, maxWindowsize: 1000 }).windowsize).toBe(192);
+    expect(negotiateTftpOptions(opts(['blksize', '65464'], ['windowsize', '8']), 1, { ...limits, maxWindowBytes: 1 << 20 }).windowsize).toBe(8);
+  });
+
   it('accepts timeout 1..255 exactly and uses it', () => {
     expect(negotiateTftpOptions(opts(['timeout', '3']), 1, limits)).toMatchObject({ timeoutMs: 3000, accepted: opts(['timeout', '3']) });
     expect(negotiateTftpOptions(opts(['timeout', '255']), 1, limits).timeoutMs).toBe(255_000);

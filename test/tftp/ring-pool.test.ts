@@ -164,6 +164,7 @@ describe.each(['native', 'dgram'] as const)('reused rings with real tftp-hpa cli
       settings: {
         maxBlksize: 65464,
         maxWindowsize: 64,
+        maxWindowBytes: 96 * 1024,
         timeoutMs: 1_000,
         retries: 5,
         maxTransfers: 20,

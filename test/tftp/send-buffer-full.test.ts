@@ -1,7 +1,8 @@
 /**
  * A window larger than the path carries: xenboot in one network namespace, atftp in another, joined by
  * a veth pair whose server end is shaped to 20 Mbit/s by a token-bucket qdisc (tbf) with a queue deep
- * enough never to drop. A window of 8 blocks of 65 464 bytes (512 KiB) is more than the transfer
+ * enough never to drop. A window of 8 blocks of 65 464 bytes (512 KiB, allowed here by raising
+ * `maxWindowBytes` from its 96 KiB default) is more than the transfer
  * socket's 208 KiB send buffer holds while the qdisc drains it, so the kernel refuses sends with EAGAIN:
  * on the event loop (the window after the OACK) and on the native engine's ACK thread (every later
  * window). Those sends must wait for room and go out in order, without the client noticing. Each
@@ -56,7 +57,7 @@ describe.each(['native', 'dgram'] as const)('a windowed download through a slowe
     clientNs = await Namespace.create('xbbc');
     [serverIf] = await connect(serverNs, `${SERVER_IP}/24`, clientNs, `${CLIENT_IP}/24`);
     await shape(serverNs, serverIf);
-    ({ proc, port } = await startTftpXenboot(tree.dir, tree.root, { address: SERVER_IP, ns: serverNs, tftp: { engine } }));
+    ({ proc, port } = await startTftpXenboot(tree.dir, tree.root, { address: SERVER_IP, ns: serverNs, tftp: { engine, maxWindowBytes: 1024 * 1024 } }));
   }, 90_000);
 
   afterAll(async () => {

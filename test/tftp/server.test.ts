@@ -20,6 +20,7 @@ import { openClientSocket, rawDownload, receive } from './raw-client.js';
 const settings: TftpServerSettings = {
   maxBlksize: 65464,
   maxWindowsize: 64,
+  maxWindowBytes: 96 * 1024,
   timeoutMs: 300,
   retries: 3,
   maxTransfers: 100,
