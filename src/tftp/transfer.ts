@@ -5,10 +5,12 @@
  * timeouts are unit-tested without a network.
  *
  * Rules that matter on real networks:
- * - retransmit only on timeout, never because an ACK was duplicated (the Sorcerer's Apprentice bug,
- *   RFC 1123 §4.2.3.1): a duplicate ACK is ignored;
+ * - in lock-step, retransmit only on timeout, never because an ACK was duplicated (the Sorcerer's
+ *   Apprentice bug, RFC 1123 §4.2.3.1): a duplicate ACK is ignored; in a window, a duplicate ACK makes
+ *   the window go back once per position (`handleDuplicateAck`);
  * - an ACK for a block inside the window slides the window to the next block and sends from there
- *   (RFC 7440 §4: the client saw a gap), so a resend covers exactly what the client is missing;
+ *   (RFC 7440 §4: the client saw a gap), so a resend covers exactly what the client is missing; but
+ *   not for an ACK that may predate the window's last going back (`handleAck`);
  * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
  * - data is read ahead into a bounded ring per transfer (two chunks of max(64 KiB, one window)), laid

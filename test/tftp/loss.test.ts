@@ -67,7 +67,7 @@ describe('0.5 % packet loss on the receiving side', () => {
   }, 170_000);
 
   it('atftp with windowsize 16 completes intact, resending at most one window per lost packet', async () => {
-    // atftp acknowledges every 16th block it receives, counted its own way, and never at a gap. Its ACKs
+    // atftp acknowledges every 16th block it receives, counted its own way, and not at a gap. Its ACKs
     // then fall inside the server's windows after each resend; a server that went back for each of them
     // would send every block twice from the first loss on (about 90 resends per loss were measured).
     const ns = clientNs!;
