@@ -13,6 +13,7 @@ describe('tftp config section', () => {
       root: '/etc/xenboot/tftproot',
       maxBlksize: 65464,
       maxWindowsize: 64,
+      maxWindowBytes: 96 * 1024,
       timeoutMs: 1000,
       retries: 6,
       maxTransfers: 1024,
@@ -32,9 +33,9 @@ describe('tftp config section', () => {
   });
 
   it('reports out-of-range limits', () => {
-    const result = buildConfig({ tftp: { maxBlksize: 70000, maxWindowsize: 0, timeoutMs: 10, bogus: 1, engine: 'fast' } }, { baseDir: '/' });
+    const result = buildConfig({ tftp: { maxBlksize: 70000, maxWindowsize: 0, maxWindowBytes: 100, timeoutMs: 10, bogus: 1, engine: 'fast' } }, { baseDir: '/' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.path).sort()).toEqual(['tftp.bogus', 'tftp.engine', 'tftp.maxBlksize', 'tftp.maxWindowsize', 'tftp.timeoutMs']);
+    expect(result.problems.map((p) => p.path).sort()).toEqual(['tftp.bogus', 'tftp.engine', 'tftp.maxBlksize', 'tftp.maxWindowBytes', 'tftp.maxWindowsize', 'tftp.timeoutMs']);
   });
 });
