@@ -1,5 +1,5 @@
 /**
- * Real Debian TFTP clients (tftp-hpa, atftp, curl) against a real `xenboot serve` child on 127.0.0.1:
+ * Real Debian TFTP clients (tftp-hpa, atftp, busybox, curl) against a real `xenboot serve` child on 127.0.0.1:
  * every file size around the block boundary, 1 MiB and 40 MiB (block-number rollover at 512), block
  * sizes 512/1468/8192/65464, windowsize, tsize as the client reports it, missing files, hostile names
  * and write requests. Checked the way a user would: MD5 of what the client wrote, and its messages.
@@ -18,7 +18,7 @@ describe.each(['native', 'dgram'] as const)('%s transfer sockets', (engine) => {
   let counter = 0;
 
   beforeAll(async () => {
-    await requireCommands('tftp', 'atftp', 'curl');
+    await requireCommands('tftp', 'atftp', 'curl', 'busybox');
     tree = makeTftpRoot();
     ({ proc, port } = await startTftpXenboot(tree.dir, tree.root, { tftp: { engine } }));
   }, 60_000);
@@ -115,6 +115,36 @@ describe.each(['native', 'dgram'] as const)('%s transfer sockets', (engine) => {
       const hostile = await atftp('../../../etc/passwd', outFile('hostile'), []);
       expect(hostile.code).not.toBe(0);
       expect(hostile.stdout + hostile.stderr).toMatch(/access violation/);
+    });
+  });
+
+  describe('busybox tftp', () => {
+    // What an initramfs script fetches with: busybox asks for tsize (its progress bar) and, with -b, blksize.
+    async function busybox(remote: string, local: string, blksize: number | null, timeoutMs = 60_000) {
+      const args = ['tftp', '-g', '-r', remote, '-l', local, ...(blksize === null ? [] : ['-b', String(blksize)]), '127.0.0.1', String(port)];
+      return runCommand('busybox', args, { timeoutMs });
+    }
+
+    it.each([
+      ['without -b (512-byte blocks: the 40 MiB file rolls the block number over)', null],
+      ['with -b 1468', 1468],
+      ['with -b 65464', 65464],
+    ] as const)('downloads every test file intact %s', async (_label, blksize) => {
+      for (const name of Object.keys(TEST_FILES)) {
+        const local = outFile(name);
+        const result = await busybox(name, local, blksize, 90_000);
+        expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+        expect(md5(local), name).toBe(tree.md5s[name]);
+      }
+    }, 180_000);
+
+    it('reports a missing file and a hostile name with the server’s messages', async () => {
+      const missing = await busybox('no-such-file', outFile('missing'), null);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('server error: (1) file not found');
+      const hostile = await busybox('../../../etc/passwd', outFile('hostile'), null);
+      expect(hostile.code).not.toBe(0);
+      expect(hostile.stderr).toContain('server error: (2) access violation');
     });
   });
 
