@@ -169,8 +169,8 @@ export class ReadTransfer {
    * window go back again (see `handleAck`).
    */
   private goBackEnd = 0;
-  /** The base at which a duplicate ACK last made the window go back (once per base). */
-  private duplicateGoBackAt = 0;
+  /** The block the window last went back to: duplicate ACKs for the block before it change nothing more. */
+  private wentBackTo = 0;
   /** Set while waiting for a final ACK that may be queued behind an ICMP port unreachable. */
   private unreachableTimer: unknown = null;
 
@@ -299,13 +299,13 @@ export class ReadTransfer {
    * Apprentice bug (RFC 1123 §4.2.3.1), and the timer resends if the client really is stuck. In a window
    * with blocks outstanding it means the client is stuck before them: EDK2 repeats its last in-order
    * ACK for every block out of order, also after a loss among resent blocks, where the first such ACK
-   * did not make the window go back. So the window goes back once for each base, never more: the
-   * resends cannot feed on the ACKs they cause.
+   * did not make the window go back. So the window goes back once for each base, never more (and not
+   * at all where a gap ACK or a timeout already took it back there): the resends cannot feed on the ACKs
+   * they cause.
    */
   private handleDuplicateAck(): void {
     const w = this.w;
-    if (this.windowsize === 1 || w[W.Base]! > w[W.Highest]! || this.duplicateGoBackAt === w[W.Base]) return;
-    this.duplicateGoBackAt = w[W.Base]!;
+    if (this.windowsize === 1 || w[W.Base]! > w[W.Highest]! || this.wentBackTo === w[W.Base]) return;
     this.goBack(w[W.Base]!);
     this.pump();
   }
@@ -313,6 +313,7 @@ export class ReadTransfer {
   /** Makes `block` the next to send again, remembering how far the window had gone. */
   private goBack(block: number): void {
     this.goBackEnd = this.w[W.Highest]!;
+    this.wentBackTo = block;
     this.w[W.Next] = block;
   }
 

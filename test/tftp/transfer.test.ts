@@ -217,6 +217,8 @@ describe('ReadTransfer rules', () => {
     t.transfer.start();
     await settle();
     t.transfer.handleAck(1); // block 2 lost: go back to 2
+    t.transfer.handleAck(1); // the same ACK for blocks 3 and 4: already gone back there
+    t.transfer.handleAck(1);
     await settle();
     expect(t.sent.map((p) => p.block)).toEqual([1, 2, 3, 4, 2, 3, 4, 5]);
     t.transfer.handleAck(2); // block 3 lost again, among the resent blocks: no going back for it…
@@ -444,6 +446,14 @@ describe('ReadTransfer on a bad network', () => {
     expect(client.data().equals(payload)).toBe(true);
     expect(result?.outcome).toBe('complete');
     expect(result!.retransmits).toBeGreaterThan(0);
+  });
+
+  it('with windows, resends about one window per loss (an EDK2-like client ACKs every gap at once)', async () => {
+    const loss = 0.01;
+    const { result, client } = await run({ size: 512 * 4000, blksize: 512, windowsize: 8, impairment: { loss, duplicate: 0, reorder: 0, jitterMs: 0 }, seed: 5 });
+    expect(result?.outcome).toBe('complete');
+    // About 4000 × 1 % DATA losses, each costing at most the rest of a window of 8; lost ACKs cost a resend too.
+    expect(client.dataSent).toBeLessThan(4000 + 8 * 4000 * loss * 1.5);
   });
 
   it('does not snowball: resends stay proportional to the losses', async () => {
