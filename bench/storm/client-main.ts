@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { DhcpStormSocket } from './dhcp-client.js';
 import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js';
+import type { BulkTftpWait } from './tftp-client.js';
 
 /** What the orchestrator asks for. */
 export interface StormPlan {
@@ -20,6 +21,8 @@ export interface StormPlan {
   httpBase?: string;
   /** Fetch the boot files with this TFTP client program, one process per file (see tftp-get.c). */
   bulkTftpProgram?: string;
+  /** How that program waits for each packet: `recv` (blocking, connected socket) or `poll` (see tftp-get.c). */
+  bulkTftpWait?: BulkTftpWait;
   /** Clients start spread evenly over this many ms (a power-on storm is not one instant). */
   spreadMs: number;
   deadlineMs: number;
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
           bootFiles: plan.bootFiles,
           httpBase: plan.httpBase,
           bulkTftpProgram: plan.bulkTftpProgram,
+          bulkTftpWait: plan.bulkTftpWait,
         }),
       ),
     );

@@ -6,7 +6,7 @@
  * three boot files. In the HTTP variant the boot files come over HTTP (as lpxelinux.0 fetches them).
  */
 import type { DhcpStormSocket } from './dhcp-client.js';
-import { tftpRead, tftpReadWithProgram } from './tftp-client.js';
+import { tftpRead, tftpReadWithProgram, type BulkTftpWait } from './tftp-client.js';
 
 /** One client's identity and what it fetches at the end. */
 export interface StormClientSpec {
@@ -19,6 +19,8 @@ export interface StormClientSpec {
   httpBase?: string;
   /** When set, boot files are fetched over TFTP by this program (bench/storm/tftp-get.c), one process each. */
   bulkTftpProgram?: string;
+  /** How that program waits for each packet (tftp-get.c's last argument). */
+  bulkTftpWait?: BulkTftpWait;
 }
 
 /** What happened to one client. */
@@ -69,9 +71,9 @@ export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClient
   try {
     const lease = await dhcp.lease({ mac: spec.mac, uuid: spec.uuid, xid: (0x5e000000 + spec.index) >>> 0 });
     result.dhcpMs = Date.now() - started;
-    const read = async (file: string, blksize: number, mustExist = true, program?: string) => {
+    const read = async (file: string, blksize: number, mustExist = true, program?: string, wait?: BulkTftpWait) => {
       const options = { server: lease.nextServer, localAddress: lease.ip, file, blksize };
-      const r = await (program ? tftpReadWithProgram(program, options) : tftpRead(options));
+      const r = await (program ? tftpReadWithProgram(program, options, wait) : tftpRead(options));
       result.tftpRequests += 1;
       result.bytes += r.bytes;
       result.retransmits += r.retransmits;
@@ -94,7 +96,7 @@ export async function runPxelinuxClient(dhcp: DhcpStormSocket, spec: StormClient
     await read('libcom32.c32', 1408);
     for (const file of spec.bootFiles) {
       if (spec.httpBase) result.bytes += await httpFetch(`${spec.httpBase}/${file}`);
-      else await read(file, 1408, true, spec.bulkTftpProgram);
+      else await read(file, 1408, true, spec.bulkTftpProgram, spec.bulkTftpWait);
     }
     result.ok = true;
   } catch (error) {

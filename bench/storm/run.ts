@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
- *                              [--pin] [--client-processes 1] [--bulk-client node|c]
+ *                              [--pin] [--client-processes 1] [--bulk-client node|c|c-poll]
  *
  * With --rounds N every server and variant runs N times, the order of the servers reversed every other
  * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
@@ -14,7 +14,8 @@
  * clients are not all bound to one Node event loop. With --bulk-client c each client fetches its three
  * boot files over TFTP with bench/storm/tftp-get.c (compiled here with cc), one process per file blocked
  * on its own socket like a real machine, instead of on the client process's shared event loop; its CPU
- * counts as client CPU.
+ * counts as client CPU. `c` blocks in recv() on a connected socket; `c-poll` is the first version of that
+ * client, which waits in poll() and then calls recvfrom() (costlier for the client, see tftp-get.c).
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -30,6 +31,7 @@ import { medianRuns, ratios, summarise, table, type StormSummary } from './repor
 import { pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
+import type { BulkTftpWait } from './tftp-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -135,15 +137,16 @@ async function main(): Promise<void> {
   );
 
   let bulkTftpProgram: string | undefined;
-  if (values['bulk-client'] === 'c') {
+  const bulkTftpWait: BulkTftpWait = values['bulk-client'] === 'c-poll' ? 'poll' : 'recv';
+  if (values['bulk-client'] === 'c' || values['bulk-client'] === 'c-poll') {
     await requireCommands('cc');
     bulkTftpProgram = join(workDir, 'tftp-get');
     const built = await runCommand('cc', ['-O2', '-Wall', '-o', bulkTftpProgram, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
     if (built.code !== 0) throw new Error(`building tftp-get failed: ${built.stderr}`);
   } else if (values['bulk-client'] !== 'node') {
-    throw new Error(`--bulk-client must be node or c, not ${values['bulk-client']}`);
+    throw new Error(`--bulk-client must be node, c or c-poll, not ${values['bulk-client']}`);
   }
-  console.log(`boot files over TFTP fetched by: ${bulkTftpProgram ? 'tftp-get (one C process per file)' : 'the Node client process'}`);
+  console.log(`boot files over TFTP fetched by: ${bulkTftpProgram ? `tftp-get (one C process per file, waiting in ${bulkTftpWait})` : 'the Node client process'}`);
 
   const rows: StormSummary[] = [];
   const clientCounts = values.clients.split(',').map(Number);
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
               bootFiles: BOOT_FILES,
               httpBase: variant === 'http' ? server.httpBase : undefined,
               bulkTftpProgram,
+              bulkTftpWait,
               spreadMs: Number(values['spread-ms']),
               deadlineMs: Number(values['deadline-s']) * 1000,
             };

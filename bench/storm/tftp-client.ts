@@ -130,13 +130,16 @@ export function tftpRead(options: TftpReadOptions): Promise<TftpReadResult> {
   });
 }
 
+/** How tftp-get waits for a packet: blocked in recv() on a connected socket, or in poll() then recvfrom(). */
+export type BulkTftpWait = 'recv' | 'poll';
+
 /**
  * The same read done by `program` (bench/storm/tftp-get.c, compiled), a process of its own blocked on
  * its socket as a real machine is; never rejects.
  */
-export function tftpReadWithProgram(program: string, options: TftpReadOptions): Promise<TftpReadResult> {
+export function tftpReadWithProgram(program: string, options: TftpReadOptions, wait: BulkTftpWait = 'recv'): Promise<TftpReadResult> {
   const { server, port = 69, localAddress, file, blksize = 512, timeoutMs = 1_000, retries = 6 } = options;
-  const args = [localAddress, server, String(port), file, String(blksize), String(timeoutMs), String(retries)];
+  const args = [localAddress, server, String(port), file, String(blksize), String(timeoutMs), String(retries), wait];
   // Bounded: the client's own retries end it well before this.
   const limitMs = timeoutMs * 2 ** (retries + 1) + 600_000;
   return new Promise((resolve) => {

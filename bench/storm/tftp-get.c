@@ -1,13 +1,20 @@
 /*
  * tftp-get: one lock-step TFTP read as a PXE client does it, for the storm benchmark's big boot files.
  *
- *   tftp-get LOCAL_IP SERVER_IP PORT FILE BLKSIZE [TIMEOUT_MS RETRIES]
+ *   tftp-get LOCAL_IP SERVER_IP PORT FILE BLKSIZE [TIMEOUT_MS RETRIES [recv|poll]]
  *
  * The same protocol as bench/storm/tftp-client.ts (RRQ octet with tsize 0 and blksize, ACK 0 after the
  * OACK, an ACK per DATA block, the last packet sent again on a timeout that doubles per retry, replies
  * accepted only from SERVER_IP and, after the first, from the same port: RFC 1350, 2347, 2348, 2349),
- * but as its own process blocked in poll(), like a real machine: its cost per packet does not depend on
- * how the server's replies bunch up, which a shared event loop's does. The payload is counted, not kept.
+ * but as its own process blocked on its socket, like a real machine: its cost per packet does not depend
+ * on how the server's replies bunch up, which a shared event loop's does. The payload is counted, not kept.
+ *
+ * How it waits is the last argument. `recv` (the default) blocks in recv() with SO_RCVTIMEO as the
+ * timeout, and once the first reply names the server's transfer port it connects the socket to it, so
+ * the kernel drops datagrams from anywhere else and each block costs one recv() and one send(). `poll`
+ * waits in poll() and then calls recvfrom(), as this program did first: two system calls per block, and
+ * a woken poll() takes the socket's wait-queue lock again to unregister, which the server that woke it
+ * may still hold on the other core. A real PXE ROM pays neither; `recv` is the cheaper stand-in.
  * Prints one JSON line: {"found":true,"bytes":N,"tsize":N,"retransmits":N} or
  * {"found":false,"bytes":N,"retransmits":N,"error":"..."}; exit status 0 unless the arguments are bad.
  */
@@ -20,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define MAX_PACKET (65464 + 4)
@@ -27,6 +35,12 @@
 static unsigned long long bytes = 0, tsize = 0;
 static int have_tsize = 0;
 static unsigned retransmits = 0;
+
+/* Sends to the server: on the connected socket once there is one, else to `to`. */
+static void send_to_server(int fd, int connected, const void *data, size_t length, const struct sockaddr_in *to) {
+  if (connected) send(fd, data, length, 0);
+  else sendto(fd, data, length, 0, (const struct sockaddr *)to, sizeof *to);
+}
 
 static void report(int found, const char *error) {
   printf("{\"found\":%s,\"bytes\":%llu", found ? "true" : "false", bytes);
@@ -74,6 +88,12 @@ int main(int argc, char **argv) {
   unsigned blksize = (unsigned)atoi(argv[5]);
   int timeout_ms = argc > 6 ? atoi(argv[6]) : 1000;
   unsigned retries = argc > 7 ? (unsigned)atoi(argv[7]) : 6;
+  const char *wait_mode = argc > 8 ? argv[8] : "recv";
+  int wait_in_poll = strcmp(wait_mode, "poll") == 0;
+  if (!wait_in_poll && strcmp(wait_mode, "recv") != 0) {
+    fprintf(stderr, "tftp-get: the wait mode must be recv or poll\n");
+    return 2;
+  }
 
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
@@ -89,12 +109,30 @@ int main(int argc, char **argv) {
   unsigned long long expected = 1;
   size_t size = 512;
   unsigned tries = 0;
-  sendto(fd, last, last_length, 0, (struct sockaddr *)&last_to, sizeof last_to);
+  int connected = 0;
+  int armed_timeout_ms = -1; /* the SO_RCVTIMEO in force, in recv mode */
+  send_to_server(fd, connected, last, last_length, &last_to);
   for (;;) {
-    struct pollfd waiting = {.fd = fd, .events = POLLIN};
-    int ready = poll(&waiting, 1, timeout_ms << (tries < 10 ? tries : 10));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) {
+    int wait_ms = timeout_ms << (tries < 10 ? tries : 10);
+    struct sockaddr_in from;
+    socklen_t from_length = sizeof from;
+    ssize_t n;
+    if (wait_in_poll) {
+      struct pollfd waiting = {.fd = fd, .events = POLLIN};
+      int ready = poll(&waiting, 1, wait_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      n = ready == 0 ? -1 : recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *)&from, &from_length);
+      if (ready == 0) errno = EAGAIN;
+    } else {
+      if (wait_ms != armed_timeout_ms) {
+        struct timeval limit = {.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        armed_timeout_ms = wait_ms;
+      }
+      n = connected ? recv(fd, packet, sizeof packet, 0) : recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *)&from, &from_length);
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (tries >= retries) {
         char message[96];
         snprintf(message, sizeof message, "timeout after %u retransmissions (block %llu)", tries, expected);
@@ -103,15 +141,23 @@ int main(int argc, char **argv) {
       }
       tries += 1;
       retransmits += 1;
-      sendto(fd, last, last_length, 0, (struct sockaddr *)&last_to, sizeof last_to);
+      send_to_server(fd, connected, last, last_length, &last_to);
       continue;
     }
-    struct sockaddr_in from;
-    socklen_t from_length = sizeof from;
-    ssize_t n = recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *)&from, &from_length);
-    if (n < 4 || from.sin_addr.s_addr != server.sin_addr.s_addr) continue;
-    if (server_port == 0) server_port = from.sin_port;
-    else if (from.sin_port != server_port) continue;
+    if (n < 4) continue;
+    if (connected) {
+      /* The kernel has checked the sender. */
+    } else if (from.sin_addr.s_addr != server.sin_addr.s_addr) {
+      continue;
+    } else if (server_port == 0) {
+      server_port = from.sin_port;
+      struct sockaddr_in transfer = server;
+      transfer.sin_port = (unsigned short)server_port;
+      /* recv mode: from now on only the server's transfer port reaches this socket (RFC 1350 section 4). */
+      if (!wait_in_poll && connect(fd, (struct sockaddr *)&transfer, sizeof transfer) == 0) connected = 1;
+    } else if (from.sin_port != server_port) {
+      continue;
+    }
     unsigned opcode = ((unsigned)packet[0] << 8) | packet[1];
     unsigned block = ((unsigned)packet[2] << 8) | packet[3];
     struct sockaddr_in to = server;
@@ -131,7 +177,7 @@ int main(int argc, char **argv) {
       ack[2] = packet[2];
       ack[3] = packet[3];
       if (length < size) {
-        sendto(fd, ack, sizeof ack, 0, (struct sockaddr *)&to, sizeof to);
+        send_to_server(fd, connected, ack, sizeof ack, &to);
         report(1, NULL);
         return 0;
       }
@@ -139,7 +185,7 @@ int main(int argc, char **argv) {
       /* Our ACK was lost: repeat it, without restarting the timer. */
       ack[2] = packet[2];
       ack[3] = packet[3];
-      sendto(fd, ack, sizeof ack, 0, (struct sockaddr *)&to, sizeof to);
+      send_to_server(fd, connected, ack, sizeof ack, &to);
       continue;
     } else {
       continue;
@@ -148,6 +194,6 @@ int main(int argc, char **argv) {
     last_length = sizeof ack;
     last_to = to;
     tries = 0;
-    sendto(fd, last, last_length, 0, (struct sockaddr *)&last_to, sizeof last_to);
+    send_to_server(fd, connected, last, last_length, &last_to);
   }
 }
