@@ -28,7 +28,7 @@ import { requireCommands, runCommand } from '../../test/helpers/process.js';
 import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
-import { pin } from '../tftp/servers.js';
+import { buildXenboot, pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
 import type { BulkTftpWait } from './tftp-client.js';
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
   const rows: StormSummary[] = [];
   const clientCounts = values.clients.split(',').map(Number);
   const servers = values.servers.split(',');
+  const bundle = servers.includes('xenboot') ? await buildXenboot() : '';
   const variants = values.variants.split(',');
   const maxTransfers = Number(values['max-transfers']);
   const rounds = Number(values.rounds);
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
             const server =
               serverName === 'dnsmasq'
                 ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
-                : await startXenbootServer(net.server, root, runDir, maxTransfers);
+                : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers);
             const plan: StormPlan = {
               clients,
               macPrefix: run,

@@ -86,8 +86,11 @@ export async function startDnsmasqServer(ns: Namespace, iface: string, root: str
   return { name: 'dnsmasq', process: proc };
 }
 
-/** xenboot: full DHCP on the same pool, TFTP and HTTP from the same root, logging at its default level. */
-export async function startXenbootServer(ns: Namespace, root: string, workDir: string, maxTransfers: number): Promise<StormServer> {
+/**
+ * xenboot: full DHCP on the same pool, TFTP and HTTP from the same root, logging at its default level;
+ * run as plain JavaScript from `bundle` (bench/tftp/servers.ts `buildXenboot`), as `npm start` runs it.
+ */
+export async function startXenbootServer(ns: Namespace, bundle: string, root: string, workDir: string, maxTransfers: number): Promise<StormServer> {
   const config = {
     server: { address: STORM_NET.server },
     log: { level: 'info', format: 'json' },
@@ -102,6 +105,6 @@ export async function startXenbootServer(ns: Namespace, root: string, workDir: s
       rateLimit: { perSecond: 50, burst: 100 },
     },
   };
-  const proc = await startXenboot(writeTempConfig(config, workDir), ns, 60_000);
+  const proc = await startXenboot(writeTempConfig(config, workDir), ns, 60_000, {}, bundle);
   return { name: 'xenboot', process: proc, httpBase: `http://${STORM_NET.server}:8080` };
 }
