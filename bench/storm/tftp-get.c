@@ -121,8 +121,12 @@ int main(int argc, char **argv) {
       struct pollfd waiting = {.fd = fd, .events = POLLIN};
       int ready = poll(&waiting, 1, wait_ms);
       if (ready < 0 && errno == EINTR) continue;
-      n = ready == 0 ? -1 : recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *)&from, &from_length);
-      if (ready == 0) errno = EAGAIN;
+      if (ready == 0) {
+        n = -1;
+        errno = EAGAIN; /* timed out, as recv() reports it with SO_RCVTIMEO */
+      } else {
+        n = recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *)&from, &from_length);
+      }
     } else {
       if (wait_ms != armed_timeout_ms) {
         struct timeval limit = {.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
