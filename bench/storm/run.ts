@@ -24,14 +24,14 @@ import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, ensureBootAssets } from '../../test/e2e/assets.js';
-import { requireCommands, runCommand } from '../../test/helpers/process.js';
+import { requireCommands } from '../../test/helpers/process.js';
 import { repoRoot } from '../../test/helpers/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
 import { buildXenboot, pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
-import type { BulkTftpWait } from './tftp-client.js';
+import { buildTftpGet, type BulkTftpWait } from './tftp-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   if (values['bulk-client'] === 'c' || values['bulk-client'] === 'c-poll') {
     await requireCommands('cc');
     bulkTftpProgram = join(workDir, 'tftp-get');
-    const built = await runCommand('cc', ['-O2', '-Wall', '-o', bulkTftpProgram, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
+    const built = await buildTftpGet(bulkTftpProgram);
     if (built.code !== 0) throw new Error(`building tftp-get failed: ${built.stderr}`);
   } else if (values['bulk-client'] !== 'node') {
     throw new Error(`--bulk-client must be node, c or c-poll, not ${values['bulk-client']}`);

@@ -6,6 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createSocket, type RemoteInfo } from 'node:dgram';
+import { join } from 'node:path';
+import { runCommand, type CommandResult } from '../../test/helpers/process.js';
+import { repoRoot } from '../../test/helpers/xenboot.js';
 
 /** How a read ended. */
 export interface TftpReadResult {
@@ -128,6 +131,11 @@ export function tftpRead(options: TftpReadOptions): Promise<TftpReadResult> {
     });
     socket.bind(0, localAddress, () => send(last, port));
   });
+}
+
+/** Compiles bench/storm/tftp-get.c with cc into `output`; the caller checks the result (warnings are on stderr). */
+export function buildTftpGet(output: string): Promise<CommandResult> {
+  return runCommand('cc', ['-O2', '-Wall', '-o', output, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
 }
 
 /** How tftp-get waits for a packet: blocked in recv() on a connected socket, or in poll() then recvfrom(). */

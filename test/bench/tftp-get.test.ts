@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tftpReadWithProgram, type BulkTftpWait } from '../../bench/storm/tftp-client.js';
+import { buildTftpGet, tftpReadWithProgram, type BulkTftpWait } from '../../bench/storm/tftp-client.js';
 import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
 import { makeTftpRoot, startTftpXenboot, TEST_FILES } from '../tftp/support.js';
 
 let buildDir: string;
@@ -24,8 +23,8 @@ beforeAll(async () => {
   await requireCommands('cc');
   buildDir = mkdtempSync(join(tmpdir(), 'xenboot-tftp-get-'));
   program = join(buildDir, 'tftp-get');
-  const built = await runCommand('cc', ['-O2', '-Wall', '-Werror', '-o', program, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
-  expect(built.stderr).toBe('');
+  const built = await buildTftpGet(program);
+  expect(built.stderr).toBe(''); // no warning under -Wall
   expect(built.code).toBe(0);
   files = makeTftpRoot(['b511.bin', 'b512.bin', 'one-mib.bin']);
   xenboot = await startTftpXenboot(files.dir, files.root);
