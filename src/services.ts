@@ -5,7 +5,7 @@
  */
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
-import type { InventoryDocuments } from './boot/checks.js';
+import type { InventoryDocuments } from './inventory/model.js';
 import { createBootService, inventoryInputFromConfig, loadTemplates } from './boot/service.js';
 import type { TemplateSet } from './boot/templates.js';
 import { explainDepsFor } from './boot/explain-deps.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
-import { ProfileSchema, type Profile } from '../../src/boot/model.js';
+import { ProfileSchema, type Profile } from '../../src/inventory/model.js';
 import { pxelinuxCandidates } from '../../src/boot/lookup.js';
 import { BootRenderer } from '../../src/boot/render.js';
 import { TemplateSet } from '../../src/boot/templates.js';

@@ -5,7 +5,7 @@
  * the dom0 kernel (§2.7).
  */
 import { macHyphenated, type Mac } from '../net/mac.js';
-import type { XenDom0Profile } from './model.js';
+import type { XenDom0Profile } from '../inventory/model.js';
 
 /** Raised when a profile cannot be rendered for a machine or boot path. */
 export class RenderError extends Error {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseMac } from '../net/mac.js';
-import type { DomuDisk, XenDomuProfile } from './model.js';
+import type { DomuDisk, XenDomuProfile } from '../inventory/model.js';
 import { RenderError } from './render.js';
 import type { TemplateSet } from './templates.js';
 

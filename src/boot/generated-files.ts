@@ -13,9 +13,9 @@ import { bufferContent, ContentDenied } from '../content/types.js';
 import { intToIp } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { Logger } from '../log.js';
-import type { Inventory, InventoryProvider } from './inventory.js';
+import type { Inventory, InventoryProvider } from '../inventory/snapshot.js';
 import { parseGeneratedPath, type GeneratedName, type NameKey } from './lookup.js';
-import type { Profile } from './model.js';
+import type { Profile } from '../inventory/model.js';
 import { RenderError, type BootRenderer, type RenderOptions, type RenderSubject, type RenderTarget } from './render.js';
 
 /** Xen's OUI: domUs (and so pypxeboot clients) get MACs in 00:16:3e (xl-network-configuration(5)). */

@@ -5,13 +5,8 @@
  * options 209/210), implemented by the config Booter this one wraps, so the two never disagree. The
  * host's reserved IP and hostname come from the inventory, falling back to `dhcp.reservations`.
  */
+import { hostForMachine, type InventoryProvider } from '../inventory/snapshot.js';
 import type { Booter, DhcpBootAnswer, Machine } from './machine.js';
-import type { Inventory, InventoryProvider, ResolvedHost } from './inventory.js';
-
-/** The host a DHCP request belongs to: by MAC (chaddr), else by SMBIOS UUID in either byte order. */
-export function hostForMachine(inventory: Inventory, machine: Pick<Machine, 'mac' | 'uuid'>): ResolvedHost | undefined {
-  return inventory.hostByMac(machine.mac) ?? (machine.uuid !== undefined ? inventory.hostByUuid(machine.uuid) : undefined);
-}
 
 /**
  * Creates the inventory-backed Booter around the config Booter (`createConfigBooter`). While the

@@ -6,6 +6,7 @@
  * are ignored, argument order is lost). Files for domUs are linted before they are served; any problem
  * refuses the render with a message naming the offending token.
  */
+import { argTokenProblem } from '../inventory/pypxeboot-args.js';
 
 /** One reason pypxeboot would crash on or misread a file. */
 export interface PypxebootLintProblem {
@@ -22,18 +23,6 @@ export class PypxebootLintError extends Error {
     super(`not safe for pypxeboot: ${problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('; ')}`);
     this.name = 'PypxebootLintError';
   }
-}
-
-/** Why pypxeboot cannot take this APPEND token, or `null` when it is a plain `key=value`. */
-export function argTokenProblem(token: string): string | null {
-  // `{{…}}` are template variables; judge the literal text around them (their values are checked after rendering).
-  const literal = token.replace(/\{\{[^}]*\}\}/g, 'x');
-  const equals = (literal.match(/=/g) ?? []).length;
-  if (equals === 0) return `bare flag "${token}": pypxeboot stores None under the previous key, so this token and the one before it are lost (use key=value)`;
-  if (equals > 1) return `"${token}" has ${equals} "=": pypxeboot crashes on it (ValueError: too many values to unpack)`;
-  if (literal.startsWith('=')) return `"${token}" has an empty key`;
-  if (literal.includes("'")) return `"${token}" contains a quote: pypxeboot writes args in single quotes without escaping`;
-  return null;
 }
 
 const KEYWORD = /^(\S+)(\s+)(.*)$/;

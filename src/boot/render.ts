@@ -11,7 +11,7 @@ import { macHyphenated, type Mac } from '../net/mac.js';
 import { dom0Args, RenderError, sanhookUri } from './dom0-args.js';
 import { checkIpxeMultiboot } from './ipxe-limits.js';
 import { xenCfgPath } from './lookup.js';
-import type { Profile, Vars, XenDom0Profile } from './model.js';
+import type { Profile, Vars, XenDom0Profile } from '../inventory/model.js';
 import { assertPypxebootSafe } from './pypxeboot-lint.js';
 import { TemplateError, type TemplateSet } from './templates.js';
 

@@ -10,8 +10,9 @@ import type { ContentHandler } from '../content/types.js';
 import type { Logger } from '../log.js';
 import type { LeaseStore, Store } from '../store/types.js';
 import { createGeneratedFilesHandler } from './generated-files.js';
-import { InventoryProvider, type InventoryInput } from './inventory.js';
-import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type Profile } from './model.js';
+import type { InventoryDocuments } from '../inventory/model.js';
+import { InventoryProvider } from '../inventory/snapshot.js';
+import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type Profile } from '../inventory/model.js';
 import { BootRenderer } from './render.js';
 import { TemplateSet } from './templates.js';
 
@@ -26,7 +27,7 @@ export interface BootService {
 }
 
 /** The inventory part of a loaded config. */
-export function inventoryInputFromConfig(config: Config): InventoryInput {
+export function inventoryInputFromConfig(config: Config): InventoryDocuments {
   const inv = config.inventory;
   return { profiles: inv.profiles, hosts: inv.hosts, groups: inv.groups, unknown: inv.unknown };
 }
@@ -38,7 +39,7 @@ export function loadTemplates(config: Config): TemplateSet {
 }
 
 /** Reads the store's inventory documents, skipping (and logging) any that no longer validate. */
-export function storeInventoryLoader(store: Store, logger?: Logger): () => Promise<InventoryInput> {
+export function storeInventoryLoader(store: Store, logger?: Logger): () => Promise<InventoryDocuments> {
   const valid = <T>(schema: Parameters<typeof Value.Check>[0], docs: unknown[], kind: string): T[] =>
     docs.flatMap((doc) => {
       const value = Value.Default(schema, structuredClone(doc));

@@ -3,7 +3,9 @@
  * xl config per domU (`<out>/<NAME>`), booting through `xenboot-pvboot`. A NAME that is already a host
  * (by hostname) keeps its MAC and profile; a new NAME gets a MAC in 00:16:3e, checked against every MAC
  * in the config file, the store and the `mac=` lines of the files already in the output directory, and
- * is recorded as a host `{mac, hostname: NAME, profile}` in the store. The store is therefore where
+ * is recorded as a host `{mac, hostname: NAME, profile}` in the store, under the same write rules as the
+ * API's (`inventory/writes.ts`): a NAME that is no valid hostname, or a profile deleted from the store in
+ * the meantime, is refused and nothing is written. The store is therefore where
  * allocated MACs live: later runs (and other xenboot instances sharing the store) see them, and the
  * running server boots the new domUs at once.
  */
@@ -12,16 +14,20 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allocateXenMac, DOMU_NAME, macsInXlConfig, renderXlConfig } from '../boot/domu-config.js';
-import { Inventory, mergeInventoryInputs } from '../boot/inventory.js';
-import type { XenDomuProfile } from '../boot/model.js';
+import { Inventory, mergeInventoryInputs } from '../inventory/snapshot.js';
+import type { XenDomuProfile } from '../inventory/model.js';
 import { RenderError } from '../boot/render.js';
 import { inventoryInputFromConfig, loadTemplates, storeInventoryLoader } from '../boot/service.js';
 import { TemplateError } from '../boot/templates.js';
+import { documentProblems, schemaProblems, writeProblem } from '../inventory/writes.js';
 import { parseMac } from '../net/mac.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
+
+/** A host the inventory's write rules refused (nothing was written). */
+class WriteRefused extends Error {}
 
 /** MACs named in the existing files of the output directory (hand-written configs must not collide). */
 function macsInDirectory(dir: string): string[] {
@@ -108,13 +114,27 @@ export const domuConfigCommand: Command = {
           io.stderr(`xenboot domu-config: ${path} exists (use --force to overwrite)\n`);
           return ExitCode.Failure;
         }
-        plans.push({ name, profile, path, isNew: !existing, mac: existing?.mac ?? allocateXenMac(used) });
+        const mac = existing?.mac ?? allocateXenMac(used);
+        if (!existing) {
+          const doc = { mac, hostname: name, profile: profile.name };
+          const problems = [...schemaProblems('hosts', doc), ...documentProblems('hosts', doc)];
+          if (problems.length > 0) {
+            io.stderr(`xenboot domu-config: ${name} cannot be recorded as a host: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}\n`);
+            return ExitCode.Usage;
+          }
+        }
+        plans.push({ name, profile, path, isNew: !existing, mac });
       }
       // Render everything before writing anything, so a bad profile leaves no half-done batch behind.
       const rendered = plans.map((plan) => ({ ...plan, text: renderXlConfig(templates, { name: plan.name, mac: plan.mac, profile: plan.profile, server }) }));
       const fresh = rendered.filter((p) => p.isNew);
       if (fresh.length > 0) {
-        await store.inventory.apply(fresh.map((p) => ({ op: 'create' as const, kind: 'hosts' as const, doc: { mac: p.mac, hostname: p.name, profile: p.profile.name } })));
+        const changes = fresh.map((p) => ({ op: 'create' as const, kind: 'hosts' as const, doc: { mac: p.mac, hostname: p.name, profile: p.profile.name } }));
+        const located = changes.map((change, i) => ({ change, path: fresh[i]!.name }));
+        await store.inventory.apply(changes, (stored) => {
+          const refusal = writeProblem(inventoryInputFromConfig(config), stored, located);
+          if (refusal) throw new WriteRefused(`${refusal.path}: ${refusal.message}`);
+        });
       }
       for (const plan of rendered) {
         await writeFile(plan.path, plan.text, { mode: 0o644 });
@@ -122,7 +142,7 @@ export const domuConfigCommand: Command = {
       }
       return ExitCode.Ok;
     } catch (error) {
-      if (error instanceof RenderError || error instanceof TemplateError) {
+      if (error instanceof RenderError || error instanceof TemplateError || error instanceof WriteRefused) {
         io.stderr(`xenboot domu-config: ${error.message}\n`);
         return ExitCode.Failure;
       }

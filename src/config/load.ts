@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { runConfigChecks } from './checks.js';
-import { formatNames } from './formats.js';
+import { formatNames } from '../net/formats.js';
 import { pointerToPath } from './paths.js';
 import { ConfigSchema, type Config } from './schema.js';
 import type { ConfigProblem } from './types.js';

@@ -3,7 +3,7 @@
  * beside the code that reads it (`src/tftp/config.ts`, `src/dhcp/config.ts`, …).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { InventoryConfigSchema } from '../boot/config.js';
+import { InventoryConfigSchema } from '../inventory/config.js';
 import { DhcpConfigSchema } from '../dhcp/config.js';
 import { HttpConfigSchema } from '../http/config.js';
 import { StoreConfigSchema } from '../store/config.js';

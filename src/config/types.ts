@@ -2,16 +2,9 @@
  * Small schema building blocks shared by every config section.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import './formats.js';
 
-/** A dotted-quad IPv4 address. */
-export const Ipv4 = Type.String({ format: 'ipv4', description: 'IPv4 address, e.g. 10.0.0.1' });
-
-/** A MAC address in any common spelling; normalised to `aa:bb:cc:dd:ee:ff` by the code that reads it. */
-export const MacText = Type.String({ format: 'mac', description: 'MAC address, any case, `:`/`-`/no separators' });
-
-/** A network in CIDR form. */
-export const CidrText = Type.String({ format: 'cidr', description: 'network, e.g. 10.0.0.0/24' });
+/** The network identifiers' schemas (defined with their formats in `net/schema.ts`). */
+export { CidrText, Ipv4, MacText } from '../net/schema.js';
 
 /** A UDP/TCP port number. */
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 });

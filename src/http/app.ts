@@ -9,8 +9,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { InventoryDocuments } from '../boot/checks.js';
-import type { Inventory } from '../boot/inventory.js';
+import type { InventoryDocuments } from '../inventory/model.js';
+import type { Inventory } from '../inventory/snapshot.js';
 import type { Config } from '../config/schema.js';
 import type { ContentHandler } from '../content/types.js';
 import type { EventBus } from '../events/bus.js';

@@ -1,13 +1,11 @@
 /**
- * The rules every inventory change through the API passes before it is written: schema (400), per-kind
- * checks shared with the config loader (400), references to profiles that exist in the config file or the
- * store (422), no clash with a config-file host's address (409), no deletion of a profile still in use
- * (409). The store checks and writes the whole change in one transaction, and the inventory is reloaded
- * so DHCP and TFTP use it at once.
+ * Inventory changes through the API: the inventory's write rules (`inventory/writes.ts`) answered in HTTP
+ * terms: schema and per-kind checks 400, a missing profile 422, a clash or a profile still in use 409. The
+ * store checks and writes the whole change in one transaction, and the inventory is reloaded so DHCP and
+ * TFTP use it at once.
  */
-import { groupProblems, profileProblems, type InventoryDocuments } from '../boot/checks.js';
-import type { Group, Host, Profile } from '../boot/model.js';
-import type { ConfigProblem } from '../config/types.js';
+import type { InventoryDocuments } from '../inventory/model.js';
+import { documentProblems, writeProblem, type LocatedChange } from '../inventory/writes.js';
 import { parseMac } from '../net/mac.js';
 import type { InventoryChange, InventoryDocument, InventoryKind, Store, StoredInventory } from '../store/types.js';
 import { ApiError, joinPath, toApiError, validationError } from './errors.js';
@@ -27,65 +25,19 @@ export function prepareDocument(kind: InventoryKind, body: unknown, prefix = '')
   const result = validateDocument(kind, body, prefix);
   if (!result.ok) throw validationError(result.problems);
   const doc = result.value;
-  let problems: ConfigProblem[] = [];
-  if (kind === 'profiles') problems = profileProblems([doc as unknown as Profile]);
-  if (kind === 'groups') problems = groupProblems([doc as unknown as Group], new Set([(doc as Group).profile ?? '']));
   if (kind === 'hosts') doc.mac = parseMac(doc.mac as string)!;
-  if (problems.length > 0) {
-    // The shared checks speak of `profiles[0]`/`groups[0]`: re-anchor their paths on this document.
-    throw validationError(problems.map((p) => ({ ...p, path: joinPath(prefix, p.path.replace(/^(profiles|groups)\[0\]\.?/, '')) || '(body)' })));
-  }
+  const problems = documentProblems(kind, doc);
+  if (problems.length > 0) throw validationError(problems.map((p) => ({ ...p, path: joinPath(prefix, p.path) || '(body)' })));
   return doc;
-}
-
-/** A change and where a request named it (for error paths). */
-export type Located = { change: InventoryChange; path: string };
-
-/** The key a change's document would be stored under. */
-function keyOf(kind: InventoryKind, doc: InventoryDocument): string {
-  return kind === 'hosts' ? (parseMac(String(doc.mac)) ?? String(doc.mac)) : String(doc.name);
 }
 
 /**
  * Checks references and clashes against the config file and the stored documents as they will be after
  * the changes; throws an `ApiError` (422 missing reference, 409 clash or profile in use). Pure.
  */
-export function checkConsistency(fromConfig: InventoryDocuments, stored: StoredInventory, located: Located[]): void {
-  const storeProfiles = new Set(stored.profiles.map((p) => String(p.name)));
-  for (const { change } of located) {
-    if (change.kind !== 'profiles') continue;
-    if (change.op === 'delete' || change.op === 'replace') storeProfiles.delete(change.key);
-    if (change.op !== 'delete') storeProfiles.add(keyOf('profiles', change.doc));
-  }
-  const profileNames = new Set([...fromConfig.profiles.map((p) => p.name), ...storeProfiles]);
-
-  for (const { change, path } of located) {
-    if (change.op === 'delete') continue;
-    const doc = change.doc;
-    if ((change.kind === 'hosts' || change.kind === 'groups') && typeof doc.profile === 'string' && !profileNames.has(doc.profile)) {
-      throw new ApiError('missing-reference', `no profile named "${doc.profile}"`, joinPath(path, 'profile'));
-    }
-    if (change.kind === 'hosts' && typeof doc.ip === 'string') {
-      const mac = keyOf('hosts', doc);
-      const clash = fromConfig.hosts.find((h: Host) => h.ip === doc.ip && parseMac(h.mac) !== mac);
-      if (clash) throw new ApiError('conflict', `address ${doc.ip} is reserved for ${clash.mac} in the config file`, joinPath(path, 'ip'));
-    }
-  }
-
-  const deletedProfiles = located.filter(({ change }) => change.kind === 'profiles' && change.op === 'delete');
-  if (deletedProfiles.length === 0) return;
-  const users = [
-    ...fromConfig.hosts.map((h) => ({ what: `host ${h.mac} (config file)`, profile: h.profile })),
-    ...fromConfig.groups.map((g) => ({ what: `group ${g.name} (config file)`, profile: g.profile })),
-    ...stored.hosts.map((h) => ({ what: `host ${String(h.mac)}`, profile: h.profile })),
-    ...stored.groups.map((g) => ({ what: `group ${String(g.name)}`, profile: g.profile })),
-  ];
-  for (const { change, path } of deletedProfiles) {
-    const name = (change as { key: string }).key;
-    if (profileNames.has(name)) continue; // still defined (the config file has one of that name)
-    const user = users.find((u) => u.profile === name);
-    if (user) throw new ApiError('conflict', `profile "${name}" is used by ${user.what}`, path || 'name');
-  }
+export function checkConsistency(fromConfig: InventoryDocuments, stored: StoredInventory, located: LocatedChange[]): void {
+  const refusal = writeProblem(fromConfig, stored, located);
+  if (refusal) throw new ApiError(refusal.reason, refusal.message, refusal.path);
 }
 
 /**

@@ -1,9 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocateXenMac, macsInXlConfig } from '../../src/boot/domu-config.js';
 import { checkSyslinuxRoot, moduleProblems } from '../../src/boot/syslinux-check.js';
+import { defaultConfig } from '../../src/config/load.js';
+import { ApiError } from '../../src/http/errors.js';
+import { prepareDocument } from '../../src/http/inventory-writes.js';
+import { silentLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/open.js';
 import { runCommand, requireCommands } from '../helpers/process.js';
 import { writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
 
@@ -79,6 +84,26 @@ describe('xenboot domu-config', { timeout: 300_000 }, () => {
     expect((await xenboot('domu-config', '--config', sqlite, 'a')).stderr).toContain('give --profile');
     expect((await xenboot('domu-config', '--config', sqlite, '--profile', 'lb', 'a')).stderr).toContain('is localboot, not xen-domu');
     expect((await xenboot('domu-config', '--config', sqlite, '--profile', 'domu', '../etc')).code).toBe(2);
+  });
+
+  it('refuses a NAME the API refuses as a hostname, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenboot-domu-'));
+    const out = join(dir, 'xen');
+    mkdirSync(out);
+    const db = join(dir, 'x.db');
+    const config = writeTempConfig({ store: { kind: 'sqlite', path: db }, inventory: { profiles: [domuProfile], domu: { outDir: out } } }, dir);
+    // `web_1` is a usable domU name, but no hostname (RFC 952: no underscore): the API answers 400.
+    expect(() => prepareDocument('hosts', { mac: '00:16:3e:00:00:02', hostname: 'web_1', profile: 'domu' })).toThrow(ApiError);
+    const refused = await xenboot('domu-config', '--config', config, '--profile', 'domu', 'web2', 'web_1');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('web_1 cannot be recorded as a host: hostname:');
+    expect(readdirSync(out)).toEqual([]);
+    const store = await openStore({ ...defaultConfig().store, kind: 'sqlite', path: db }, silentLogger());
+    try {
+      expect(await store.inventory.list('hosts')).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('allocates in 00:16:3e without collisions', () => {

@@ -3,7 +3,7 @@
  * boot-protocols.md (QEMU MAC 52:54:00:12:34:56, SMBIOS UUID b8945908-…, server 10.99.0.1).
  */
 import { Value } from '@sinclair/typebox/value';
-import { ProfileSchema, type Host, type LinuxProfile, type Profile, type XenDom0Profile, type XenDomuProfile } from '../../src/boot/model.js';
+import { ProfileSchema, type Host, type LinuxProfile, type Profile, type XenDom0Profile, type XenDomuProfile } from '../../src/inventory/model.js';
 
 /** Fills schema defaults the way the config loader does. */
 export function profile<T extends Profile = Profile>(input: Record<string, unknown>): T {

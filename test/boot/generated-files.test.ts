@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { answerGeneratedPath, createGeneratedFilesHandler, type GeneratedFilesContext } from '../../src/boot/generated-files.js';
-import { Inventory, InventoryProvider, type InventoryInput } from '../../src/boot/inventory.js';
+import type { InventoryDocuments } from '../../src/inventory/model.js';
+import { Inventory, InventoryProvider } from '../../src/inventory/snapshot.js';
 import { BootRenderer } from '../../src/boot/render.js';
 import { TemplateSet } from '../../src/boot/templates.js';
 import { ContentDenied, type ContentRequest } from '../../src/content/types.js';
 import { dom0, domu, linux, localboot, qemuHost, server } from './fixtures.js';
 
 const renderer = new BootRenderer(TemplateSet.load(), server);
-const base: InventoryInput = {
+const base: InventoryDocuments = {
   profiles: [dom0, domu, linux, localboot],
   hosts: [qemuHost, { mac: '00:16:3e:11:22:33', profile: 'domu-debian', hostname: 'vm1' }, { mac: '52:54:00:00:00:02' }],
   groups: [],
 };
 
-function ctx(input: InventoryInput = base, extra: Partial<GeneratedFilesContext> = {}): GeneratedFilesContext {
+function ctx(input: InventoryDocuments = base, extra: Partial<GeneratedFilesContext> = {}): GeneratedFilesContext {
   return { inventory: new Inventory(input), renderer, ipxeBase: 'tftp://10.99.0.1', ...extra };
 }
 
@@ -105,7 +106,7 @@ describe('generated files content handler', () => {
   });
 
   it('sees inventory changes at once (store refresh, config reload), store entries winning', async () => {
-    let stored: InventoryInput = { profiles: [], hosts: [], groups: [] };
+    let stored: InventoryDocuments = { profiles: [], hosts: [], groups: [] };
     const provider = new InventoryProvider(base, async () => stored);
     const handler = createGeneratedFilesHandler({ provider, renderer });
     expect(await handler(request('pxelinux.cfg/01-52-54-00-00-00-02'))).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createInventoryBooter } from '../../src/boot/inventory-booter.js';
-import { Inventory, InventoryProvider, mergeInventoryInputs } from '../../src/boot/inventory.js';
+import { Inventory, InventoryProvider, mergeInventoryInputs } from '../../src/inventory/snapshot.js';
 import type { Booter } from '../../src/boot/machine.js';
 import { dom0, domu, linux, localboot } from './fixtures.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argTokenProblem, lintPypxebootConfig } from '../../src/boot/pypxeboot-lint.js';
+import { lintPypxebootConfig } from '../../src/boot/pypxeboot-lint.js';
+import { argTokenProblem } from '../../src/inventory/pypxeboot-args.js';
 
 const ok = 'DEFAULT netboot\nLABEL netboot\n  KERNEL domu/vmlinuz\n  APPEND initrd=domu/initrd.img root=/dev/xvda1 console=hvc0\n';
 

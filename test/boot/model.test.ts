@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { inventoryProblems } from '../../src/boot/checks.js';
-import { GroupSchema, HostSchema, ProfileSchema } from '../../src/boot/model.js';
+import { inventoryProblems } from '../../src/inventory/checks.js';
+import { GroupSchema, HostSchema, ProfileSchema } from '../../src/inventory/model.js';
 import { buildConfig } from '../../src/config/load.js';
 
 const dom0 = { name: 'dom0', kind: 'xen-dom0', xen: { image: 'xen.gz', args: ['dom0_mem=512M'] }, dom0: { kernel: 'vmlinuz', initrds: ['initrd.img'] } };

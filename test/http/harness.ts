@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { InventoryProvider } from '../../src/boot/inventory.js';
+import { InventoryProvider } from '../../src/inventory/snapshot.js';
 import { inventoryInputFromConfig, storeInventoryLoader } from '../../src/boot/service.js';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';

@@ -4,7 +4,7 @@
  * why (its own `profile`, a group, or none). Read-only; for operators checking what a change did.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Inventory } from '../../boot/inventory.js';
+import type { Inventory } from '../../inventory/snapshot.js';
 import type { Store } from '../../store/types.js';
 import type { AccessGuards } from '../auth.js';
 

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { GroupSchema, HostSchema, ProfileSchema } from '../../boot/model.js';
+import { GroupSchema, HostSchema, ProfileSchema } from '../../inventory/model.js';
 import { parseMac } from '../../net/mac.js';
 import type { InventoryKind } from '../../store/types.js';
 import type { AccessGuards } from '../auth.js';

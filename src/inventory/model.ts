@@ -6,7 +6,7 @@
  * (`parseMac`, `parseUuid`), never rewritten by the schema. Cross-field rules live in `checks.ts`.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ipv4, MacText } from '../config/types.js';
+import { Ipv4, MacText } from '../net/schema.js';
 
 /** A name usable as a key and in file names: profiles, groups, domUs. */
 export const NameText = Type.String({
@@ -288,3 +288,15 @@ export type UnknownPolicy = Static<typeof UnknownPolicySchema>;
 export type Vars = Static<typeof VarsSchema>;
 /** Host labels. */
 export type Labels = Static<typeof LabelsSchema>;
+
+/**
+ * An inventory as one source holds it: the config file's `inventory` section, the store's documents, or
+ * both merged. The checks judge this shape and the snapshot (`snapshot.ts`) is built from it.
+ */
+export interface InventoryDocuments {
+  profiles: readonly Profile[];
+  hosts: readonly Host[];
+  groups: readonly Group[];
+  /** What unknown machines get; only the config file sets this. */
+  unknown?: UnknownPolicy;
+}

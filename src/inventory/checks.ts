@@ -1,20 +1,17 @@
 /**
  * Cross-field rules of the inventory that a schema cannot express. Each function returns every problem
- * it finds (path + message, like config errors) and never throws, so the config loader (as a registered
- * check) and the API (before writing) report the same problems in the same words.
+ * it finds (path + message, like config errors) and never throws, so the config loader (in its list of
+ * checks) and the API (before writing) report the same problems in the same words.
  */
-import type { ConfigProblem } from '../config/types.js';
 import { parseMac } from '../net/mac.js';
 import { parseUuid, swapUuidFields } from '../net/uuid.js';
-import type { Group, Host, Profile, UnknownPolicy } from './model.js';
-import { argTokenProblem } from './pypxeboot-lint.js';
+import type { Group, Host, InventoryDocuments, Profile, UnknownPolicy } from './model.js';
+import { argTokenProblem } from './pypxeboot-args.js';
 
-/** The parts of an inventory the checks look at. */
-export interface InventoryDocuments {
-  profiles: readonly Profile[];
-  hosts: readonly Host[];
-  groups: readonly Group[];
-  unknown?: UnknownPolicy;
+/** One problem in an inventory: where it is (`hosts[2].mac`) and what is wrong with it. */
+export interface InventoryProblem {
+  path: string;
+  message: string;
 }
 
 function at(prefix: string, key: string): string {
@@ -22,8 +19,8 @@ function at(prefix: string, key: string): string {
 }
 
 /** Problems with profile names and per-profile rules (duplicate names, unsafe domU args, custom without templates). */
-export function profileProblems(profiles: readonly Profile[], prefix = ''): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function profileProblems(profiles: readonly Profile[], prefix = ''): InventoryProblem[] {
+  const problems: InventoryProblem[] = [];
   const seen = new Map<string, number>();
   profiles.forEach((profile, i) => {
     const path = at(prefix, `profiles[${i}]`);
@@ -45,8 +42,8 @@ export function profileProblems(profiles: readonly Profile[], prefix = ''): Conf
 }
 
 /** Problems with hosts: duplicate MAC, UUID (either byte order) or IP, and references to missing profiles. */
-export function hostProblems(hosts: readonly Host[], profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function hostProblems(hosts: readonly Host[], profileNames: ReadonlySet<string>, prefix = ''): InventoryProblem[] {
+  const problems: InventoryProblem[] = [];
   const macs = new Map<string, number>();
   const uuids = new Map<string, number>();
   const ips = new Map<string, number>();
@@ -77,8 +74,8 @@ export function hostProblems(hosts: readonly Host[], profileNames: ReadonlySet<s
 }
 
 /** Problems with groups: duplicate names, identical selectors (an ambiguous match) and missing profiles. */
-export function groupProblems(groups: readonly Group[], profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function groupProblems(groups: readonly Group[], profileNames: ReadonlySet<string>, prefix = ''): InventoryProblem[] {
+  const problems: InventoryProblem[] = [];
   const names = new Map<string, number>();
   const selectors = new Map<string, number>();
   groups.forEach((group, i) => {
@@ -101,7 +98,7 @@ export function groupProblems(groups: readonly Group[], profileNames: ReadonlySe
 }
 
 /** Problems with the unknown-machine policy. */
-export function unknownPolicyProblems(policy: UnknownPolicy | undefined, profileNames: ReadonlySet<string>, prefix = ''): ConfigProblem[] {
+export function unknownPolicyProblems(policy: UnknownPolicy | undefined, profileNames: ReadonlySet<string>, prefix = ''): InventoryProblem[] {
   if (!policy) return [];
   const path = at(prefix, 'unknown');
   if (policy.boot === 'profile') {
@@ -114,7 +111,7 @@ export function unknownPolicyProblems(policy: UnknownPolicy | undefined, profile
 }
 
 /** Every cross-field problem of an inventory (config section, store contents, or both merged). */
-export function inventoryProblems(docs: InventoryDocuments, prefix = ''): ConfigProblem[] {
+export function inventoryProblems(docs: InventoryDocuments, prefix = ''): InventoryProblem[] {
   const profileNames = new Set(docs.profiles.map((p) => p.name));
   return [
     ...profileProblems(docs.profiles, prefix),

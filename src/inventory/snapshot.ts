@@ -16,16 +16,7 @@
  */
 import { parseMac, type Mac } from '../net/mac.js';
 import { parseUuid, swapUuidFields } from '../net/uuid.js';
-import type { Group, Host, Labels, Profile, UnknownPolicy, Vars } from './model.js';
-
-/** Profiles, hosts and groups from one source (the config file or the store). */
-export interface InventoryInput {
-  profiles: readonly Profile[];
-  hosts: readonly Host[];
-  groups: readonly Group[];
-  /** Only the config file sets this. */
-  unknown?: UnknownPolicy;
-}
+import type { Group, Host, InventoryDocuments, Labels, Profile, UnknownPolicy, Vars } from './model.js';
 
 /** Where a host's profile came from. */
 export type ProfileSource = { from: 'host' } | { from: 'group'; group: string } | { from: 'none' };
@@ -63,7 +54,7 @@ export function selectorMatches(selector: Readonly<Record<string, string>>, labe
 }
 
 /** Merges config and store entries: same key (profile name, canonical MAC, group name) → the store's entry wins. */
-export function mergeInventoryInputs(fromConfig: InventoryInput, fromStore: InventoryInput | null): InventoryInput {
+export function mergeInventoryInputs(fromConfig: InventoryDocuments, fromStore: InventoryDocuments | null): InventoryDocuments {
   if (!fromStore) return fromConfig;
   const merge = <T>(base: readonly T[], over: readonly T[], key: (item: T) => string): T[] => {
     const overByKey = new Map(over.map((item) => [key(item), item] as const));
@@ -76,7 +67,7 @@ export function mergeInventoryInputs(fromConfig: InventoryInput, fromStore: Inve
     return [...merged, ...overByKey.values()];
   };
   const macKey = (h: Host) => parseMac(h.mac) ?? h.mac;
-  const result: InventoryInput = {
+  const result: InventoryDocuments = {
     profiles: merge(fromConfig.profiles, fromStore.profiles, (p) => p.name),
     hosts: merge(fromConfig.hosts, fromStore.hosts, macKey),
     groups: merge(fromConfig.groups, fromStore.groups, (g) => g.name),
@@ -95,7 +86,7 @@ export class Inventory {
   /** What machines outside the inventory get. */
   readonly unknown: UnknownPolicy;
 
-  constructor(input: InventoryInput) {
+  constructor(input: InventoryDocuments) {
     for (const profile of input.profiles) if (!this.profilesByName.has(profile.name)) this.profilesByName.set(profile.name, profile);
     this.sortedGroups = [...input.groups].sort(compareGroups);
     this.unknown = input.unknown ?? { boot: 'nothing' };
@@ -195,21 +186,26 @@ export class Inventory {
   }
 }
 
+/** The host a machine is: by MAC (DHCP `chaddr`), else by SMBIOS UUID in either byte order. */
+export function hostForMachine(inventory: Inventory, machine: { mac: string; uuid?: string }): ResolvedHost | undefined {
+  return inventory.hostByMac(machine.mac) ?? (machine.uuid !== undefined ? inventory.hostByUuid(machine.uuid) : undefined);
+}
+
 /**
  * Holds the current inventory: the config-file part (replaced on SIGHUP) merged with the store part
  * (reloaded after an API change). `current()` is a field read; rebuilding happens only on changes.
  */
 export class InventoryProvider {
-  private fromConfig: InventoryInput;
-  private fromStore: InventoryInput | null = null;
+  private fromConfig: InventoryDocuments;
+  private fromStore: InventoryDocuments | null = null;
   private snapshot: Inventory;
   /** Store loads started and the newest one applied: a slow, older load never replaces a newer one. */
   private loadsStarted = 0;
   private loadApplied = 0;
 
   constructor(
-    fromConfig: InventoryInput,
-    private readonly loadFromStore?: () => Promise<InventoryInput>,
+    fromConfig: InventoryDocuments,
+    private readonly loadFromStore?: () => Promise<InventoryDocuments>,
   ) {
     this.fromConfig = fromConfig;
     this.snapshot = new Inventory(fromConfig);
@@ -232,7 +228,7 @@ export class InventoryProvider {
   }
 
   /** Replaces the config-file part (SIGHUP reload); takes effect at once. */
-  setConfig(input: InventoryInput): void {
+  setConfig(input: InventoryDocuments): void {
     this.fromConfig = input;
     this.rebuild();
   }

@@ -3,9 +3,9 @@
  * Fastify's Ajv validator gets the same checks through `ajvFormats` so both paths agree.
  */
 import { FormatRegistry } from '@sinclair/typebox';
-import { isIpv4, parseCidr } from '../net/ipv4.js';
-import { isMac } from '../net/mac.js';
-import { parseUuid } from '../net/uuid.js';
+import { isIpv4, parseCidr } from './ipv4.js';
+import { isMac } from './mac.js';
+import { parseUuid } from './uuid.js';
 
 /** Format name → predicate, for every custom format the schemas use. */
 export const formatChecks: Readonly<Record<string, (value: string) => boolean>> = {

@@ -2,13 +2,17 @@
  * The `inventory` config section: profiles, hosts and groups (schemas in `model.ts`, shared with the
  * store and the API), what unknown machines get, the user template directory and the settings of
  * `xenboot domu-config`. Cross-field rules (missing profiles, duplicate MAC/UUID/IP, ambiguous
- * selectors, pypxeboot-unsafe domU arguments) are registered as config checks from `checks.ts`.
+ * selectors, pypxeboot-unsafe domU arguments) are `inventoryConfigProblems`, which the config loader's
+ * list of checks (`config/checks.ts`) runs.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { registerConfigCheck } from '../config/checks.js';
-import { StrictObject } from '../config/types.js';
-import { inventoryProblems } from './checks.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { inventoryProblems, type InventoryProblem } from './checks.js';
 import { GroupSchema, HostSchema, ProfileSchema, UnknownPolicySchema } from './model.js';
+
+/** An object schema that rejects unknown keys, so a typo in the section is reported instead of ignored. */
+function StrictObject<T extends Record<string, TSchema>>(properties: T, options: { description?: string } = {}) {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
 
 /** Settings of `xenboot domu-config`. */
 export const DomuConfigSchema = StrictObject(
@@ -35,4 +39,7 @@ export const InventoryConfigSchema = StrictObject(
 /** The validated `inventory` section. */
 export type InventoryConfig = Static<typeof InventoryConfigSchema>;
 
-registerConfigCheck((config) => inventoryProblems(config.inventory, 'inventory'));
+/** The section's cross-field problems, with paths as the config file spells them (`inventory.hosts[2].mac`). */
+export function inventoryConfigProblems(section: InventoryConfig): InventoryProblem[] {
+  return inventoryProblems(section, 'inventory');
+}
