@@ -1,24 +1,31 @@
 /**
- * Checks that a schema cannot express (cross-field rules). Each section registers a function that
- * returns every problem it sees; they all run, so a config with several mistakes reports all of them.
+ * The config's cross-field checks: the rules a schema cannot express, one function per section, each
+ * defined beside its section's schema and listed here. They all run, in this order, after schema
+ * validation, so a config with several mistakes reports all of them. Adding a rule: write it in its
+ * section's file and add one line below.
  */
+import { checkDhcpConfig } from '../dhcp/config-checks.js';
+import { inventoryConfigProblems } from '../inventory/config.js';
+import { storeConfigProblems } from '../store/config.js';
+import { tftpConfigProblems } from '../tftp/config.js';
 import type { Config } from './schema.js';
 import type { ConfigProblem } from './types.js';
 
 /** A cross-field check over the defaulted config. It must not throw; it returns problems. */
 export type ConfigCheck = (config: Config) => ConfigProblem[];
 
-const checks: ConfigCheck[] = [];
+/** Every cross-field check, each handed its own section. */
+export const configChecks: readonly ConfigCheck[] = [
+  (config) => inventoryConfigProblems(config.inventory),
+  (config) => checkDhcpConfig(config.dhcp),
+  (config) => storeConfigProblems(config.store),
+  (config) => tftpConfigProblems(config.tftp),
+];
 
-/** Adds a check that `loadConfig` runs after schema validation. Sections call this at import time. */
-export function registerConfigCheck(check: ConfigCheck): void {
-  checks.push(check);
-}
-
-/** Runs every registered check; a check that throws is reported as a problem rather than crashing. */
+/** Runs every check; a check that throws is reported as a problem rather than crashing. */
 export function runConfigChecks(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const check of checks) {
+  for (const check of configChecks) {
     try {
       problems.push(...check(config));
     } catch (error) {

@@ -1,14 +1,12 @@
 /**
- * Cross-field checks of the `dhcp` section, registered with the config loader: every problem is
+ * Cross-field checks of the `dhcp` section, run by the config loader (`config/checks.ts`): every problem is
  * reported at once with its path and value (ranges outside the subnet, start after end, reservations
  * outside every subnet, duplicate reservations, a full mode without a pool, option values of the wrong type).
  */
-import { registerConfigCheck } from '../config/checks.js';
-import type { Config } from '../config/schema.js';
 import type { ConfigProblem } from '../config/types.js';
 import { cidrBroadcast, cidrContains, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
-import type { DhcpExtraOption } from './config.js';
+import type { DhcpConfig, DhcpExtraOption } from './config.js';
 
 function checkRanges(path: string, subnetText: string | undefined, ranges: Array<{ start: string; end: string }>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -59,9 +57,8 @@ function checkOption(path: string, option: DhcpExtraOption): ConfigProblem[] {
   }
 }
 
-/** Every cross-field problem in `config.dhcp`. */
-export function checkDhcpConfig(config: Config): ConfigProblem[] {
-  const dhcp = config.dhcp;
+/** Every cross-field problem in the `dhcp` section. */
+export function checkDhcpConfig(dhcp: DhcpConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (dhcp.mode === 'full') {
     if (dhcp.subnet === undefined && dhcp.relaySubnets.length === 0) problems.push({ path: 'dhcp.subnet', message: 'full mode needs a subnet' });
@@ -94,5 +91,3 @@ export function checkDhcpConfig(config: Config): ConfigProblem[] {
   dhcp.options.forEach((option, i) => problems.push(...checkOption(`dhcp.options[${i}]`, option)));
   return problems;
 }
-
-registerConfigCheck(checkDhcpConfig);

@@ -1,11 +1,9 @@
 /**
  * Schema of the `dhcp` config section. Cross-field rules (ranges inside the subnet, …) are in
- * `config-checks.ts`; docs/dhcp.md describes every key.
+ * `config-checks.ts`, listed with the other sections' in `config/checks.ts`; docs/dhcp.md describes every key.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { CidrText, Ipv4, MacText, Port, StrictObject } from '../config/types.js';
-// Registers the section's cross-field checks with the loader.
-import './config-checks.js';
 
 /** An inclusive address range inside a subnet. */
 export const DhcpRangeSchema = StrictObject({ start: Ipv4, end: Ipv4 });

@@ -2,8 +2,7 @@
  * Schema of the `store` config section.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { registerConfigCheck } from '../config/checks.js';
-import { StrictObject } from '../config/types.js';
+import { StrictObject, type ConfigProblem } from '../config/types.js';
 
 /** Retention of the boot timeline: events are pruned by age and, per machine, by count. */
 export const EventRetentionSchema = StrictObject(
@@ -42,8 +41,7 @@ export type EventRetention = Static<typeof EventRetentionSchema>;
 /** Defaults for `store.events`. */
 export const defaultEventRetention: EventRetention = { maxAgeHours: 168, maxPerMachine: 1000, pruneIntervalSeconds: 60 };
 
-registerConfigCheck((config) =>
-  config.store.kind === 'postgres' && config.store.url === undefined
-    ? [{ path: 'store.url', message: 'is required when store.kind is postgres' }]
-    : [],
-);
+/** Cross-field checks of the `store` section: PostgreSQL needs a URL. */
+export function storeConfigProblems(store: StoreConfig): ConfigProblem[] {
+  return store.kind === 'postgres' && store.url === undefined ? [{ path: 'store.url', message: 'is required when store.kind is postgres' }] : [];
+}

@@ -2,8 +2,6 @@
  * Schema of the `tftp` config section.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { registerConfigCheck } from '../config/checks.js';
-import type { Config } from '../config/schema.js';
 import { Ipv4, Port, StrictObject, type ConfigProblem } from '../config/types.js';
 import { DEFAULT_MAX_WINDOW_BYTES } from './options.js';
 
@@ -56,10 +54,10 @@ export type TftpConfig = Static<typeof TftpConfigSchema>;
  * local address a datagram on 0.0.0.0 was sent to, so replies could leave from another address, and
  * PXELINUX and tftpy drop those. Each server address gets its own socket instead.
  */
-export function tftpConfigProblems(config: Config): ConfigProblem[] {
+export function tftpConfigProblems(tftp: { enabled: boolean; addresses: readonly string[] }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (!config.tftp.enabled) return problems;
-  config.tftp.addresses.forEach((address, index) => {
+  if (!tftp.enabled) return problems;
+  tftp.addresses.forEach((address, index) => {
     if (address === '0.0.0.0') {
       problems.push({
         path: `tftp.addresses[${index}]`,
@@ -69,5 +67,3 @@ export function tftpConfigProblems(config: Config): ConfigProblem[] {
   });
   return problems;
 }
-
-registerConfigCheck(tftpConfigProblems);
