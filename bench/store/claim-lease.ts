@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { intToIp, ipToInt } from '../../src/net/ipv4.js';
-import { createMemoryLeaseStore } from '../../src/store/memory-leases.js';
+import { createMemoryLeaseStore } from '../../test/support/memory-leases.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { LeaseStore } from '../../src/store/types.js';

@@ -8,8 +8,8 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Booter } from '../boot/machine.js';
-import type { EventBus } from '../events/bus.js';
-import type { DhcpExchangeEvent } from '../events/types.js';
+import type { EventBus } from '../timeline/bus.js';
+import type { DhcpExchangeEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { parseMac } from '../net/mac.js';
 import type { LeaseStore } from '../store/types.js';

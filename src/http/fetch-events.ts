@@ -4,10 +4,10 @@
  * DHCP and TFTP. Every response, boot path or not, is counted in the metrics by route pattern.
  */
 import type { FastifyInstance } from 'fastify';
-import type { EventBus } from '../events/bus.js';
-import type { HttpFetchEvent } from '../events/types.js';
+import type { EventBus } from '../timeline/bus.js';
+import type { HttpFetchEvent } from '../timeline/types.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { macFromName } from '../store/event-enricher.js';
+import { macFromName } from '../timeline/enricher.js';
 
 const NOT_BOOT = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
 // xenboot-pvboot asks the API for a domU's boot spec: that is a boot step too.

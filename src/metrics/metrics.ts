@@ -16,7 +16,7 @@
  * - the default Node process metrics, prefixed `xenboot_`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BootEvent } from '../events/types.js';
+import type { BootEvent } from '../timeline/types.js';
 import type { PoolStatsSource } from './pool-stats.js';
 
 /** What the metrics need from the rest of the process. */

@@ -5,7 +5,7 @@
  * the only arbiter: two instances can never hold one address for two MACs.
  */
 import pg from 'pg';
-import type { BootEvent } from '../events/types.js';
+import type { BootEvent } from '../timeline/types.js';
 import { createPostgresInventory } from './postgres-inventory.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';

@@ -3,7 +3,7 @@
  * Times are stored as integer milliseconds since the epoch (`bigint` in PostgreSQL, returned as text by
  * `pg`, hence the `Number()`).
  */
-import type { BootEvent } from '../events/types.js';
+import type { BootEvent } from '../timeline/types.js';
 import type { Lease, LeaseState } from './types.js';
 
 /** A `leases` row as either driver returns it. */

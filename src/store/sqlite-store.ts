@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { BootEvent } from '../events/types.js';
+import type { BootEvent } from '../timeline/types.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
 import { createSqliteInventory } from './sqlite-inventory.js';
 import { migrateSqlite } from './sqlite-migrations.js';

@@ -1,9 +1,9 @@
 /**
- * The store's interfaces. Implementations: memory (tests), SQLite (embedded default), PostgreSQL (several
- * xenboot instances sharing state). Allocation safety lives in `claimLease`: it is atomic in the backing
+ * The store's interfaces. Implementations: SQLite (embedded default; `store.kind: memory` is SQLite in
+ * memory), PostgreSQL (several xenboot instances sharing state). Allocation safety lives in `claimLease`: it is atomic in the backing
  * database, so two servers can never hold one address for two MACs.
  */
-import type { BootEvent } from '../events/types.js';
+import type { BootEvent } from '../timeline/types.js';
 
 /** The state of one address binding. */
 export type LeaseState = 'offered' | 'bound' | 'released' | 'declined';

@@ -2,7 +2,7 @@
  * Turning the end of a TFTP request into the two things an operator sees: a boot event on the bus (for
  * the timeline and metrics) and a log line, at a level that matches how interesting the outcome is.
  */
-import type { TftpOutcome, TftpTransferEvent } from '../events/types.js';
+import type { TftpOutcome, TftpTransferEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { TFTP_DEFAULT_BLKSIZE } from './options.js';
 import type { TransferResult } from './transfer.js';

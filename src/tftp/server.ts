@@ -7,8 +7,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { normaliseContentPath } from '../content/path.js';
 import { ContentDenied, type Content, type ContentHandler } from '../content/types.js';
-import type { EventBus } from '../events/bus.js';
-import type { TftpOutcome } from '../events/types.js';
+import type { EventBus } from '../timeline/bus.js';
+import type { TftpOutcome } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { TftpConfig } from './config.js';

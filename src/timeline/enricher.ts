@@ -1,19 +1,21 @@
 /**
  * Giving events a MAC when the producer did not know it. TFTP sees only the client's IP, and HTTP only
  * the URL; the MAC comes from, in order:
- * 1. the requested name: `pxelinux.cfg/01-<mac>`, `grub.cfg-01-<mac>`, a `mac=` query parameter, or a
- *    path segment that is a MAC in any spelling (per-MAC iPXE scripts);
+ * 1. the requested name: a generated file's name as the boot loaders spell it (`pxelinux.cfg/01-<mac>`,
+ *    `grub/grub.cfg-01-<mac>`, `ipxe/01-<mac>.ipxe`, `xen-cfg/01-<mac>`: the one grammar of
+ *    `boot/lookup.ts`, under any directory prefix), a `mac=` query parameter, or a path segment that is
+ *    a MAC in any spelling (the boot-spec API, per-MAC scripts named by MAC alone);
  * 2. the address: the MAC xenboot last acknowledged that address to (learned from DHCP events), or the
  *    MAC an iPXE script fetch from that address named in `mac=`, or the inventory host reserved at it, or
  *    (asynchronously) the lease store.
  * pypxeboot fetches from dom0's address, so its kernel and initrd are attributed by name only when the
  * name carries the MAC; by address they go to dom0.
  */
-import type { BootEvent } from '../events/types.js';
+import { parseGeneratedPath, type GeneratedName } from '../boot/lookup.js';
 import { parseMac } from '../net/mac.js';
-import type { LeaseStore } from './types.js';
+import type { LeaseStore } from '../store/types.js';
+import type { BootEvent } from './types.js';
 
-const PXELINUX_MAC = /(?:^|[/\\-])01-((?:[0-9a-f]{2}[-:]){5}[0-9a-f]{2})(?:$|[^0-9a-f])/i;
 const MAC_QUERY = /[?&]mac=([^&#]+)/i;
 
 /** The MAC in a `mac=` query parameter, if any. Pure. */
@@ -27,10 +29,39 @@ export function macFromQuery(name: string): string | undefined {
   }
 }
 
+/** The MAC a generated file's name carries, if it names one (a UUID, hex-IP or default name does not). */
+function macOfGenerated(name: GeneratedName): string | undefined {
+  switch (name.family) {
+    case 'pxelinux':
+    case 'grub':
+      return name.key.kind === 'mac' ? name.key.mac : undefined;
+    case 'ipxe':
+    case 'xen-cfg':
+      return name.mac;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The MAC in a generated file's name, read by the loaders' own parser (`parseGeneratedPath`). The name
+ * may sit under a directory (DHCP option 210's path prefix, a leading `/` over HTTP), so every tail of
+ * the path is tried. Pure.
+ */
+export function macFromFileName(path: string): string | undefined {
+  const parts = path.replace(/\\/g, '/').split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const name = parseGeneratedPath(parts.slice(i).join('/'));
+    const mac = name === null ? undefined : macOfGenerated(name);
+    if (mac !== undefined) return mac;
+  }
+  return undefined;
+}
+
 /** The MAC named in a file path or URL, if any. Pure. */
 export function macFromName(name: string): string | undefined {
-  const pxe = PXELINUX_MAC.exec(name);
-  if (pxe) return parseMac(pxe[1]!) ?? undefined;
+  const file = macFromFileName(name.split(/[?#]/)[0]!);
+  if (file) return file;
   const query = macFromQuery(name);
   if (query) return query;
   for (const segment of name.split(/[/?#&]/)) {

@@ -5,12 +5,12 @@
  * than `maxAgeHours` go, and per machine only the newest `maxPerMachine` stay. The recorder never throws
  * into a producer: a failed write is logged and counted, and the batch is dropped.
  */
-import type { EventBus } from '../events/bus.js';
-import type { BootEvent } from '../events/types.js';
+import type { EventBus } from './bus.js';
+import type { BootEvent } from './types.js';
 import type { Logger } from '../log.js';
-import type { EventRetention } from './config.js';
-import type { EventEnricher } from './event-enricher.js';
-import type { EventLog } from './types.js';
+import type { EventRetention } from '../store/config.js';
+import type { EventEnricher } from './enricher.js';
+import type { EventLog } from '../store/types.js';
 
 /** Receives every recorded (enriched) event. */
 export type RecordedEventListener = (event: BootEvent) => void;

@@ -5,7 +5,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpFetchEvent } from '../../src/events/types.js';
+import type { HttpFetchEvent } from '../../src/timeline/types.js';
 import { decideRange } from '../../src/http/range.js';
 import { buildHarness, type Harness } from './harness.js';
 

@@ -13,14 +13,14 @@ import type { Config } from '../../src/config/schema.js';
 import { chainHandlers } from '../../src/content/chain.js';
 import { staticFileHandler } from '../../src/content/static-files.js';
 import { bufferContent, type ContentHandler } from '../../src/content/types.js';
-import { EventBus } from '../../src/events/bus.js';
+import { EventBus } from '../../src/timeline/bus.js';
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import type { PoolStatsSource } from '../../src/metrics/pool-stats.js';
 import { defaultEventRetention } from '../../src/store/config.js';
-import { EventEnricher } from '../../src/store/event-enricher.js';
-import { EventRecorder } from '../../src/store/event-recorder.js';
+import { EventEnricher } from '../../src/timeline/enricher.js';
+import { EventRecorder } from '../../src/timeline/recorder.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 

@@ -4,7 +4,7 @@
  * full send buffers and the duration histogram, HTTP requests by route, boot phases by profile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TftpTransferEvent } from '../../src/events/types.js';
+import type { TftpTransferEvent } from '../../src/timeline/types.js';
 import { buildHarness, type Harness } from './harness.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 

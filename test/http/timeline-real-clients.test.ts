@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BootEvent } from '../../src/events/types.js';
+import type { BootEvent } from '../../src/timeline/types.js';
 import { connect, isRoot, Namespace } from '../helpers/netns.js';
 import { requireCommands, type RunningProcess } from '../helpers/process.js';
 import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';

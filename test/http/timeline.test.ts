@@ -4,8 +4,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent, TftpTransferEvent } from '../../src/events/types.js';
-import { macFromName } from '../../src/store/event-enricher.js';
+import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent, TftpTransferEvent } from '../../src/timeline/types.js';
+import { macFromName } from '../../src/timeline/enricher.js';
 import type { Store } from '../../src/store/types.js';
 import { backends } from '../store/backends.js';
 import { buildHarness, type Harness } from './harness.js';

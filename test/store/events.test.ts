@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent } from '../../src/events/types.js';
+import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent } from '../../src/timeline/types.js';
 import type { Store } from '../../src/store/types.js';
 import { backends } from './backends.js';
 

@@ -1,8 +1,9 @@
 /**
- * A `LeaseStore` held in a Map, for unit tests and `store.kind: memory`. Same semantics as the database
- * backends (see `LeaseStore.claimLease`); nothing survives a restart.
+ * A `LeaseStore` held in a Map: a test double for the DHCP responder's tests and the lease benchmark,
+ * where a database would only add time. It keeps the backends' semantics (see `LeaseStore.claimLease`).
+ * xenboot itself never uses it: `store.kind: memory` is an in-memory SQLite database (`store/open.ts`).
  */
-import type { Lease, LeaseStore } from './types.js';
+import type { Lease, LeaseStore } from '../../src/store/types.js';
 
 /** Creates an empty in-memory lease store. */
 export function createMemoryLeaseStore(): LeaseStore {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticFileHandler } from '../../src/content/static-files.js';
 import type { Content, ContentHandler } from '../../src/content/types.js';
-import { EventBus } from '../../src/events/bus.js';
+import { EventBus } from '../../src/timeline/bus.js';
 import { silentLogger } from '../../src/log.js';
 import { TftpServer } from '../../src/tftp/server.js';
 import { requireCommands, startProcess } from '../helpers/process.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticFileHandler } from '../../src/content/static-files.js';
 import { bufferContent, type Content } from '../../src/content/types.js';
-import { EventBus } from '../../src/events/bus.js';
+import { EventBus } from '../../src/timeline/bus.js';
 import { silentLogger } from '../../src/log.js';
 import { MIN_POOLED_RING_BYTES, RingPool } from '../../src/tftp/ring-pool.js';
 import { TftpServer } from '../../src/tftp/server.js';

@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { chainHandlers } from '../../src/content/chain.js';
 import { staticFileHandler } from '../../src/content/static-files.js';
 import { bufferContent, type ContentHandler } from '../../src/content/types.js';
-import { EventBus } from '../../src/events/bus.js';
-import type { TftpTransferEvent } from '../../src/events/types.js';
+import { EventBus } from '../../src/timeline/bus.js';
+import type { TftpTransferEvent } from '../../src/timeline/types.js';
 import { silentLogger } from '../../src/log.js';
 import { encodeTftpPacket } from '../../src/tftp/packet.js';
 import { TftpServer, type TftpServerSettings } from '../../src/tftp/server.js';

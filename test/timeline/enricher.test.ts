@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BootEvent } from '../../src/events/types.js';
-import { EventEnricher, macFromName, macFromQuery } from '../../src/store/event-enricher.js';
+import type { BootEvent } from '../../src/timeline/types.js';
+import { EventEnricher, macFromName, macFromQuery } from '../../src/timeline/enricher.js';
 
 const http = (path: string, ip: string, status = 200): BootEvent => ({ kind: 'http', at: 1, ip, method: 'GET', path, status, bytes: 1, durationMs: 1 });
 const tftp = (file: string, ip: string): BootEvent => ({
@@ -23,6 +23,12 @@ describe('event enricher', () => {
   it('finds MACs in names: PXELINUX/GRUB names, mac= queries, MAC path segments', () => {
     expect(macFromName('pxelinux.cfg/01-52-54-00-12-34-56')).toBe('52:54:00:12:34:56');
     expect(macFromName('/grub/grub.cfg-01-52-54-00-12-34-56')).toBe('52:54:00:12:34:56');
+    // The loaders' own names, under an option-210 path prefix too; names that carry no MAC give none.
+    expect(macFromName('xenboot/pxelinux.cfg/01-52-54-00-12-34-56')).toBe('52:54:00:12:34:56');
+    expect(macFromName('/ipxe/efi/01-52-54-00-12-34-56.ipxe')).toBe('52:54:00:12:34:56');
+    expect(macFromName('xen-cfg/01-52-54-00-12-34-56')).toBe('52:54:00:12:34:56');
+    expect(macFromName('pxelinux.cfg/4c4c4544-0031-3910-8051-b2c04f4e3732')).toBeUndefined();
+    expect(macFromName('grub/grub.cfg-0A00')).toBeUndefined();
     expect(macFromName('/boot.ipxe?mac=52%3A54%3A00%3A12%3A34%3A56&uuid=x')).toBe('52:54:00:12:34:56');
     expect(macFromName('/api/v1/boot-spec/00:16:3e:11:22:33')).toBe('00:16:3e:11:22:33');
     expect(macFromQuery('/api/v1/boot-spec/00:16:3e:11:22:33')).toBeUndefined();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/events/bus.js';
-import type { BootEvent } from '../../src/events/types.js';
+import { EventBus } from '../../src/timeline/bus.js';
+import type { BootEvent } from '../../src/timeline/types.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultEventRetention } from '../../src/store/config.js';
-import { EventEnricher } from '../../src/store/event-enricher.js';
-import { EventRecorder } from '../../src/store/event-recorder.js';
+import { EventEnricher } from '../../src/timeline/enricher.js';
+import { EventRecorder } from '../../src/timeline/recorder.js';
 import type { EventLog } from '../../src/store/types.js';
 
 const dhcp = (at: number): BootEvent => ({ kind: 'dhcp', at, mac: '52:54:00:00:00:01', messageType: 'DISCOVER', reply: 'OFFER' });

@@ -6,9 +6,9 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BootEvent } from '../../events/types.js';
+import type { BootEvent } from '../../timeline/types.js';
 import { parseMac } from '../../net/mac.js';
-import type { RecordedEventListener } from '../../store/event-recorder.js';
+import type { RecordedEventListener } from '../../timeline/recorder.js';
 import type { EventLog } from '../../store/types.js';
 import type { AccessGuards } from '../auth.js';
 import { ApiError } from '../errors.js';
