@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocateXenMac, macsInXlConfig } from '../../src/boot/domu-config.js';
-import { checkSyslinuxRoot, moduleProblems } from '../../src/boot/syslinux-check.js';
+import { checkSyslinuxRoot, moduleProblems } from '../../src/tftproot/syslinux-check.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { ApiError } from '../../src/http/errors.js';
 import { prepareDocument } from '../../src/http/inventory-writes.js';
