@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PvbootArgs } from './args.js';
 import { formatBootloaderResult, type BootloaderResult } from './output.js';
-import type { BootSpec } from './spec.js';
+import type { BootSpec } from '../net/boot-spec.js';
 
 /** A failure with a message meant for the operator (exit 1). */
 export class PvbootError extends Error {}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderXlConfig } from '../../src/boot/domu-config.js';
 import { BootRenderer, RENDER_TARGETS, type RenderSubject } from '../../src/boot/render.js';
-import { bootSpecFor } from '../../src/pvboot/spec.js';
+import { bootSpecFor } from '../../src/boot/boot-spec.js';
 import { TemplateSet } from '../../src/boot/templates.js';
 import { repoRoot } from '../helpers/xenboot.js';
 import { allProfiles, domu, server } from './fixtures.js';

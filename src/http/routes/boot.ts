@@ -10,7 +10,7 @@ import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../boot/
 import { answerGeneratedPath, subjectForMac } from '../../boot/generated-files.js';
 import { ipxeScriptPath, type IpxePlatform } from '../../boot/lookup.js';
 import type { BootService } from '../../boot/service.js';
-import { bootSpecFor, BootSpecError } from '../../pvboot/spec.js';
+import { bootSpecFor, BootSpecError } from '../../boot/boot-spec.js';
 import { parseMac } from '../../net/mac.js';
 
 /** What the boot routes need. */

@@ -1,26 +1,12 @@
 /**
- * The boot spec `xenboot-pvboot` asks the server for (`GET /api/v1/boot-spec/:mac`): the domU's kernel,
- * ramdisk and command line, with the URLs to fetch them. Built from the same profile and argument
- * rendering as the pypxeboot file, so both bootloaders start a domU identically.
+ * Building the boot spec `xenboot-pvboot` asks the server for (`GET /api/v1/boot-spec/:mac`): the domU's
+ * kernel, ramdisk and command line, with the URLs to fetch them (the JSON shape is `net/boot-spec.ts`,
+ * shared with the client). Built from the same profile and argument rendering as the pypxeboot file, so
+ * both bootloaders start a domU identically.
  */
-import type { RenderSubject, BootRenderer } from '../boot/render.js';
-import { RenderError } from '../boot/render.js';
-
-/** A file to fetch: its path on the server and its URL. */
-export interface BootSpecFile {
-  path: string;
-  url: string;
-}
-
-/** The boot-spec JSON. */
-export interface BootSpec {
-  mac: string;
-  profile: string;
-  kernel: BootSpecFile;
-  ramdisk: BootSpecFile | null;
-  /** The kernel command line. */
-  args: string;
-}
+import type { BootSpec, BootSpecFile } from '../net/boot-spec.js';
+import type { RenderSubject, BootRenderer } from './render.js';
+import { RenderError } from './render.js';
 
 /** Thrown when the machine's profile cannot be booted as a PV domU. */
 export class BootSpecError extends Error {}
