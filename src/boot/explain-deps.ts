@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { createConfigBooter } from '../dhcp/config-booter.js';
-import { firmwareFromArch } from '../dhcp/machine.js';
+import { firmwareFromArch } from '../net/pxe-arch.js';
 import type { ExplainDeps } from './explain.js';
 import { createInventoryBooter } from './inventory-booter.js';
 import type { BootService } from './service.js';

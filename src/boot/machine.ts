@@ -3,9 +3,10 @@
  * DHCP builds a `Machine` from the request; a `Booter` (config-based at first, inventory-backed later)
  * answers with the boot file and related fields, or `null` when the machine is not ours to boot.
  */
+import type { Firmware } from '../net/pxe-arch.js';
 
-/** Firmware family, from DHCP option 93 (RFC 4578 §2.1; IANA "Processor Architecture Types"). */
-export type Firmware = 'bios' | 'efi-ia32' | 'efi-x64' | 'efi-arm32' | 'efi-arm64' | 'efi-x64-http' | 'unknown';
+/** Firmware family, from DHCP option 93 (defined with its mapping in `net/pxe-arch.ts`). */
+export type { Firmware };
 
 /** A booting client as seen in one DHCP request (or reconstructed by `explain`). */
 export interface Machine {

@@ -3,37 +3,12 @@
  * Booter. The client is identified by `chaddr`, never by the Ethernet source: pypxeboot's udhcpc sends
  * from dom0's NIC with the domU's MAC in `chaddr` (boot-protocols.md §0 #4).
  */
-import type { Firmware, Machine } from '../boot/machine.js';
+import type { Machine } from '../boot/machine.js';
 import { macFromBytes } from '../net/mac.js';
+import { firmwareFromArch } from '../net/pxe-arch.js';
 import { uuidFromBytes } from '../net/uuid.js';
 import { getText, Opt } from './options.js';
 import type { DhcpPacket } from './packet.js';
-
-/**
- * Firmware family from option 93 (RFC 4578 §2.1, IANA processor architecture types). 7 and 9 are both
- * EFI x86-64: much firmware sends 7, the old "EFI BC" value (boot-protocols.md §2.1).
- */
-export function firmwareFromArch(arch: number | undefined): Firmware {
-  switch (arch) {
-    case undefined:
-      return 'unknown';
-    case 0:
-      return 'bios';
-    case 6:
-      return 'efi-ia32';
-    case 7:
-    case 9:
-      return 'efi-x64';
-    case 10:
-      return 'efi-arm32';
-    case 11:
-      return 'efi-arm64';
-    case 16:
-      return 'efi-x64-http';
-    default:
-      return 'unknown';
-  }
-}
 
 /** The client's MAC: `chaddr` for Ethernet; otherwise from option 61 type 1; otherwise `null` (not served). */
 export function clientMac(packet: DhcpPacket): string | null {
