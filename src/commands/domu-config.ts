@@ -19,7 +19,8 @@ import type { XenDomuProfile } from '../inventory/model.js';
 import { RenderError } from '../boot/render.js';
 import { inventoryInputFromConfig, loadTemplates, storeInventoryLoader } from '../boot/service.js';
 import { TemplateError } from '../boot/templates.js';
-import { documentProblems, schemaProblems, writeProblem } from '../inventory/writes.js';
+import { validateDocument } from '../http/validate.js';
+import { documentProblems, writeProblem } from '../inventory/writes.js';
 import { parseMac } from '../net/mac.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
@@ -116,8 +117,9 @@ export const domuConfigCommand: Command = {
         }
         const mac = existing?.mac ?? allocateXenMac(used);
         if (!existing) {
-          const doc = { mac, hostname: name, profile: profile.name };
-          const problems = [...schemaProblems('hosts', doc), ...documentProblems('hosts', doc)];
+          // The API's own validation, so a NAME is refused here exactly when POST /api/v1/hosts would refuse it.
+          const valid = validateDocument('hosts', { mac, hostname: name, profile: profile.name });
+          const problems = valid.ok ? documentProblems('hosts', valid.value) : valid.problems;
           if (problems.length > 0) {
             io.stderr(`xenboot domu-config: ${name} cannot be recorded as a host: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}\n`);
             return ExitCode.Usage;

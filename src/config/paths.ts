@@ -14,9 +14,3 @@ export function pointerToPath(pointer: string): string {
   }
   return out;
 }
-
-/** Joins a dotted parent path and a child key or index. */
-export function childPath(parent: string, child: string | number): string {
-  if (typeof child === 'number') return `${parent}[${child}]`;
-  return parent === '' ? child : `${parent}.${child}`;
-}

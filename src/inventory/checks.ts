@@ -14,8 +14,10 @@ export interface InventoryProblem {
   message: string;
 }
 
-function at(prefix: string, key: string): string {
-  return prefix === '' ? key : `${prefix}.${key}`;
+/** A problem's path: `key` under `prefix` (`inventory` + `hosts[2]` → `inventory.hosts[2]`); either may be empty. */
+export function at(prefix: string, key: string): string {
+  if (prefix === '') return key;
+  return key === '' ? prefix : `${prefix}.${key}`;
 }
 
 /** Problems with profile names and per-profile rules (duplicate names, unsafe domU args, custom without templates). */

@@ -1,15 +1,15 @@
 /**
  * The rules every change to the stored inventory passes, whoever makes it (the HTTP API, `xenboot
- * domu-config`): each document fits its schema and its kind's own checks (the ones the config loader runs
- * too), every profile it names exists in the config file or the store, a host's address is not reserved
- * for another machine in the config file, and no profile still in use is deleted. Pure: callers run
- * `writeProblem` inside the store's write transaction, on the documents as the previous write left them,
- * and turn a refusal into their own answer (an HTTP status, a command's message).
+ * domu-config`): each document, once it fits its kind's schema (`model.ts`), passes its kind's own
+ * checks (the ones the config loader runs too); every profile it names exists in the config file or the
+ * store; a host's address is not reserved for another machine in the config file; no profile still in
+ * use is deleted. Pure: callers run `writeProblem` inside the store's write transaction, on the
+ * documents as the previous write left them, and turn a refusal into their own answer (an HTTP status,
+ * a command's message).
  */
-import { Value } from '@sinclair/typebox/value';
 import { parseMac } from '../net/mac.js';
-import { groupProblems, hostProblems, profileProblems, type InventoryProblem } from './checks.js';
-import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type InventoryDocuments, type Profile } from './model.js';
+import { at, groupProblems, hostProblems, profileProblems, type InventoryProblem } from './checks.js';
+import type { Group, Host, InventoryDocuments, Profile } from './model.js';
 
 /** The stored collections, by the name of their kind. */
 export type DocumentKind = 'hosts' | 'profiles' | 'groups';
@@ -35,38 +35,6 @@ export interface WriteRefusal {
   message: string;
   /** Where in the request (`hosts[3].profile`); `''` for the request as a whole. */
   path: string;
-}
-
-function at(prefix: string, field: string): string {
-  if (prefix === '') return field;
-  return field === '' ? prefix : `${prefix}.${field}`;
-}
-
-/** `/disks/0/target` → `disks[0].target`. */
-function dotted(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out === '' ? part : `${out}.${part}`), '');
-}
-
-const schemaOf: Readonly<Record<DocumentKind, Parameters<typeof Value.Check>[0]>> = { hosts: HostSchema, profiles: ProfileSchema, groups: GroupSchema };
-
-/**
- * Where a document does not fit its kind's schema (one problem per path, TypeBox's words). The API has
- * its own, more detailed wording for the same schema; this is for writers without one.
- */
-export function schemaProblems(kind: DocumentKind, doc: unknown, prefix = ''): InventoryProblem[] {
-  const seen = new Set<string>();
-  const problems: InventoryProblem[] = [];
-  for (const error of Value.Errors(schemaOf[kind], doc)) {
-    const path = at(prefix, dotted(error.path)) || '(document)';
-    if (seen.has(path)) continue;
-    seen.add(path);
-    problems.push({ path, message: error.message.toLowerCase() });
-  }
-  return problems;
 }
 
 /**
