@@ -6,9 +6,10 @@
  * chain, exactly as TFTP serves them. Errors are JSON `{statusCode, code, message}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../boot/explain.js';
-import { answerGeneratedPath, subjectForMac } from '../../boot/generated-files.js';
-import { ipxeScriptPath, type IpxePlatform } from '../../boot/lookup.js';
+import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../explain/explain.js';
+import { subjectForMac } from '../../boot/answer.js';
+import { answerGeneratedPath } from '../../boot/generated-files.js';
+import { ipxeScriptPath, type IpxePlatform } from '../../boot/loaders/ipxe.js';
 import type { BootService } from '../../boot/service.js';
 import { bootSpecFor, BootSpecError } from '../../pvboot/spec.js';
 import { parseMac } from '../../net/mac.js';
