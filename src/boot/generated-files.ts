@@ -19,9 +19,9 @@ export type { GeneratedAnswer, GeneratedFilesContext };
 export async function answerGeneratedPath(path: string, ctx: GeneratedFilesContext): Promise<GeneratedAnswer | null> {
   const name = parseGeneratedPath(path);
   if (name === null) return null;
-  const loader = findLoader(name.loader);
-  if (loader === undefined) return null;
-  return loader.answer(name, ctx);
+  const names = findLoader(name.loader)?.names;
+  if (!names) throw new Error(`no loader family serves ${name.loader} names`);
+  return names.answer(name, ctx);
 }
 
 /** What the generated-files handler needs from the running service. */

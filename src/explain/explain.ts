@@ -1,7 +1,9 @@
 /**
  * `explain`: for one machine, in order, the host and groups matched and why, the profile, the DHCP reply
  * fields, and every file the client will ask for with what each returns (the rendered text, "not
- * found", or the refusal). The CLI prints it as text; the API serves the same object as JSON.
+ * found", or the refusal). Which client boots the machine and which names it asks are the loader
+ * families' (`boot/loaders/`): the first family that claims the machine walks its names here. The CLI
+ * prints it as text; the API serves the same object as JSON.
  */
 import { answerGeneratedPath, type GeneratedFilesContext } from '../boot/generated-files.js';
 import { hostForMachine } from '../boot/inventory-booter.js';

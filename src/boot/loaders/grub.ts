@@ -60,20 +60,22 @@ export const grub: Loader = {
       },
     },
   ],
-  parseName(path) {
-    if (path === DISPATCHER) return { loader: 'grub', key: { kind: 'default' } };
-    if (!path.startsWith(PREFIX)) return null;
-    const key = parseNameKey(path.slice(PREFIX.length));
-    return key === null || key.kind === 'default' ? null : { loader: 'grub', key, target: 'grub' };
-  },
-  async answer(name, ctx) {
-    if (name.key.kind === 'default') {
-      if (ctx.inventory.isEmpty()) return { kind: 'not-found', why: 'the inventory is empty' };
-      return { kind: 'text', text: ctx.renderer.templates.render('grub/dispatch', {}), why: 'GRUB dispatcher: loads grub/grub.cfg-01-<mac>' };
-    }
-    const found = await subjectForKey(ctx, name.key);
-    if ('none' in found) return { kind: 'not-found', why: found.none };
-    return renderAnswer(ctx, 'grub', found);
+  names: {
+    parse(path) {
+      if (path === DISPATCHER) return { loader: 'grub', key: { kind: 'default' } };
+      if (!path.startsWith(PREFIX)) return null;
+      const key = parseNameKey(path.slice(PREFIX.length));
+      return key === null || key.kind === 'default' ? null : { loader: 'grub', key, target: 'grub' };
+    },
+    async answer(name, ctx) {
+      if (name.key.kind === 'default') {
+        if (ctx.inventory.isEmpty()) return { kind: 'not-found', why: 'the inventory is empty' };
+        return { kind: 'text', text: ctx.renderer.templates.render('grub/dispatch', {}), why: 'GRUB dispatcher: loads grub/grub.cfg-01-<mac>' };
+      }
+      const found = await subjectForKey(ctx, name.key);
+      if ('none' in found) return { kind: 'not-found', why: found.none };
+      return renderAnswer(ctx, 'grub', found);
+    },
   },
   dhcpBootFile: (machine, boot) => efiBootFile(machine, boot),
   explain: {

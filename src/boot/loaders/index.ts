@@ -46,7 +46,7 @@ export function findLoader(id: string): Loader | undefined {
  */
 export function parseGeneratedPath(path: string): ServedName | null {
   for (const loader of LOADERS) {
-    const name = loader.parseName(path);
+    const name = loader.names?.parse(path) ?? null;
     if (name !== null) return name;
   }
   return null;

@@ -74,18 +74,20 @@ export const ipxe: Loader = {
       },
     },
   ],
-  parseName(path) {
-    if (path === 'boot.ipxe') return { loader: 'ipxe', key: { kind: 'default' } };
-    const match = /^ipxe\/(?:(pcbios|efi)\/)?01-([^/]+)\.ipxe$/.exec(path);
-    if (!match) return null;
-    const mac = parseMac(match[2]!);
-    return mac === null ? null : { loader: 'ipxe', key: { kind: 'mac', mac }, target: match[1] === 'efi' ? 'ipxe-efi' : 'ipxe-pcbios' };
-  },
-  async answer(name, ctx) {
-    if (name.key.kind !== 'mac' || name.target === undefined) {
-      return { kind: 'text', text: ctx.renderer.templates.render('ipxe/dispatch', {}), why: 'iPXE dispatcher: chains ipxe/${platform}/01-${mac}.ipxe' };
-    }
-    return answerForMac(ctx, name.key.mac, name.target);
+  names: {
+    parse(path) {
+      if (path === 'boot.ipxe') return { loader: 'ipxe', key: { kind: 'default' } };
+      const match = /^ipxe\/(?:(pcbios|efi)\/)?01-([^/]+)\.ipxe$/.exec(path);
+      if (!match) return null;
+      const mac = parseMac(match[2]!);
+      return mac === null ? null : { loader: 'ipxe', key: { kind: 'mac', mac }, target: match[1] === 'efi' ? 'ipxe-efi' : 'ipxe-pcbios' };
+    },
+    async answer(name, ctx) {
+      if (name.key.kind !== 'mac' || name.target === undefined) {
+        return { kind: 'text', text: ctx.renderer.templates.render('ipxe/dispatch', {}), why: 'iPXE dispatcher: chains ipxe/${platform}/01-${mac}.ipxe' };
+      }
+      return answerForMac(ctx, name.key.mac, name.target);
+    },
   },
   dhcpBootFile: (machine, boot, publicUrl) => (machine.isIpxe ? (boot.ipxeScript ?? defaultIpxeScriptUrl(publicUrl)) : null),
   explain: {

@@ -58,19 +58,21 @@ export const pxelinux: Loader = {
       check: checkPypxebootRender,
     },
   ],
-  parseName(path) {
-    if (!path.startsWith(PREFIX)) return null;
-    const key = parseNameKey(path.slice(PREFIX.length));
-    return key === null ? null : { loader: 'pxelinux', key, target: 'pxelinux' };
-  },
-  async answer(name, ctx) {
-    if (name.key.kind === 'default') return unknownDefault(ctx);
-    const found = await subjectForKey(ctx, name.key);
-    if ('none' in found) return { kind: 'not-found', why: found.none };
-    const answer = renderAnswer(ctx, 'pxelinux', found, { pypxeboot: mayBePypxeboot(found.subject) });
-    // An unknown domU gets "not found" rather than a file that would crash it; it moves on to default.
-    if (answer.kind === 'refused' && !found.subject.known) return { kind: 'not-found', why: answer.why };
-    return answer;
+  names: {
+    parse(path) {
+      if (!path.startsWith(PREFIX)) return null;
+      const key = parseNameKey(path.slice(PREFIX.length));
+      return key === null ? null : { loader: 'pxelinux', key, target: 'pxelinux' };
+    },
+    async answer(name, ctx) {
+      if (name.key.kind === 'default') return unknownDefault(ctx);
+      const found = await subjectForKey(ctx, name.key);
+      if ('none' in found) return { kind: 'not-found', why: found.none };
+      const answer = renderAnswer(ctx, 'pxelinux', found, { pypxeboot: mayBePypxeboot(found.subject) });
+      // An unknown domU gets "not found" rather than a file that would crash it; it moves on to default.
+      if (answer.kind === 'refused' && !found.subject.known) return { kind: 'not-found', why: answer.why };
+      return answer;
+    },
   },
   dhcpBootFile(machine, boot) {
     if (machine.firmware === 'bios') return boot.bios;

@@ -52,8 +52,8 @@ export const pypxeboot: Loader = {
   client: 'pypxeboot in dom0, booting a PV domU (reads PXELINUX files)',
   templates: null,
   targets: [],
-  parseName: () => null,
-  answer: async () => ({ kind: 'not-found', why: 'pypxeboot serves no names of its own' }),
+  // It reads PXELINUX's names; the PXELINUX family answers them (with this family's rule).
+  names: null,
   // udhcpc sends no option 93: the PXELINUX family's `fallback` answers it.
   dhcpBootFile: () => null,
   explain: {

@@ -94,6 +94,14 @@ export interface LoaderExplain {
   walk(machine: ExplainSubject, walk: ExplainWalk): Promise<void>;
 }
 
+/** The generated files a family serves: its part of the name grammar, and the answers. */
+export interface LoaderNames {
+  /** Recognises one of the family's names (a normalised path without leading `/`), else `null`. */
+  parse(path: string): ServedName | null;
+  /** Answers a name `parse` returned. */
+  answer(name: ServedName, ctx: GeneratedFilesContext): Promise<GeneratedAnswer>;
+}
+
 /** A boot-loader family. */
 export interface Loader {
   /** The family's name: explain's `client`, `ServedName.loader`. */
@@ -104,10 +112,8 @@ export interface Loader {
   templates: string | null;
   /** The render targets the family renders profiles to. */
   targets: readonly LoaderTarget[];
-  /** Recognises one of the family's generated names (a normalised path without leading `/`), else `null`. */
-  parseName(path: string): ServedName | null;
-  /** Answers a name `parseName` returned. */
-  answer(name: ServedName, ctx: GeneratedFilesContext): Promise<GeneratedAnswer>;
+  /** The generated files the family serves; `null` for a family that reads another family's names. */
+  names: LoaderNames | null;
   /** Paths of a host's files this family serves that other templates link to (`xenCfg`). */
   hostFiles?(mac: string): Record<string, string>;
   /** The DHCP boot file (`file`, option 67) when this family is what the machine is handed, else `null`. */

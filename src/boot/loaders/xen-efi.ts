@@ -46,14 +46,16 @@ export const xenEfi: Loader = {
       },
     },
   ],
-  parseName(path) {
-    const match = /^xen-cfg\/01-([^/]+)$/.exec(path);
-    const mac = match ? parseMac(match[1]!) : null;
-    return mac === null ? null : { loader: 'xen-efi', key: { kind: 'mac', mac }, target: 'xen-cfg' };
-  },
-  async answer(name, ctx) {
-    if (name.key.kind !== 'mac') return { kind: 'not-found', why: 'xen.cfg is generated per MAC only' };
-    return answerForMac(ctx, name.key.mac, 'xen-cfg');
+  names: {
+    parse(path) {
+      const match = /^xen-cfg\/01-([^/]+)$/.exec(path);
+      const mac = match ? parseMac(match[1]!) : null;
+      return mac === null ? null : { loader: 'xen-efi', key: { kind: 'mac', mac }, target: 'xen-cfg' };
+    },
+    async answer(name, ctx) {
+      if (name.key.kind !== 'mac') return { kind: 'not-found', why: 'xen.cfg is generated per MAC only' };
+      return answerForMac(ctx, name.key.mac, 'xen-cfg');
+    },
   },
   hostFiles: (mac) => ({ xenCfg: xenCfgPath(mac) }),
   dhcpBootFile: () => null,
