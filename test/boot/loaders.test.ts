@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grubCandidates } from '../../src/boot/loaders/grub.js';
 import { dhcpBootFileChooser, explainingLoader, LOADERS, parseGeneratedPath, RENDER_TARGETS } from '../../src/boot/loaders/index.js';
-import { defaultIpxeScriptUrl, ipxeScriptPath } from '../../src/boot/loaders/ipxe.js';
+import { defaultIpxeScriptUrl, ipxePlatformFromQuery, ipxeScriptPath } from '../../src/boot/loaders/ipxe.js';
 import { pxelinuxCandidates } from '../../src/boot/loaders/pxelinux.js';
 import { pypxebootCandidates } from '../../src/boot/loaders/pypxeboot.js';
 import type { ExplainSubject } from '../../src/boot/loaders/types.js';
@@ -48,6 +48,17 @@ describe('names each family asks for, in its order', () => {
       ...shrinkingHexNames('10.99.0.123').map((h) => `grub/grub.cfg-${h}`),
       'grub/grub.cfg',
     ]);
+  });
+
+  it('boot.ipxe?… over HTTP: the platform from iPXE\'s ${platform}, else ${buildarch} or option 93', () => {
+    expect(ipxePlatformFromQuery({ platform: 'efi', arch: 'i386' })).toBe('efi');
+    expect(ipxePlatformFromQuery({})).toBe('pcbios');
+    expect(ipxePlatformFromQuery({ arch: 'i386' })).toBe('pcbios');
+    expect(ipxePlatformFromQuery({ arch: '0' })).toBe('pcbios');
+    expect(ipxePlatformFromQuery({ arch: '7' })).toBe('efi');
+    expect(ipxePlatformFromQuery({ arch: 'x86_64' })).toBe('efi');
+    expect(ipxePlatformFromQuery({ arch: 'arm64' })).toBe('efi');
+    expect(ipxePlatformFromQuery({ arch: 'mips' })).toBe('pcbios');
   });
 
   it('per-MAC iPXE scripts and xen.cfg', () => {

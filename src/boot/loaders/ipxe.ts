@@ -30,6 +30,19 @@ export function defaultIpxeScriptUrl(publicUrl: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/boot.ipxe?mac=\${net0/mac}&uuid=\${uuid}&arch=\${buildarch}`;
 }
 
+/**
+ * The platform a `boot.ipxe?…` request is for (the URL `defaultIpxeScriptUrl` gives iPXE): `platform=`
+ * as iPXE's `${platform}` (`pcbios`, `efi`), else `arch=` as DHCP option 93 (0 = BIOS) or iPXE's
+ * `${buildarch}` (`i386` = BIOS, `x86_64`/`arm64` = EFI).
+ */
+export function ipxePlatformFromQuery(query: { platform?: string; arch?: string }): IpxePlatform {
+  if (query.platform === 'efi' || query.platform === 'pcbios') return query.platform;
+  const arch = query.arch;
+  if (arch === undefined || arch === '' || arch === 'i386' || arch === '0') return 'pcbios';
+  if (/^\d+$/.test(arch)) return 'efi';
+  return arch === 'x86_64' || arch === 'arm64' || arch === 'arm32' ? 'efi' : 'pcbios';
+}
+
 /** The iPXE family. */
 export const ipxe: Loader = {
   id: 'ipxe',
