@@ -1,8 +1,8 @@
 /**
  * What every render starts from, whichever loader family it is for: who the render is for, the
  * per-request options, the server facts templates may use, and the kit a loader's render target works
- * with (the base context, argument rendering, templates by name). Loaders (`loaders/`) and the renderer
- * (`render.ts`) share these types; neither imports the other through this file.
+ * with (the base context, argument rendering, templates by name). The renderer (`render.ts`) imports the
+ * loader registry; loaders (`loaders/`) see the renderer only through these types, so no import cycles.
  */
 import { macHyphenated, type Mac } from '../net/mac.js';
 import type { Profile, Vars } from './model.js';
