@@ -8,11 +8,12 @@ import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
 import { createBootService, inventoryInputFromConfig, loadTemplates } from './boot/service.js';
 import type { TemplateSet } from './boot/templates.js';
-import { explainDepsFor } from './boot/explain-deps.js';
+import { explainDepsFor } from './explain/deps.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
 import { createInventoryBooter } from './boot/inventory-booter.js';
 import { createConfigBooter } from './dhcp/config-booter.js';
+import { dhcpBootFileChooser } from './boot/loaders/index.js';
 import { startDhcpServer } from './dhcp/server.js';
 import { EventBus } from './timeline/bus.js';
 import { buildApp } from './http/app.js';
@@ -160,7 +161,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       const dhcp = await startDhcpServer({
         config: config.dhcp,
         serverAddress: config.server.address,
-        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { publicUrl: config.http.publicUrl })),
+        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) })),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
         reservedMacOf: (ip) => boot.provider.current().hostByIp(ip)?.mac,

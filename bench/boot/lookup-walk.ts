@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { ProfileSchema, type Profile } from '../../src/inventory/model.js';
-import { pxelinuxCandidates } from '../../src/boot/lookup.js';
+import { pxelinuxCandidates } from '../../src/boot/loaders/pxelinux.js';
 import { BootRenderer } from '../../src/boot/render.js';
 import { TemplateSet } from '../../src/boot/templates.js';
 import { pxelinuxMacName } from '../../src/net/mac.js';

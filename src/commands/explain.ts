@@ -5,8 +5,8 @@
  * returns. Nothing is started; the same answer is served by `GET /api/v1/explain`.
  */
 import { parseArgs } from 'node:util';
-import { explainDepsFor } from '../boot/explain-deps.js';
-import { explainMachine, ExplainQueryError, formatExplanation } from '../boot/explain.js';
+import { explainDepsFor } from '../explain/deps.js';
+import { explainMachine, ExplainQueryError, formatExplanation } from '../explain/explain.js';
 import { createBootService } from '../boot/service.js';
 import { TemplateError } from '../boot/templates.js';
 import { silentLogger } from '../log.js';

@@ -1,7 +1,8 @@
 /**
- * A `Booter` built from the `dhcp` config alone: a boot file per firmware, an iPXE script URL for iPXE
- * clients (so they are not chainloaded into iPXE again), PXELINUX options 209/210, and the reservations
- * in `dhcp.reservations`. The inventory-backed Booter replaces it once the inventory has hosts.
+ * A `Booter` built from the `dhcp` config alone: the boot file the loader families choose per firmware
+ * (handed in through `ConfigBooterOptions.bootFile`, so DHCP never names a loader), `siaddr`, PXELINUX
+ * options 209/210, and the reservations in `dhcp.reservations`. The inventory-backed Booter replaces it
+ * once the inventory has hosts.
  */
 import type { Booter, DhcpBootAnswer, Machine } from '../boot/machine.js';
 import { parseMac } from '../net/mac.js';
@@ -9,37 +10,11 @@ import type { DhcpConfig } from './config.js';
 
 /** What the config booter needs besides the `dhcp` section. */
 export interface ConfigBooterOptions {
-  /** `http.publicUrl`, base of the default iPXE script URL. */
-  publicUrl: string;
-}
-
-/**
- * The default iPXE script URL. iPXE expands `${…}` settings in the file name it is given, so the script
- * request already names the machine (boot-protocols.md §3).
- */
-export function defaultIpxeScriptUrl(publicUrl: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/boot.ipxe?mac=\${net0/mac}&uuid=\${uuid}&arch=\${buildarch}`;
-}
-
-/** The boot file for a machine according to `dhcp.boot`. */
-export function bootFileFor(machine: Machine, boot: DhcpConfig['boot'], ipxeScript: string): string {
-  if (machine.isIpxe) return ipxeScript;
-  switch (machine.firmware) {
-    case 'bios':
-      return boot.bios;
-    case 'efi-x64':
-      return boot.efiX64;
-    case 'efi-ia32':
-      return boot.efiIa32;
-    case 'efi-arm64':
-      return boot.efiArm64;
-    case 'efi-arm32':
-      return boot.efiArm32;
-    case 'efi-x64-http':
-      return boot.httpX64 ?? boot.efiX64;
-    default:
-      return boot.fallback;
-  }
+  /**
+   * The boot file (`file`, option 67) for a machine: which loader family it is handed per firmware, from
+   * `dhcp.boot`. The loaders decide it (`dhcpBootFileChooser` in Boot); DHCP only carries it.
+   */
+  bootFile: (machine: Machine) => string;
 }
 
 /** Creates the config-backed Booter. */
@@ -49,10 +24,9 @@ export function createConfigBooter(dhcp: DhcpConfig, options: ConfigBooterOption
     const mac = parseMac(r.mac);
     if (mac !== null) reservations.set(mac, r.hostname === undefined ? { ip: r.ip } : { ip: r.ip, hostname: r.hostname });
   }
-  const ipxeScript = dhcp.boot.ipxeScript ?? defaultIpxeScriptUrl(options.publicUrl);
   return {
     dhcpAnswer(machine) {
-      const answer: DhcpBootAnswer = { bootFile: bootFileFor(machine, dhcp.boot, ipxeScript) };
+      const answer: DhcpBootAnswer = { bootFile: options.bootFile(machine) };
       if (dhcp.boot.nextServer !== undefined) answer.nextServer = dhcp.boot.nextServer;
       // PXELINUX reads 209/210 (boot-protocols.md §2.2); other clients ignore them, so they go to everyone
       // except iPXE clients that get a script.

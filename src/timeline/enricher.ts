@@ -11,7 +11,8 @@
  * pypxeboot fetches from dom0's address, so its kernel and initrd are attributed by name only when the
  * name carries the MAC; by address they go to dom0.
  */
-import { parseGeneratedPath, type GeneratedName } from '../boot/lookup.js';
+import { parseGeneratedPath } from '../boot/loaders/index.js';
+import type { ServedName } from '../boot/loaders/types.js';
 import { parseMac } from '../net/mac.js';
 import type { LeaseStore } from '../store/types.js';
 import type { BootEvent } from './types.js';
@@ -30,17 +31,8 @@ export function macFromQuery(name: string): string | undefined {
 }
 
 /** The MAC a generated file's name carries, if it names one (a UUID, hex-IP or default name does not). */
-function macOfGenerated(name: GeneratedName): string | undefined {
-  switch (name.family) {
-    case 'pxelinux':
-    case 'grub':
-      return name.key.kind === 'mac' ? name.key.mac : undefined;
-    case 'ipxe':
-    case 'xen-cfg':
-      return name.mac;
-    default:
-      return undefined;
-  }
+function macOfGenerated(name: ServedName): string | undefined {
+  return name.key.kind === 'mac' ? name.key.mac : undefined;
 }
 
 /**

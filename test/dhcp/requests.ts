@@ -3,6 +3,7 @@
  */
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { dhcpBootFileChooser } from '../../src/boot/loaders/index.js';
 import { createConfigBooter } from '../../src/dhcp/config-booter.js';
 import type { ResponderContext } from '../../src/dhcp/context.js';
 import { LeaseTable } from '../../src/dhcp/leases.js';
@@ -94,7 +95,7 @@ export async function responderContext(config: Config, store: LeaseStore = creat
   const leases = new LeaseTable(store, subnets, reservations, [config.server.address], persistOffers, reservedElsewhere);
   await leases.load(start);
   const clock = { now: start };
-  const booter = createConfigBooter(config.dhcp, { publicUrl: 'http://10.202.5.1:8080' });
+  const booter = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, 'http://10.202.5.1:8080') });
   const context = (): ResponderContext => ({ config: config.dhcp, serverAddress: config.server.address, subnets, booter, leases, now: clock.now });
   return { context, clock, leases, store };
 }

@@ -6,9 +6,10 @@
  * chain, exactly as TFTP serves them. Errors are JSON `{statusCode, code, message}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../boot/explain.js';
-import { answerGeneratedPath, subjectForMac } from '../../boot/generated-files.js';
-import { ipxeScriptPath, type IpxePlatform } from '../../boot/lookup.js';
+import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../explain/explain.js';
+import { subjectForMac } from '../../boot/answer.js';
+import { answerGeneratedPath } from '../../boot/generated-files.js';
+import { ipxePlatformFromQuery, ipxeScriptPath } from '../../boot/loaders/ipxe.js';
 import type { BootService } from '../../boot/service.js';
 import { bootSpecFor, BootSpecError } from '../../boot/boot-spec.js';
 import { parseMac } from '../../net/mac.js';
@@ -22,18 +23,6 @@ export interface BootRouteDeps {
 
 function fail(reply: FastifyReply, statusCode: number, code: string, message: string) {
   return reply.code(statusCode).type('application/json').send({ statusCode, code, message });
-}
-
-/**
- * The iPXE platform of a request: `platform=` as iPXE's `${platform}` (`pcbios`, `efi`), else `arch=` as
- * DHCP option 93 (0 = BIOS) or iPXE's `${buildarch}` (`i386` = BIOS, `x86_64`/`arm64` = EFI).
- */
-export function platformFromQuery(query: { platform?: string; arch?: string }): IpxePlatform {
-  if (query.platform === 'efi' || query.platform === 'pcbios') return query.platform;
-  const arch = query.arch;
-  if (arch === undefined || arch === '' || arch === 'i386' || arch === '0') return 'pcbios';
-  if (/^\d+$/.test(arch)) return 'efi';
-  return arch === 'x86_64' || arch === 'arm64' || arch === 'arm32' ? 'efi' : 'pcbios';
 }
 
 /**
@@ -58,7 +47,7 @@ export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
       // iPXE sends ${uuid} too: a machine known only by its UUID still finds its host.
       if (mac !== null && !ctx.inventory.hostByMac(mac) && query.uuid) mac = ctx.inventory.hostByUuid(query.uuid)?.mac ?? mac;
       if (mac === null) return fail(reply, 400, 'bad-request', `mac: ${query.mac} is not a MAC address`);
-      path = ipxeScriptPath(mac, platformFromQuery(query));
+      path = ipxeScriptPath(mac, ipxePlatformFromQuery(query));
     }
     const answer = await answerGeneratedPath(path, ctx);
     if (answer === null || answer.kind === 'not-found') return fail(reply, 404, 'not-found', answer?.why ?? `${path} is not generated`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { explainDepsFor } from '../../src/boot/explain-deps.js';
-import { explainMachine, formatExplanation } from '../../src/boot/explain.js';
+import { explainDepsFor } from '../../src/explain/deps.js';
+import { explainMachine, formatExplanation } from '../../src/explain/explain.js';
 import { createBootService } from '../../src/boot/service.js';
 import { buildConfig } from '../../src/config/load.js';
 import { runCommand } from '../helpers/process.js';

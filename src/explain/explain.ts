@@ -1,17 +1,20 @@
 /**
  * `explain`: for one machine, in order, the host and groups matched and why, the profile, the DHCP reply
  * fields, and every file the client will ask for with what each returns (the rendered text, "not
- * found", or the refusal). The CLI prints it as text; the API serves the same object as JSON.
+ * found", or the refusal). Which client boots the machine and which names it asks are the loader
+ * families' (`boot/loaders/`): the first family that claims the machine walks its names here. The CLI
+ * prints it as text; the API serves the same object as JSON.
  */
-import { isIpv4 } from '../net/ipv4.js';
-import { macHyphenated, parseMac } from '../net/mac.js';
-import { parseUuid } from '../net/uuid.js';
-import type { Booter, DhcpBootAnswer, Firmware, Machine } from './machine.js';
+import { answerGeneratedPath, type GeneratedFilesContext } from '../boot/generated-files.js';
 import { hostForMachine } from '../inventory/snapshot.js';
 import type { Inventory } from '../inventory/snapshot.js';
-import { answerGeneratedPath, XEN_OUI, type GeneratedFilesContext } from './generated-files.js';
-import { grubCandidates, ipxeScriptPath, pxelinuxCandidates, pypxebootCandidates, xenCfgPath } from './lookup.js';
-import type { BootRenderer } from './render.js';
+import { explainingLoader } from '../boot/loaders/index.js';
+import type { AskedFile, ExplainSubject } from '../boot/loaders/types.js';
+import type { Booter, DhcpBootAnswer, Firmware, Machine } from '../boot/machine.js';
+import type { BootRenderer } from '../boot/render.js';
+import { isIpv4 } from '../net/ipv4.js';
+import { parseMac } from '../net/mac.js';
+import { parseUuid } from '../net/uuid.js';
 
 /** What explain is asked about (the fields a DHCP request would carry). */
 export interface ExplainQuery {
@@ -34,7 +37,8 @@ export interface ExplainedFile {
 /** The explain answer (also the JSON of `GET /api/v1/explain`). */
 export interface Explanation {
   machine: { mac: string; uuid?: string; arch?: number; firmware: Firmware; isIpxe: boolean; ip?: string };
-  client: 'pxelinux' | 'ipxe' | 'grub' | 'pypxeboot';
+  /** The loader family that boots the machine (`pxelinux`, `ipxe`, `grub`, `pypxeboot`: a registry id). */
+  client: string;
   host: null | { mac: string; matchedBy: 'mac' | 'uuid'; hostname?: string; ip?: string; uuid?: string; labels: Record<string, string> };
   groups: Array<{ name: string; selector: Record<string, string>; profile?: string; selected: boolean }>;
   profile: null | { name: string; kind: string; source: string };
@@ -99,13 +103,17 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   const dhcp = dhcpAnswer === null ? null : { ...dhcpAnswer, ...(reserved !== undefined ? { yiaddr: reserved } : {}) };
   const ip = query.ip ?? reserved;
 
-  const client: Explanation['client'] = isIpxe
-    ? 'ipxe'
-    : host?.profile?.kind === 'xen-domu' || (!host && mac.startsWith(XEN_OUI) && query.arch === undefined)
-      ? 'pypxeboot'
-      : firmware === 'bios' || firmware === 'unknown'
-        ? 'pxelinux'
-        : 'grub';
+  const subject: ExplainSubject = {
+    mac,
+    firmware,
+    isIpxe,
+    host: host ? { ...(host.profile ? { profileKind: host.profile.kind } : {}), ...(host.uuid !== undefined ? { uuid: host.uuid } : {}) } : null,
+    ...(query.arch !== undefined ? { arch: query.arch } : {}),
+    ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
+    ...(ip !== undefined ? { ip } : {}),
+  };
+  const loader = explainingLoader(subject);
+  const client = loader.id;
   const ctx = (via: 'tftp' | 'http'): GeneratedFilesContext => ({
     inventory,
     renderer: deps.renderer,
@@ -113,7 +121,8 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
     ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
   });
   const files: ExplainedFile[] = [];
-  const ask = async (paths: string[], via: 'tftp' | 'http', stopAtFirst = true) => {
+  // Asks as the client does: each name in turn until one is not "not found" (static files never stop it).
+  const ask = async (paths: readonly string[], via: 'tftp' | 'http'): Promise<AskedFile | undefined> => {
     for (const path of paths) {
       const answer = await answerGeneratedPath(path, ctx(via));
       if (answer === null) {
@@ -121,30 +130,11 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
         continue;
       }
       files.push({ path, via, result: answer.kind, why: answer.why, ...(answer.kind === 'text' ? { text: answer.text } : {}) });
-      if (stopAtFirst && answer.kind !== 'not-found') return;
+      if (answer.kind !== 'not-found') break;
     }
+    return files.at(-1);
   };
-  switch (client) {
-    case 'ipxe': {
-      const platform = firmware === 'bios' || firmware === 'unknown' ? 'pcbios' : 'efi';
-      await ask([ipxeScriptPath(mac, platform)], 'http');
-      if (platform === 'efi' && files.at(-1)?.result === 'text' && files.at(-1)?.text?.includes('xen-cfg/')) await ask([xenCfgPath(mac)], 'http');
-      break;
-    }
-    case 'pypxeboot':
-      // pypxeboot keeps the MAC's case as typed in the Xen config; xl configs written by xenboot use lowercase.
-      await ask(pypxebootCandidates(mac, ip), 'tftp');
-      break;
-    case 'pxelinux': {
-      const wireUuid = query.uuid ?? host?.uuid;
-      await ask(pxelinuxCandidates({ mac, ...(wireUuid !== undefined ? { wireUuid } : {}), ...(ip !== undefined ? { ip } : {}) }), 'tftp');
-      break;
-    }
-    case 'grub':
-      await ask(grubCandidates(mac, ip), 'tftp');
-      if (files.at(-1)?.path === 'grub/grub.cfg' && files.at(-1)?.result === 'text') await ask([`grub/grub.cfg-01-${macHyphenated(mac)}`], 'tftp');
-      break;
-  }
+  await loader.explain?.walk(subject, { ask });
 
   const explained: Explanation = {
     machine: { mac, firmware, isIpxe, ...(query.uuid !== undefined ? { uuid: query.uuid } : {}), ...(query.arch !== undefined ? { arch: query.arch } : {}), ...(ip !== undefined ? { ip } : {}) },
