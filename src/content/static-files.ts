@@ -17,7 +17,7 @@ const MAX_IOVECS = 1024;
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EISDIR']);
 
 /**
- * Serves regular files below `root`. Returns `null` for missing files and for directories; throws
+ * Serves regular files below `root`. Returns `null` for missing files and anything not a regular file (directories, FIFOs, devices); throws
  * `ContentDenied` for names that escape the root (by `..` or by a symlink) or cannot be opened for
  * reading (permissions).
  */
@@ -57,14 +57,18 @@ function isInside(path: string, base: string): boolean {
 }
 
 /**
- * Opens a regular file as `Content`; `null` when it is not a regular file. With `confineTo`, the opened
+ * Opens a regular file as `Content`; `null` when it is not a regular file. The open never waits: a FIFO
+ * opened for reading would block its thread until a writer came (and four such opens take every one of
+ * libuv's file-system threads, stalling all file serving), so it is opened with O_NONBLOCK and refused
+ * after fstat like any other non-regular file (O_NONBLOCK changes nothing for a regular file's reads).
+ * With `confineTo`, the opened
  * file is checked again through `/proc/self/fd` (where available), so a directory swapped for a symlink
  * between the realpath check and the open cannot lead outside the root.
  */
 export async function openFileContent(path: string, confineTo?: string): Promise<Content | null> {
   let fd: number;
   try {
-    fd = await callback<number>((done) => open(path, constants.O_RDONLY | constants.O_NOFOLLOW, done));
+    fd = await callback<number>((done) => open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, done));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (NOT_FOUND_CODES.has(code)) return null;
