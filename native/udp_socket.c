@@ -146,6 +146,19 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *sock = (udp_socket *)handle->data;
   if (sock->closing) return;
   if (status < 0) {
+    /*
+     * libuv reports POLLERR without POLLPRI as UV_EBADF and stops polling (uv__poll_io in
+     * src/unix/poll.c). On this socket that is a pending error with no datagram queued: an ICMP port
+     * unreachable from a client that went away, say after the OACK. Read it as a receive would
+     * (SO_ERROR, which also clears it), poll again, and report it as the receive error it is.
+     */
+    int err = 0;
+    socklen_t length = sizeof err;
+    if (getsockopt(sock->fd, SOL_SOCKET, SO_ERROR, &err, &length) == 0 && err != 0) {
+      xenboot_restart_poll(sock);
+      xenboot_emit(sock, EVENT_RECV_ERROR, -err, 0, 0);
+      return;
+    }
     xenboot_emit(sock, EVENT_RECV_ERROR, status, 0, 0);
     return;
   }
