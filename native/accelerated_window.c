@@ -1,6 +1,6 @@
 /*
  * Answering a lock-step or windowed TFTP transfer's ACKs from its shared window state, without
- * JavaScript: the same rules as ReadTransfer.handleAck, pump() and prefetch() in src/tftp/transfer.ts.
+ * JavaScript: the same rules as ReadTransfer.handleAck, pump() and prefetch() in src/tftp/transfer/transfer.ts.
  * Called on the event loop (udp_socket.c) or on the ACK thread (ack_thread.c), by whichever owns the
  * socket.
  */

@@ -14,7 +14,7 @@
  * It is driven by a libuv poll handle on the process's event loop. Readiness is level-triggered, so
  * one datagram is read per readable event and the rest come on the next loop iteration.
  *
- * accelerate() hands the socket a transfer's window state (src/tftp/window-state.ts, a Float64Array
+ * accelerate() hands the socket a transfer's window state (src/tftp/transfer/window.ts, a Float64Array
  * shared with JavaScript) and its ring of ready DATA packets. From then on an in-order ACK from the
  * client is answered here, without entering JavaScript: the window slides and the loaded blocks it now
  * covers are sent, exactly as ReadTransfer.handleAck and pump() would do it, and the next chunk of a
@@ -459,7 +459,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) { return on_so
 
 /*
  * The interface version: bumped whenever an export or the window-state layout changes, so that a stale
- * build is refused by src/native/addon.ts instead of being called with arguments it does not know.
+ * build is refused by src/tftp/transfer/native/addon.ts instead of being called with arguments it does not know.
  */
 #define XENBOOT_ADDON_VERSION 3
 

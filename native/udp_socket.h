@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Fields of the shared window state: the order of WindowField in src/tftp/window-state.ts. */
+/* Fields of the shared window state: the order of WindowField in src/tftp/transfer/window.ts. */
 enum { W_BASE, W_NEXT, W_HIGHEST, W_LOADED, W_RETRANSMITS, W_PROGRESS_AT, W_ATTEMPTS, W_ACTIVE, W_WAKE_AT_BASE, W_QUEUED, W_READING, W_SEND_BUFFER_FULL, W_FIELDS };
 
 /* A transfer's window, once accelerate() has been called. */

@@ -7,7 +7,7 @@
 import { close, fstat, open, readv, read, constants } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { nativeAddon } from '../native/addon.js';
+import { nativeAddon } from '../tftp/transfer/native/addon.js';
 import { normaliseContentPath } from './path.js';
 import { ContentDenied, type Content, type ContentHandler, type ContentRequest } from './types.js';
 

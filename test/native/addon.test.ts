@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferContent } from '../../src/content/types.js';
-import { NATIVE_ADDON_VERSION, nativeAddon, nativeAddonUnavailable, NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../../src/native/addon.js';
-import { decodeTftpPacket, encodeTftpPacket } from '../../src/tftp/packet.js';
-import { NativeTransferSocket } from '../../src/tftp/transfer-socket-native.js';
-import { ReadTransfer, realClock, type TransferResult } from '../../src/tftp/transfer.js';
-import { WindowField } from '../../src/tftp/window-state.js';
+import { NATIVE_ADDON_VERSION, nativeAddon, nativeAddonUnavailable, NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../../src/tftp/transfer/native/addon.js';
+import { decodeTftpPacket, encodeTftpPacket } from '../../src/tftp/codec/packet.js';
+import { NativeTransferSocket } from '../../src/tftp/transfer/native/socket.js';
+import { ReadTransfer, realClock, type TransferResult } from '../../src/tftp/transfer/transfer.js';
+import { WindowField } from '../../src/tftp/transfer/window.js';
 import { openClientSocket, receive } from '../tftp/raw-client.js';
 
 const LOOPBACK = 0x7f000001;

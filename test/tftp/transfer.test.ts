@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bufferContent, type Content } from '../../src/content/types.js';
-import { FINAL_ACK_GRACE_MS, ReadTransfer, READ_AHEAD_BYTES, type TransferResult } from '../../src/tftp/transfer.js';
+import { FINAL_ACK_GRACE_MS, ReadTransfer, READ_AHEAD_BYTES, type TransferResult } from '../../src/tftp/transfer/transfer.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient, type Impairment } from './fake-network.js';
 
 interface RunOptions {

@@ -3,10 +3,10 @@
  * sends without a request object; see native/udp_socket.c), or `dgram`, node:dgram. Both deliver the
  * same packets to the same transfer state machine.
  */
-import { nativeAddon, nativeAddonUnavailable } from '../native/addon.js';
-import type { TransferSocket, TransferSocketOptions } from './transfer-socket.js';
-import { DgramTransferSocket } from './transfer-socket-dgram.js';
-import { NativeTransferSocket } from './transfer-socket-native.js';
+import { nativeAddon, nativeAddonUnavailable } from './native/addon.js';
+import type { TransferSocket, TransferSocketOptions } from './socket.js';
+import { DgramTransferSocket } from './dgram-socket.js';
+import { NativeTransferSocket } from './native/socket.js';
 
 /** An engine for transfer sockets. */
 export type TransferEngine = 'native' | 'dgram';

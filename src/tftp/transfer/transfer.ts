@@ -17,7 +17,7 @@
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
  *   `RingPool` the ring of an ended transfer serves the next one (`ring-pool.ts`).
  *
- * The window's counters live in a shared Float64Array (`window-state.ts`). A sender that can answer
+ * The window's counters live in a shared Float64Array (`window.ts`). A sender that can answer
  * in-order ACKs itself (the native UDP engine) is handed that state and the ring with `accelerate`; it
  * then slides the window and sends loaded blocks without calling `handleAck`, and calls `resume()` when
  * the ring has room for the next read or it could not send. Everything else (OACK, the final ACK,
@@ -26,10 +26,10 @@
  * engages it again after each; every other entry point (start, timers, reads completing, cancel)
  * reclaims the window here before touching it and engages it again when done.
  */
-import { readContentInto, type Content } from '../content/types.js';
-import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
+import { readContentInto, type Content } from '../../content/types.js';
+import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from '../codec/packet.js';
 import type { RingPool } from './ring-pool.js';
-import { newWindowState, WindowField as W } from './window-state.js';
+import { newWindowState, WindowField as W } from './window.js';
 
 /** How long a transfer whose last block is out waits for the final ACK after the client's port became unreachable. */
 export const FINAL_ACK_GRACE_MS = 250;

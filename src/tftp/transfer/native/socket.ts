@@ -12,11 +12,11 @@
  * socket that is back on the event loop, and after handling one the socket is engaged again.
  */
 import { getSystemErrorName } from 'node:util';
-import { ipToInt } from '../net/ipv4.js';
-import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../native/addon.js';
-import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
-import type { ReadTransfer, TransferClock, WindowLayout } from './transfer.js';
-import { WindowField } from './window-state.js';
+import { ipToInt } from '../../../net/ipv4.js';
+import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from './addon.js';
+import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from '../socket.js';
+import type { ReadTransfer, TransferClock, WindowLayout } from '../transfer.js';
+import { WindowField } from '../window.js';
 
 /**
  * Receive buffer per socket. A client sends ACKs (4 bytes) and ERRORs (a short message); a longer

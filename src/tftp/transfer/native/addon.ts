@@ -44,7 +44,7 @@ export interface NativeAddon {
   sendTo(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number, ip: number, port: number): number;
   watchWritable(handle: NativeUdpHandle, on: boolean): void;
   /**
-   * Answers in-order ACKs from `window` (see window-state.ts) and the DATA packets in `ring`, reading
+   * Answers in-order ACKs from `window` (see ../window.ts) and the DATA packets in `ring`, reading
    * the next chunk of `fd` (-1: none) into the ring from the page cache when there is room.
    */
   accelerate(
@@ -81,8 +81,8 @@ export interface NativeAddon {
 
 /** Where the build puts the addon, relative to the repository (or installed package) root. */
 const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
-/** How many directories up from this module to look for it (src/tftp, dist/src/tftp, bundles). */
-const SEARCH_DEPTH = 5;
+/** How many directories up from this module to look for it (src/tftp/transfer/native, dist/src/tftp/transfer/native, bundles). */
+const SEARCH_DEPTH = 7;
 
 let loaded: { binding: NativeAddon | null; reason: string } | null = null;
 

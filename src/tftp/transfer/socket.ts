@@ -7,10 +7,10 @@
  * or port before they reach us. With `answerStrangers` it stays unconnected and answers them with
  * ERROR 5 (RFC 1350 §4) without disturbing the transfer.
  *
- * Two engines implement it (`transfer-engine.ts` picks one): the `xenboot_udp` addon and node:dgram.
+ * Two engines implement it (`engine.ts` picks one): the `xenboot_udp` addon and node:dgram.
  * This module holds what they share.
  */
-import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, TftpOpcode } from './packet.js';
+import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, TftpOpcode } from '../codec/packet.js';
 import type { ReadTransfer, TransferClock, TransferSender } from './transfer.js';
 
 /** Counters shared with the server. */

@@ -2,7 +2,7 @@
  * A transfer socket on node:dgram: portable, and the fallback where the `xenboot_udp` addon is not built.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
+import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './socket.js';
 import type { ReadTransfer } from './transfer.js';
 
 /** A bound node:dgram transfer socket. */
