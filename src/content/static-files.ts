@@ -7,9 +7,8 @@
 import { close, fstat, open, readv, read, constants } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { nativeAddon } from '../tftp/transfer/native/addon.js';
 import { normaliseContentPath } from './path.js';
-import { ContentDenied, type Content, type ContentHandler, type ContentRequest } from './types.js';
+import { ContentDenied, type Content, type ContentHandler, type ContentRequest, type FileContent } from './types.js';
 
 // Linux IOV_MAX; larger scatter lists are split into several preadv calls.
 const MAX_IOVECS = 1024;
@@ -92,9 +91,8 @@ export async function openFileContent(path: string, confineTo?: string): Promise
   }
 }
 
-function fileContent(fd: number, size: number): Content {
+function fileContent(fd: number, size: number): FileContent {
   let closed = false;
-  const addon = nativeAddon();
   return {
     size,
     source: 'file',
@@ -132,14 +130,6 @@ function fileContent(fd: number, size: number): Content {
       }
       return total;
     },
-    // From the page cache without waiting for the disk, where the native addon is built.
-    readIntoCached: addon
-      ? (targets, position) => {
-          if (closed) return null;
-          const n = addon.readCached(fd, targets, position);
-          return n >= 0 ? n : null;
-        }
-      : undefined,
     async close() {
       if (closed) return;
       closed = true;

@@ -126,6 +126,10 @@ export class SimulatedClient implements TransferSender {
     return 0;
   }
 
+  exclusive<T>(step: () => T): T {
+    return step();
+  }
+
   /** The server sends a packet: copy it now (the server reuses its buffer), deliver it later. */
   send(buf: Buffer, offset: number, length: number): void {
     const packet = Buffer.from(buf.subarray(offset, offset + length));

@@ -62,6 +62,11 @@ export class DgramTransferSocket implements TransferSocket {
     this.transfer = transfer;
   }
 
+  /** The window is never shared: `step` runs as it is. */
+  exclusive<T>(step: () => T): T {
+    return step();
+  }
+
   /** Sends `buf[offset, offset + length)` to the client (never throws; errors arrive as socket errors). */
   send(buf: Buffer, offset: number, length: number): void {
     if (this.closed) return;
