@@ -6,6 +6,7 @@
 import { nativeAddon, nativeAddonUnavailable } from './native/addon.js';
 import type { TransferSocket, TransferSocketOptions } from './socket.js';
 import { DgramTransferSocket } from './dgram-socket.js';
+import { nativePageCacheRead } from './native/page-cache.js';
 import { NativeTransferSocket } from './native/socket.js';
 
 /** An engine for transfer sockets. */
@@ -27,6 +28,7 @@ export function resolveTransferEngine(wanted: 'auto' | TransferEngine): { engine
 export async function openTransferSocket(engine: TransferEngine, options: TransferSocketOptions): Promise<TransferSocket> {
   const binding = engine === 'native' ? nativeAddon() : null;
   if (binding !== null) return new NativeTransferSocket(binding, options);
-  return DgramTransferSocket.open(options);
+  // Cached file pages are read through the addon wherever it is built, whichever engine sends.
+  return DgramTransferSocket.open({ ...options, readCached: nativePageCacheRead() });
 }
 

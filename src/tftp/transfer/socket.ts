@@ -21,6 +21,9 @@ export interface TransferSocketStats {
   transferGarbage: number;
 }
 
+/** A read of cached file pages that never waits (see `TransferSender.readCached`). */
+export type PageCacheRead = (fd: number, targets: readonly Buffer[], position: number) => number | null;
+
 /** What a transfer socket needs to open. */
 export interface TransferSocketOptions {
   serverIp: string;
@@ -32,6 +35,8 @@ export interface TransferSocketOptions {
   onError: (error: Error) => void;
   /** The transfer's clock (the native engine stamps progress in it). */
   clock: TransferClock;
+  /** Where the engine has one, the page-cache read the socket offers its transfer. */
+  readCached?: PageCacheRead | null;
 }
 
 /** A bound transfer socket; `attach` hands it the transfer whose packets it delivers. */

@@ -16,7 +16,8 @@
 import { getSystemErrorName } from 'node:util';
 import { ipToInt } from '../../../net/ipv4.js';
 import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from './addon.js';
-import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from '../socket.js';
+import { deliverToTransfer, UNKNOWN_TID, type PageCacheRead, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from '../socket.js';
+import { pageCacheRead } from './page-cache.js';
 import type { ReadTransfer, TransferClock, WindowLayout } from '../transfer.js';
 import type { Window } from '../window.js';
 
@@ -75,6 +76,7 @@ export class NativeTransferSocket implements TransferSocket {
     this.connected = !options.answerStrangers;
     this.stats = options.stats;
     this.onSocketError = options.onError;
+    this.readCached = pageCacheRead(binding);
     this.handle = binding.open(options.serverIp, options.clientIp, options.clientPort, this.connected, this.receiveBuffer, (kind, a, b, c) =>
       this.onEvent(kind, a, b, c),
     );
@@ -111,10 +113,7 @@ export class NativeTransferSocket implements TransferSocket {
   }
 
   /** What the page cache holds of `fd` from `position`, read by the addon without waiting for the disk. */
-  readCached(fd: number, targets: readonly Buffer[], position: number): number | null {
-    const n = this.binding.readCached(fd, targets, position);
-    return n >= 0 ? n : null;
-  }
+  readonly readCached: PageCacheRead;
 
   /** Sends `buf[offset, offset + length)` to the client, or queues it behind earlier sends (never throws). */
   send(buf: Buffer, offset: number, length: number): void {
