@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "xenboot_udp",
-      "sources": ["udp_socket.c", "accelerated_window.c", "ack_thread.c", "page_cache_read.c"],
+      "sources": ["addon.c", "socket_io.c", "ack_answer.c", "page_cache.c", "ack_thread.c"],
       "libraries": ["-lpthread"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [["OS!='linux'", {"type": "none"}]]

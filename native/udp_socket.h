@@ -1,7 +1,7 @@
 /*
  * What the parts of the xenboot_udp addon share: the socket, its accelerated window, and the ACK
- * thread's hooks. udp_socket.c is the JavaScript interface, accelerated_window.c answers ACKs from a
- * window, ack_thread.c runs that off the event loop.
+ * thread's hooks. addon.c is the JavaScript interface, socket_io.c moves datagrams, ack_answer.c
+ * answers ACKs from a window, page_cache.c reads ahead, ack_thread.c runs the answer off the event loop.
  */
 #ifndef XENBOOT_UDP_SOCKET_H
 #define XENBOOT_UDP_SOCKET_H
@@ -15,8 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Fields of the shared window state: the order of WindowField in src/tftp/window-state.ts. */
-enum { W_BASE, W_NEXT, W_HIGHEST, W_LOADED, W_RETRANSMITS, W_PROGRESS_AT, W_ATTEMPTS, W_ACTIVE, W_WAKE_AT_BASE, W_QUEUED, W_READING, W_SEND_BUFFER_FULL, W_FIELDS };
+#include "window_layout.h"
 
 /* A transfer's window, once accelerate() has been called. */
 typedef struct {
@@ -75,7 +74,7 @@ typedef struct udp_socket {
   int pending_resume;
 } udp_socket;
 
-/* One datagram to `to`, or to the client when `to` is NULL; never waits. Returns 0 or errno. */
+/* socket_io.c. One datagram to `to`, or to the client when `to` is NULL; never waits. Returns 0 or errno. */
 int xenboot_send_datagram(udp_socket *sock, const unsigned char *data, size_t length, const struct sockaddr_in *to);
 
 /* What xenboot_answer_ack did with an ACK. */
@@ -85,11 +84,14 @@ typedef enum {
   ACK_ANSWERED_RESUME = 2 /* answered, and JavaScript must resume: read ahead, or send what the kernel refused */
 } ack_answer;
 
-/* Answers an ACK for 16-bit block `wire` from the socket's accelerated window (accelerated_window.c). */
+/* Answers an ACK for 16-bit block `wire` from the socket's accelerated window (ack_answer.c). */
 ack_answer xenboot_answer_ack(udp_socket *sock, unsigned wire);
 
-/* One datagram into the socket's receive buffer, never waiting: its length, or -1 with errno set. */
+/* socket_io.c. One datagram into the socket's receive buffer, never waiting: its length, or -1 with errno set. */
 ssize_t xenboot_receive(udp_socket *sock, struct sockaddr_in *from);
+
+/* socket_io.c. Reads and clears the socket's pending error (SO_ERROR): 0, or an errno such as ECONNREFUSED. */
+int xenboot_pending_error(udp_socket *sock);
 
 /* Answers a received datagram from the window if it is an ACK from the client it may answer. */
 ack_answer xenboot_answer_datagram(udp_socket *sock, ssize_t length, const struct sockaddr_in *from);
@@ -105,7 +107,7 @@ void xenboot_reclaim(udp_socket *sock);
 /* Before closing: the thread forgets the socket, and nothing it handed back is delivered. */
 void xenboot_forget(udp_socket *sock);
 
-/* Defined in udp_socket.c, used by the thread's hand-back on the event loop. */
+/* Defined in addon.c, used by the thread's hand-back on the event loop. */
 void xenboot_emit(udp_socket *sock, int kind, double a, double b, double c);
 int xenboot_restart_poll(udp_socket *sock);
 

@@ -7,9 +7,8 @@
 import { close, fstat, open, readv, read, constants } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { nativeAddon } from '../native/addon.js';
 import { normaliseContentPath } from './path.js';
-import { ContentDenied, type Content, type ContentHandler, type ContentRequest } from './types.js';
+import { ContentDenied, type Content, type ContentHandler, type ContentRequest, type FileContent } from './types.js';
 
 // Linux IOV_MAX; larger scatter lists are split into several preadv calls.
 const MAX_IOVECS = 1024;
@@ -17,7 +16,7 @@ const MAX_IOVECS = 1024;
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EISDIR']);
 
 /**
- * Serves regular files below `root`. Returns `null` for missing files and for directories; throws
+ * Serves regular files below `root`. Returns `null` for missing files and anything not a regular file (directories, FIFOs, devices); throws
  * `ContentDenied` for names that escape the root (by `..` or by a symlink) or cannot be opened for
  * reading (permissions).
  */
@@ -57,14 +56,18 @@ function isInside(path: string, base: string): boolean {
 }
 
 /**
- * Opens a regular file as `Content`; `null` when it is not a regular file. With `confineTo`, the opened
+ * Opens a regular file as `Content`; `null` when it is not a regular file. The open never waits: a FIFO
+ * opened for reading would block its thread until a writer came (and four such opens take every one of
+ * libuv's file-system threads, stalling all file serving), so it is opened with O_NONBLOCK and refused
+ * after fstat like any other non-regular file (O_NONBLOCK changes nothing for a regular file's reads).
+ * With `confineTo`, the opened
  * file is checked again through `/proc/self/fd` (where available), so a directory swapped for a symlink
  * between the realpath check and the open cannot lead outside the root.
  */
 export async function openFileContent(path: string, confineTo?: string): Promise<Content | null> {
   let fd: number;
   try {
-    fd = await callback<number>((done) => open(path, constants.O_RDONLY | constants.O_NOFOLLOW, done));
+    fd = await callback<number>((done) => open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, done));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (NOT_FOUND_CODES.has(code)) return null;
@@ -88,9 +91,8 @@ export async function openFileContent(path: string, confineTo?: string): Promise
   }
 }
 
-function fileContent(fd: number, size: number): Content {
+function fileContent(fd: number, size: number): FileContent {
   let closed = false;
-  const addon = nativeAddon();
   return {
     size,
     source: 'file',
@@ -128,14 +130,6 @@ function fileContent(fd: number, size: number): Content {
       }
       return total;
     },
-    // From the page cache without waiting for the disk, where the native addon is built.
-    readIntoCached: addon
-      ? (targets, position) => {
-          if (closed) return null;
-          const n = addon.readCached(fd, targets, position);
-          return n >= 0 ? n : null;
-        }
-      : undefined,
     async close() {
       if (closed) return;
       closed = true;

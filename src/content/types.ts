@@ -19,18 +19,26 @@ export interface Content {
    */
   readInto?(targets: readonly Buffer[], position: number): Promise<number>;
   /**
-   * Optional synchronous scatter read of what is already in memory (generated content, or file pages in
-   * the page cache): the bytes read, fewer where the end of the content or of the cached part came
-   * first, or `null` when nothing can be read without waiting. Never blocks on a disk.
+   * Optional synchronous scatter read, for content held in memory: the bytes read (fewer only at the
+   * end). Never waits.
    */
-  readIntoCached?(targets: readonly Buffer[], position: number): number | null;
-  /**
-   * For file content: the open descriptor, which the native TFTP engine reads from the page cache on its
-   * own thread (never after `close`, which only runs once the transfer has ended).
-   */
-  readonly fd?: number;
+  readIntoSync?(targets: readonly Buffer[], position: number): number;
   /** Releases the file descriptor (no-op for generated content). Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Content read from an open file. The descriptor is there for a reader that can do better than `read`
+ * (a transfer engine reading the page cache without waiting); it stays valid until `close`.
+ */
+export interface FileContent extends Content {
+  readonly source: 'file';
+  readonly fd: number;
+}
+
+/** Whether `content` is file-backed (and carries its descriptor). */
+export function isFileContent(content: Content): content is FileContent {
+  return content.source === 'file' && typeof (content as Partial<FileContent>).fd === 'number';
 }
 
 /** Who asks for a path, and how. */
@@ -70,7 +78,7 @@ export function bufferContent(data: Buffer | string): Content {
     async readInto(targets, position) {
       return copyInto(buffer.subarray(Math.min(buffer.length, position)), targets);
     },
-    readIntoCached(targets, position) {
+    readIntoSync(targets, position) {
       return copyInto(buffer.subarray(Math.min(buffer.length, position)), targets);
     },
     async close() {},

@@ -3,7 +3,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Ipv4, Port, StrictObject, type ConfigProblem } from '../config/types.js';
-import { DEFAULT_MAX_WINDOW_BYTES } from './options.js';
+import { DEFAULT_MAX_WINDOW_BYTES } from './codec/options.js';
 
 /** The `tftp` section: where the read-only TFTP server listens and how far it lets clients negotiate. */
 export const TftpConfigSchema = StrictObject(

@@ -4,8 +4,8 @@
  */
 import type { TftpOutcome, TftpTransferEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
-import { TFTP_DEFAULT_BLKSIZE } from './options.js';
-import type { TransferResult } from './transfer.js';
+import { TFTP_DEFAULT_BLKSIZE } from './codec/options.js';
+import type { TransferResult } from './transfer/transfer.js';
 
 /** What is known about a request when it ends. */
 export interface TftpRequestEnd {

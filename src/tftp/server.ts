@@ -12,14 +12,14 @@ import type { TftpOutcome } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { TftpConfig } from './config.js';
-import { netasciiContent } from './netascii.js';
-import { negotiateTftpOptions } from './options.js';
+import { netasciiContent } from './netascii-content.js';
+import { negotiateTftpOptions } from './codec/options.js';
 import { logTftpEvent, tftpTransferEvent, type TftpRequestEnd } from './outcome.js';
-import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './packet.js';
-import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer-engine.js';
-import type { TransferSocket } from './transfer-socket.js';
-import { RingPool } from './ring-pool.js';
-import { ReadTransfer, realClock, type TransferClock } from './transfer.js';
+import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './codec/packet.js';
+import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer/engine.js';
+import type { TransferSocket } from './transfer/socket.js';
+import { RingPool } from './transfer/ring-pool.js';
+import { ReadTransfer, realClock, type TransferClock } from './transfer/transfer.js';
 
 /**
  * The shortest wait before the OACK is sent again when the client set no `timeout`. A retransmitted

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,34 @@ describe('staticFileHandler', () => {
       await content!.close();
     } else {
       await expect(handler(request('unreadable'))).rejects.toThrow(ContentDenied);
+    }
+  });
+
+  it('refuses a FIFO at once, even with every file-system thread asked for one, and goes on serving files', async () => {
+    // Opening a FIFO for reading waits for a writer: four such opens would take all of libuv's
+    // file-system threads, and every later file (TFTP and HTTP alike) would wait behind them.
+    const fifo = join(root, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const timedOut = Symbol('timed out');
+    const within = <T>(promise: Promise<T>, ms: number) =>
+      Promise.race([promise, new Promise<typeof timedOut>((resolve) => setTimeout(() => resolve(timedOut), ms).unref())]);
+    try {
+      const answers = await within(Promise.all([1, 2, 3, 4].map(() => handler(request('fifo')))), 2_000);
+      expect(answers).toEqual([null, null, null, null]);
+      const content = await within(handler(request('pxelinux.0')), 2_000);
+      expect(content).not.toBe(timedOut);
+      expect((content as Awaited<ReturnType<ContentHandler>>)!.size).toBe(16);
+      await (content as Awaited<ReturnType<ContentHandler>>)!.close();
+    } finally {
+      // Releases any open still waiting for a writer (only before the fix), so the threads come back.
+      for (let i = 0; i < 4; i += 1) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          break; // ENXIO: nobody waits to read it
+        }
+      }
+      rmSync(fifo);
     }
   });
 

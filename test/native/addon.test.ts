@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferContent } from '../../src/content/types.js';
-import { NATIVE_ADDON_VERSION, nativeAddon, nativeAddonUnavailable, NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../../src/native/addon.js';
-import { decodeTftpPacket, encodeTftpPacket } from '../../src/tftp/packet.js';
-import { NativeTransferSocket } from '../../src/tftp/transfer-socket-native.js';
-import { ReadTransfer, realClock, type TransferResult } from '../../src/tftp/transfer.js';
-import { WindowField } from '../../src/tftp/window-state.js';
+import { NATIVE_ADDON_VERSION, nativeAddon, nativeAddonUnavailable, NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../../src/tftp/transfer/native/addon.js';
+import { decodeTftpPacket, encodeTftpPacket } from '../../src/tftp/codec/packet.js';
+import { NativeTransferSocket } from '../../src/tftp/transfer/native/socket.js';
+import { ReadTransfer, realClock, type TransferResult } from '../../src/tftp/transfer/transfer.js';
+import { Window } from '../../src/tftp/transfer/window.js';
 import { openClientSocket, receive } from '../tftp/raw-client.js';
 
 const LOOPBACK = 0x7f000001;
@@ -269,23 +269,23 @@ describe('NativeTransferSocket send backlog', () => {
     });
     const resume = vi.fn();
     socket.attach({ resume } as unknown as ReadTransfer);
-    const window = new Float64Array(16);
+    const window = new Window();
     socket.accelerate(window, Buffer.alloc(8), { stride: 8, ringSlots: 1, blksize: 4, size: 4, lastBlock: 2, windowsize: 1, chunkBlocks: 1, fd: -1 });
     const packets = Buffer.from('one two three');
     socket.send(packets, 0, 3);
     pushBack = false;
     socket.send(packets, 4, 3); // behind the first: queued too, never overtakes it
     expect(socket.pendingSends()).toBe(2);
-    expect(window[WindowField.Queued]).toBe(2);
+    expect(window.queued).toBe(2);
     expect(watching).toBe(true);
     expect(sent).toEqual([]);
     // Not handed to the ACK thread while JavaScript holds packets back.
-    socket.engage();
+    socket.exclusive(() => {});
     expect(engaged).toBe(0);
     onEvent(NativeUdpEvent.Writable, 0, 0, 0);
     expect(sent).toEqual(['one', 'two']);
     expect(socket.pendingSends()).toBe(0);
-    expect(window[WindowField.Queued]).toBe(0);
+    expect(window.queued).toBe(0);
     expect(watching).toBe(false);
     // The transfer looks again at what it held back while packets waited (a read, more of the window).
     expect(resume).toHaveBeenCalledTimes(1);

@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normaliseContentPath } from '../../src/content/path.js';
-import { negotiateTftpOptions } from '../../src/tftp/options.js';
-import { decodeTftpPacket, encodeTftpPacket, type TftpRequestPacket } from '../../src/tftp/packet.js';
+import { negotiateTftpOptions } from '../../src/tftp/codec/options.js';
+import { decodeTftpPacket, encodeTftpPacket, type TftpRequestPacket } from '../../src/tftp/codec/packet.js';
 import { requireCommands, runCommand } from '../helpers/process.js';
 
 const CAPTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'captures');

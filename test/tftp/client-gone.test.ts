@@ -12,7 +12,7 @@ import { type Socket } from 'node:dgram';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeTftpPacket, TftpOpcode } from '../../src/tftp/packet.js';
+import { encodeTftpPacket, TftpOpcode } from '../../src/tftp/codec/packet.js';
 import type { RunningProcess } from '../helpers/process.js';
 import { openClientSocket, receive } from './raw-client.js';
 import { makeTftpRoot, startTftpXenboot } from './support.js';
@@ -96,6 +96,19 @@ describe.each(['native', 'dgram'] as const)('a client that goes away (%s engine)
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+
+  it('after the OACK, before ACK 0: ends aborted, client port unreachable', async () => {
+    // The OACK is resent on timeout to a closed port; its ICMP error is the socket's pending error, the
+    // only thing to read (no datagram is queued behind it), and both engines must name it the same.
+    const socket = await openClientSocket();
+    const clientPort = socket.address().port;
+    const rrq = encodeTftpPacket({ type: 'rrq', filename: FILE, mode: 'octet', options: [{ name: 'windowsize', value: '4' }] });
+    await sendTo(socket, rrq, { address: '127.0.0.1', port });
+    expect((await receive(socket, 3_000))?.packet?.type).toBe('oack');
+    await new Promise<void>((resolve) => socket.close(resolve));
+    const line = await endLine(clientPort);
+    expect(line).toMatchObject({ msg: 'transfer aborted', outcome: 'aborted', error: 'client port unreachable', bytes: 0 });
+  });
 
   it('mid-transfer: ends aborted, client port unreachable', async () => {
     const { socket, server } = await startWindowed();

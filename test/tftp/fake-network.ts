@@ -4,7 +4,7 @@
  * packets (seeded, so a failure is reproducible). The client follows RFC 1350 (lock-step) and RFC 7440
  * (ACK at the end of each window, or the last in-order block on a gap or a timeout).
  */
-import type { TransferClock, TransferSender } from '../../src/tftp/transfer.js';
+import type { TransferClock, TransferSender } from '../../src/tftp/transfer/transfer.js';
 
 interface Timer {
   id: number;
@@ -124,6 +124,10 @@ export class SimulatedClient implements TransferSender {
 
   pendingSends(): number {
     return 0;
+  }
+
+  exclusive<T>(step: () => T): T {
+    return step();
   }
 
   /** The server sends a packet: copy it now (the server reuses its buffer), deliver it later. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateTftpOptions } from '../../src/tftp/options.js';
-import type { TftpOption } from '../../src/tftp/packet.js';
+import { negotiateTftpOptions } from '../../src/tftp/codec/options.js';
+import type { TftpOption } from '../../src/tftp/codec/packet.js';
 
 const limits = { maxBlksize: 65464, maxWindowsize: 64 };
 const opts = (...pairs: Array<[string, string]>): TftpOption[] => pairs.map(([name, value]) => ({ name, value }));

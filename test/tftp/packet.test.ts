@@ -6,7 +6,7 @@ import {
   TftpDecodeError,
   writeTftpDataHeader,
   type TftpPacket,
-} from '../../src/tftp/packet.js';
+} from '../../src/tftp/codec/packet.js';
 
 const examples: Array<[string, TftpPacket]> = [
   ['RRQ without options', { type: 'rrq', filename: 'pxelinux.0', mode: 'octet', options: [] }],

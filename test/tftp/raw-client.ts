@@ -4,7 +4,7 @@
  * blocks); every wait is bounded.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { decodeTftpPacket, encodeTftpPacket, type TftpOption, type TftpPacket } from '../../src/tftp/packet.js';
+import { decodeTftpPacket, encodeTftpPacket, type TftpOption, type TftpPacket } from '../../src/tftp/codec/packet.js';
 
 /** What a raw download saw. */
 export interface RawDownload {

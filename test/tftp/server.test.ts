@@ -13,7 +13,7 @@ import { bufferContent, type ContentHandler } from '../../src/content/types.js';
 import { EventBus } from '../../src/timeline/bus.js';
 import type { TftpTransferEvent } from '../../src/timeline/types.js';
 import { silentLogger } from '../../src/log.js';
-import { encodeTftpPacket } from '../../src/tftp/packet.js';
+import { encodeTftpPacket } from '../../src/tftp/codec/packet.js';
 import { TftpServer, type TftpServerSettings } from '../../src/tftp/server.js';
 import { openClientSocket, rawDownload, receive } from './raw-client.js';
 

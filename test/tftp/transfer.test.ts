@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bufferContent, type Content } from '../../src/content/types.js';
-import { FINAL_ACK_GRACE_MS, ReadTransfer, READ_AHEAD_BYTES, type TransferResult } from '../../src/tftp/transfer.js';
+import { bufferContent, type Content, type FileContent } from '../../src/content/types.js';
+import { FINAL_ACK_GRACE_MS, ReadTransfer, READ_AHEAD_BYTES, UNSHARED, type TransferResult, type TransferSender } from '../../src/tftp/transfer/transfer.js';
+import { Window } from '../../src/tftp/transfer/window.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient, type Impairment } from './fake-network.js';
 
 interface RunOptions {
@@ -13,6 +14,8 @@ interface RunOptions {
   seed?: number;
   retries?: number;
   content?: Content;
+  /** A page-cache read for the sender to offer, as the native engine does. */
+  readCached?: TransferSender['readCached'];
 }
 
 /** Runs one transfer over the simulated network until it ends (bounded in steps). */
@@ -31,7 +34,7 @@ async function run(options: RunOptions) {
     timeoutMs: 1000,
     retries: options.retries ?? 8,
     oack: options.oack ? [{ name: 'blksize', value: String(blksize) }] : [],
-    sender: client,
+    sender: options.readCached ? Object.assign(client, { readCached: options.readCached }) : client,
     clock,
     onEnd: (r) => (result = r),
   });
@@ -107,31 +110,40 @@ describe('ReadTransfer on a perfect network', () => {
 });
 
 describe('ReadTransfer reads', () => {
-  it('loads chunks from memory at once when the content can, and waits for readInto where it cannot', async () => {
+  it('loads file chunks from the page cache through the sender at once where it can, and waits for readInto where it cannot', async () => {
     const payload = randomBytes(1_000_000);
     const inner = bufferContent(payload);
-    let fromMemory = 0;
+    let fromCache = 0;
     let waited = 0;
     let calls = 0;
-    const content: Content = {
-      ...inner,
+    const content: FileContent = {
+      size: inner.size,
       source: 'file',
-      // Every other chunk "is not in the page cache".
-      readIntoCached(targets, position) {
-        calls += 1;
-        if (calls % 2 === 0) return null;
-        fromMemory += 1;
-        return inner.readIntoCached!(targets, position);
-      },
+      fd: 42,
+      read: (position, length) => inner.read(position, length),
       async readInto(targets, position) {
         waited += 1;
         return inner.readInto!(targets, position);
       },
+      close: () => inner.close(),
     };
-    const { result, client } = await run({ size: payload.length, blksize: 1468, windowsize: 4, content });
+    const { result, client } = await run({
+      size: payload.length,
+      blksize: 1468,
+      windowsize: 4,
+      content,
+      // Every other chunk "is not in the page cache".
+      readCached(fd, targets, position) {
+        expect(fd).toBe(42);
+        calls += 1;
+        if (calls % 2 === 0) return null;
+        fromCache += 1;
+        return inner.readIntoSync!(targets, position);
+      },
+    });
     expect(result?.outcome).toBe('complete');
     expect(client.data().equals(payload)).toBe(true);
-    expect(fromMemory).toBeGreaterThan(3);
+    expect(fromCache).toBeGreaterThan(3);
     expect(waited).toBeGreaterThan(3);
   });
 });
@@ -148,7 +160,7 @@ describe('ReadTransfer rules', () => {
       timeoutMs: 1000,
       retries,
       oack: oack ? [{ name: 'tsize', value: String(size) }] : [],
-      sender: { send: (b, o) => sent.push({ opcode: b.readUInt16BE(o), block: b.readUInt16BE(o + 2) }), pendingSends: () => 0 },
+      sender: { send: (b, o) => sent.push({ opcode: b.readUInt16BE(o), block: b.readUInt16BE(o + 2) }), pendingSends: () => 0, ...UNSHARED },
       clock,
       onEnd: (r) => (result = r),
     });
@@ -338,7 +350,7 @@ describe('ReadTransfer rules', () => {
       oackTimeoutMs: 1000,
       retries: 3,
       oack: [{ name: 'tsize', value: '5000' }],
-      sender: { send: (b, o) => sent.push(b.readUInt16BE(o)), pendingSends: () => 0 },
+      sender: { send: (b, o) => sent.push(b.readUInt16BE(o)), pendingSends: () => 0, ...UNSHARED },
       clock,
       onEnd: () => {},
     });
@@ -360,7 +372,7 @@ describe('ReadTransfer rules', () => {
     const clock = new FakeClock();
     const sent: number[] = [];
     const calls: string[] = [];
-    let window: Float64Array | undefined;
+    let window: Window | undefined;
     const transfer = new ReadTransfer({
       content: bufferContent(Buffer.alloc(50_000, 7)),
       blksize: 512,
@@ -372,8 +384,14 @@ describe('ReadTransfer rules', () => {
         send: (b, o) => sent.push(b.readUInt16BE(o + 2)),
         pendingSends: () => 0,
         accelerate: (w) => (window = w),
-        engage: () => calls.push('engage'),
-        reclaim: () => calls.push('reclaim'),
+        exclusive<T>(step: () => T): T {
+          calls.push('take back');
+          try {
+            return step();
+          } finally {
+            calls.push('lend out');
+          }
+        },
       },
       clock,
       onEnd: () => {},
@@ -381,19 +399,18 @@ describe('ReadTransfer rules', () => {
     transfer.start();
     await settle();
     expect(window).toBeDefined();
-    const progressAt = 5; // WindowField.ProgressAt
     calls.length = 0;
     // The ACK thread answers ACKs and records progress, as the addon does in the shared window.
     for (let tick = 0; tick < 5; tick += 1) {
       clock.advance(60);
-      window![progressAt] = clock.now();
+      window!.progressAt = clock.now();
     }
     clock.advance(60);
     expect(calls, 'no hand-over while progress is recorded').toEqual([]);
     expect(sent).toEqual([1]);
     // No progress for a whole timeout: the window is taken back and the block resent.
     clock.advance(100);
-    expect(calls).toEqual(['reclaim', 'engage']);
+    expect(calls).toEqual(['take back', 'lend out']);
     expect(sent).toEqual([1, 1]);
     transfer.cancel('done');
   });
@@ -421,7 +438,7 @@ describe('ReadTransfer rules', () => {
       timeoutMs: 1000,
       retries: 3,
       oack: [],
-      sender: { send: () => {}, pendingSends: () => 0 },
+      sender: { send: () => {}, pendingSends: () => 0, ...UNSHARED },
       clock,
       onEnd: (r) => (result = r),
     });

@@ -3,10 +3,11 @@
  * sends without a request object; see native/udp_socket.c), or `dgram`, node:dgram. Both deliver the
  * same packets to the same transfer state machine.
  */
-import { nativeAddon, nativeAddonUnavailable } from '../native/addon.js';
-import type { TransferSocket, TransferSocketOptions } from './transfer-socket.js';
-import { DgramTransferSocket } from './transfer-socket-dgram.js';
-import { NativeTransferSocket } from './transfer-socket-native.js';
+import { nativeAddon, nativeAddonUnavailable } from './native/addon.js';
+import type { TransferSocket, TransferSocketOptions } from './socket.js';
+import { DgramTransferSocket } from './dgram-socket.js';
+import { nativePageCacheRead } from './native/page-cache.js';
+import { NativeTransferSocket } from './native/socket.js';
 
 /** An engine for transfer sockets. */
 export type TransferEngine = 'native' | 'dgram';
@@ -27,6 +28,7 @@ export function resolveTransferEngine(wanted: 'auto' | TransferEngine): { engine
 export async function openTransferSocket(engine: TransferEngine, options: TransferSocketOptions): Promise<TransferSocket> {
   const binding = engine === 'native' ? nativeAddon() : null;
   if (binding !== null) return new NativeTransferSocket(binding, options);
-  return DgramTransferSocket.open(options);
+  // Cached file pages are read through the addon wherever it is built, whichever engine sends.
+  return DgramTransferSocket.open({ ...options, readCached: nativePageCacheRead() });
 }
 

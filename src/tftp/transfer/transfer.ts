@@ -17,19 +17,19 @@
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
  *   `RingPool` the ring of an ended transfer serves the next one (`ring-pool.ts`).
  *
- * The window's counters live in a shared Float64Array (`window-state.ts`). A sender that can answer
- * in-order ACKs itself (the native UDP engine) is handed that state and the ring with `accelerate`; it
- * then slides the window and sends loaded blocks without calling `handleAck`, and calls `resume()` when
- * the ring has room for the next read or it could not send. Everything else (OACK, the final ACK,
- * timeouts, reads, errors) stays here. Such a sender may answer on another thread between `engage` and
- * `reclaim`. It calls `handleAck`, `handleError` and `resume` only with the window handed back, and
- * engages it again after each; every other entry point (start, timers, reads completing, cancel)
- * reclaims the window here before touching it and engages it again when done.
+ * This class is the one owner of the window algorithm. The window's counters (`Window`, `window.ts`)
+ * sit in an array a sender may share: one that can answer in-order ACKs itself (the native engine) is
+ * handed the window and the ring with `accelerate`; it then slides the window and sends loaded blocks
+ * on in-order ACKs only, and calls `resume()` when the ring has room for the next read or it could not
+ * send. Everything else (OACK, the final ACK, gaps, duplicates, timeouts, reads, errors) is decided here.
+ * Such a sender may answer on another thread, so every entry point (start, ACK, ERROR, resume, client
+ * unreachable, timers, reads completing, cancel) runs as one `exclusive()` step of the sender's
+ * `WindowOwner`, which takes the window back before the step and lends it out again after.
  */
-import { readContentInto, type Content } from '../content/types.js';
-import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from './packet.js';
+import { isFileContent, readContentInto, type Content } from '../../content/types.js';
+import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from '../codec/packet.js';
 import type { RingPool } from './ring-pool.js';
-import { newWindowState, WindowField as W } from './window-state.js';
+import { Window } from './window.js';
 
 /** How long a transfer whose last block is out waits for the final ACK after the client's port became unreachable. */
 export const FINAL_ACK_GRACE_MS = 250;
@@ -51,8 +51,22 @@ export const realClock: TransferClock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/**
+ * Who else may touch a transfer's window. A sender that shares it (`TransferSender.accelerate`) takes it
+ * back for the length of `step` and may lend it out again afterwards; one that does not share it runs
+ * `step` as it is. Steps may nest (an event the owner delivers calls `handleAck`): only the outermost
+ * takes the window back and lends it out.
+ */
+export interface WindowOwner {
+  /** Runs `step` with the window the transfer's alone, and returns what it returns. */
+  exclusive<T>(step: () => T): T;
+}
+
+/** The owner of a window nobody else touches. */
+export const UNSHARED: WindowOwner = { exclusive: (step) => step() };
+
 /** Where packets go: the transfer's own socket, connected in spirit to one client address and port. */
-export interface TransferSender {
+export interface TransferSender extends WindowOwner {
   /** Sends `buf[offset, offset + length)` to the client. Must not throw. */
   send(buf: Buffer, offset: number, length: number): void;
   /** Sends still queued in the socket; their buffers must not be overwritten yet. */
@@ -63,18 +77,17 @@ export interface TransferSender {
    */
   sendBufferFull?(): number;
   /**
-   * Optional: takes over in-order ACKs. `window` is the transfer's shared state, `ring` holds block b's
-   * DATA packet at ((b - 1) % ringSlots) * stride. Called once, before the first DATA block.
+   * Optional: takes over in-order ACKs between `exclusive` steps. `window` is the transfer's, `ring`
+   * holds block b's DATA packet at ((b - 1) % ringSlots) * stride. Called once, before the first DATA
+   * block, inside a step.
    */
-  accelerate?(window: Float64Array, ring: Buffer, layout: WindowLayout): void;
+  accelerate?(window: Window, ring: Buffer, layout: WindowLayout): void;
   /**
-   * Optional, with `accelerate`: lets the sender answer ACKs from another thread until it hands back
-   * (through `resume`, `handleAck`, …) or `reclaim` is called. Called by the transfer after its own
-   * entry points; the sender engages again after delivering its events.
+   * Optional: scatter-reads what the page cache holds of an open file, never waiting for the disk:
+   * the bytes read (fewer at the end of the file or where the cache stops), or `null` when nothing can
+   * be read without waiting. A transfer of file content tries it before the asynchronous read.
    */
-  engage?(): void;
-  /** Optional: ends `engage`; afterwards the window state is the transfer's alone. */
-  reclaim?(): void;
+  readCached?(fd: number, targets: readonly Buffer[], position: number): number | null;
 }
 
 /** How DATA packets are laid out in a transfer's ring, for a sender that sends from it. */
@@ -158,10 +171,9 @@ export class ReadTransfer {
 
   private state: 'idle' | 'oack' | 'data' | 'ended' = 'idle';
   private readonly startedAt: number;
-  /** Base, next, highest sent, loaded, retransmits, …: see `WindowField`. */
-  private readonly w = newWindowState();
+  /** Base, next, highest sent, loaded, retransmits, …: shared with an accelerating sender. */
+  private readonly window = new Window();
   private timer: unknown = null;
-  private reading = false;
   private retryTimer: unknown = null;
   /**
    * The highest block sent before the window last went back (a resend on timeout or after a gap ACK).
@@ -175,7 +187,7 @@ export class ReadTransfer {
   private unreachableTimer: unknown = null;
 
   // Read-ahead ring: `ringSlots` slots of (4-byte DATA header + blksize); block b lives in slot
-  // (b - 1) % ringSlots, ready to send in place. Blocks below w[Loaded] are loaded; a slot is reused
+  // (b - 1) % ringSlots, ready to send in place. Blocks below window.loaded are loaded; a slot is reused
   // only once its block is acknowledged. Reads of `chunkBlocks` run while the previous chunk is sent.
   private readonly stride: number;
   private readonly chunkBlocks: number;
@@ -210,8 +222,12 @@ export class ReadTransfer {
 
   /** Sends the OACK or the first window. */
   start(): void {
+    this.sender.exclusive(() => this.startStep());
+  }
+
+  private startStep(): void {
     if (this.state !== 'idle') return;
-    this.sender.accelerate?.(this.w, this.ring, {
+    this.sender.accelerate?.(this.window, this.ring, {
       stride: this.stride,
       ringSlots: this.ringSlots,
       blksize: this.blksize,
@@ -219,7 +235,7 @@ export class ReadTransfer {
       lastBlock: this.lastBlock,
       windowsize: this.windowsize,
       chunkBlocks: this.chunkBlocks,
-      fd: this.content.fd ?? -1,
+      fd: isFileContent(this.content) ? this.content.fd : -1,
     });
     if (this.oackPacket) {
       this.state = 'oack';
@@ -231,18 +247,12 @@ export class ReadTransfer {
       this.enterData();
       this.armTimer();
       this.pump();
-      this.engage();
     }
   }
 
   /** Sends what can be sent and reads ahead: for an accelerating sender that advanced the window itself. */
   resume(): void {
-    this.pump();
-  }
-
-  /** Lets the sender answer ACKs by itself again, while DATA flows. */
-  private engage(): void {
-    if (this.state === 'data') this.sender.engage?.();
+    this.sender.exclusive(() => this.pump());
   }
 
   /** Whether the transfer has ended. */
@@ -252,6 +262,10 @@ export class ReadTransfer {
 
   /** Handles an ACK from the client (16-bit block number as on the wire). */
   handleAck(wireBlock: number): void {
+    this.sender.exclusive(() => this.ackStep(wireBlock));
+  }
+
+  private ackStep(wireBlock: number): void {
     if (this.state === 'oack') {
       // RFC 2347 §5: the client acknowledges the OACK with ACK 0.
       if (wireBlock !== 0) return;
@@ -263,8 +277,8 @@ export class ReadTransfer {
       return;
     }
     if (this.state !== 'data') return;
-    const w = this.w;
-    const lastAcked = w[W.Base]! - 1;
+    const w = this.window;
+    const lastAcked = w.base - 1;
     const ahead = (wireBlock - lastAcked) & 0xffff;
     if (ahead === 0) {
       this.handleDuplicateAck();
@@ -272,13 +286,13 @@ export class ReadTransfer {
     }
     const acked = lastAcked + ahead;
     // An ACK for a block never sent: stale, from before a wrap, or forged. Ignore.
-    if (acked > w[W.Highest]!) return;
-    w[W.Base] = acked + 1;
+    if (acked > w.highest) return;
+    w.base = acked + 1;
     if (acked >= this.lastBlock) {
       this.finish('complete');
       return;
     }
-    if (acked < w[W.Highest]! && acked >= this.goBackEnd) {
+    if (acked < w.highest && acked >= this.goBackEnd) {
       // The client stopped at a gap in blocks it had every chance to see: go back to what it needs next
       // (RFC 7440 §4). EDK2 sends this ACK at once for the first block out of order.
       this.goBack(acked + 1);
@@ -288,7 +302,7 @@ export class ReadTransfer {
       // that went back. Going back for each would resend every block twice for the rest of the
       // transfer; the blocks after it are on their way, so only new blocks follow. A block really lost
       // among them is resent on timeout.
-      w[W.Next] = Math.max(w[W.Next]!, acked + 1);
+      w.next = Math.max(w.next, acked + 1);
     }
     this.progress();
     this.pump();
@@ -304,28 +318,30 @@ export class ReadTransfer {
    * they cause.
    */
   private handleDuplicateAck(): void {
-    const w = this.w;
-    if (this.windowsize === 1 || w[W.Base]! > w[W.Highest]! || this.wentBackTo === w[W.Base]) return;
-    this.goBack(w[W.Base]!);
+    const w = this.window;
+    if (this.windowsize === 1 || w.base > w.highest || this.wentBackTo === w.base) return;
+    this.goBack(w.base);
     this.pump();
   }
 
   /** Makes `block` the next to send again, remembering how far the window had gone. */
   private goBack(block: number): void {
-    this.goBackEnd = this.w[W.Highest]!;
+    this.goBackEnd = this.window.highest;
     this.wentBackTo = block;
-    this.w[W.Next] = block;
+    this.window.next = block;
   }
 
   private enterData(): void {
     this.state = 'data';
-    this.w[W.Active] = 1;
+    this.window.active = true;
   }
 
   /** Handles an ERROR from the client: the transfer ends quietly (UEFI's tsize probe sends ERROR 8 after the OACK). */
   handleError(code: number, message: string): void {
-    if (this.state === 'ended') return;
-    this.finish('aborted', `client sent ERROR ${code}${message ? `: ${message}` : ''}`);
+    this.sender.exclusive(() => {
+      if (this.state === 'ended') return;
+      this.finish('aborted', `client sent ERROR ${code}${message ? `: ${message}` : ''}`);
+    });
   }
 
   /**
@@ -337,22 +353,24 @@ export class ReadTransfer {
    * client's final ACK is still to be read. The transfer then waits up to `FINAL_ACK_GRACE_MS` for it.
    */
   clientUnreachable(): void {
-    if (this.state === 'ended' || this.unreachableTimer !== null) return;
-    if (this.state !== 'data' || this.w[W.Highest]! < this.lastBlock) {
-      this.cancel(CLIENT_UNREACHABLE, 'aborted');
-      return;
-    }
-    this.unreachableTimer = this.clock.setTimeout(() => {
-      this.unreachableTimer = null;
-      this.cancel(CLIENT_UNREACHABLE, 'aborted');
-    }, FINAL_ACK_GRACE_MS);
+    this.sender.exclusive(() => {
+      if (this.state === 'ended' || this.unreachableTimer !== null) return;
+      if (this.state !== 'data' || this.window.highest < this.lastBlock) {
+        this.finish('aborted', CLIENT_UNREACHABLE);
+        return;
+      }
+      this.unreachableTimer = this.clock.setTimeout(() => {
+        this.unreachableTimer = null;
+        this.cancel(CLIENT_UNREACHABLE, 'aborted');
+      }, FINAL_ACK_GRACE_MS);
+    });
   }
 
   /** Ends the transfer from outside: `error` for local failures and shutdown, `aborted` when the client is gone. */
   cancel(reason: string, outcome: 'error' | 'aborted' = 'error'): void {
-    if (this.state === 'ended') return;
-    this.sender.reclaim?.();
-    this.finish(outcome, reason);
+    this.sender.exclusive(() => {
+      if (this.state !== 'ended') this.finish(outcome, reason);
+    });
   }
 
   private blockLength(block: number): number {
@@ -362,17 +380,17 @@ export class ReadTransfer {
   /** Sends what the window allows from loaded blocks, then starts the next read if there is room. */
   private pump(): void {
     if (this.state !== 'data') return;
-    const w = this.w;
-    const windowEnd = Math.min(w[W.Base]! + this.windowsize - 1, this.lastBlock);
-    const sendable = Math.min(windowEnd, w[W.Loaded]! - 1);
-    while (w[W.Next]! <= sendable && this.state === 'data') {
-      const block = w[W.Next]!;
+    const w = this.window;
+    const windowEnd = Math.min(w.base + this.windowsize - 1, this.lastBlock);
+    const sendable = Math.min(windowEnd, w.loaded - 1);
+    while (w.next <= sendable && this.state === 'data') {
+      const block = w.next;
       const offset = ((block - 1) % this.ringSlots) * this.stride;
       writeTftpDataHeader(this.ring, offset, block);
       this.sender.send(this.ring, offset, 4 + this.blockLength(block));
-      if (block <= w[W.Highest]!) w[W.Retransmits]! += 1;
-      else w[W.Highest] = block;
-      w[W.Next] = block + 1;
+      if (block <= w.highest) w.retransmits += 1;
+      else w.highest = block;
+      w.next = block + 1;
     }
     this.prefetch();
   }
@@ -383,23 +401,21 @@ export class ReadTransfer {
    * ring memory; in that case retry shortly if the transfer is waiting for data).
    */
   private prefetch(): void {
-    const w = this.w;
-    w[W.WakeAtBase] = Infinity;
-    if (this.reading || this.state === 'ended' || w[W.Loaded]! > this.lastBlock) return;
-    const first = w[W.Loaded]!;
+    const w = this.window;
+    w.wakeAtBase = Infinity;
+    if (w.reading || this.state === 'ended' || w.loaded > this.lastBlock) return;
+    const first = w.loaded;
     const count = Math.min(this.chunkBlocks, this.lastBlock - first + 1);
-    if (first + count - 1 - this.ringSlots >= w[W.Base]!) {
+    if (first + count - 1 - this.ringSlots >= w.base) {
       // Would overwrite an unacknowledged block: try again once the client has acknowledged enough.
-      w[W.WakeAtBase] = first + count - this.ringSlots;
+      w.wakeAtBase = first + count - this.ringSlots;
       return;
     }
     if (this.sender.pendingSends() > 0) {
-      if (w[W.Next]! >= w[W.Loaded]! && this.retryTimer === null) {
+      if (w.next >= w.loaded && this.retryTimer === null) {
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = null;
-          this.sender.reclaim?.();
-          this.pump();
-          this.engage();
+          this.sender.exclusive(() => this.pump());
         }, 1);
       }
       return;
@@ -408,63 +424,62 @@ export class ReadTransfer {
     for (let i = 0; i < count; i += 1) targets[i] = this.slots[(first - 1 + i) % this.ringSlots]!;
     const position = (first - 1) * this.blksize;
     const expected = Math.max(0, Math.min(count * this.blksize, this.content.size - position));
-    // Straight from memory where it can be (generated content, cached file pages): no thread hop.
-    const cached = this.content.readIntoCached?.(targets, position) ?? null;
+    // Straight from memory where it can be (generated content, file pages the sender reads from the
+    // page cache): no thread hop.
+    const cached = this.readNow(targets, position);
     if (cached !== null && cached >= expected) {
       this.loaded(first + count);
       return;
     }
-    this.setReading(true);
+    w.reading = true;
     readContentInto(this.content, targets, position).then(
-      (read) => {
-        if (!this.readSettled()) return;
-        if (read < expected) {
-          this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
-          return;
-        }
-        this.loaded(first + count);
-        this.engage();
-      },
-      (error: unknown) => {
-        if (this.readSettled()) this.finish('error', `read failed: ${(error as Error).message}`);
-      },
+      (read) =>
+        this.sender.exclusive(() => {
+          if (!this.readSettled()) return;
+          if (read < expected) {
+            this.finish('error', `short read at byte ${position + read} of ${this.content.size} (file changed?)`);
+            return;
+          }
+          this.loaded(first + count);
+        }),
+      (error: unknown) =>
+        this.sender.exclusive(() => {
+          if (this.readSettled()) this.finish('error', `read failed: ${(error as Error).message}`);
+        }),
     );
   }
 
-  /**
-   * A read into the ring finished, either way: whether the transfer goes on. If it does, the window is
-   * taken back first (it is the sender's while engaged); if it ended meanwhile, the ring is free now.
-   */
+  /** What can be read into `targets` without waiting: from memory, or from the page cache by the sender. */
+  private readNow(targets: readonly Buffer[], position: number): number | null {
+    if (this.content.readIntoSync) return this.content.readIntoSync(targets, position);
+    if (this.sender.readCached && isFileContent(this.content)) return this.sender.readCached(this.content.fd, targets, position);
+    return null;
+  }
+
+  /** A read into the ring finished, either way: whether the transfer goes on. If it ended meanwhile, the ring is free now. */
   private readSettled(): boolean {
-    if (this.state !== 'ended') this.sender.reclaim?.();
-    this.setReading(false);
+    this.window.reading = false;
     if (this.state !== 'ended') return true;
     this.returnRing();
     return false;
   }
 
-  /** Whether an asynchronous read runs; the sender must not read ahead into the ring meanwhile. */
-  private setReading(reading: boolean): void {
-    this.reading = reading;
-    this.w[W.Reading] = reading ? 1 : 0;
-  }
-
   /** Blocks below `end` are in the ring: send what the window allows, or read on while the OACK waits. */
   private loaded(end: number): void {
-    this.w[W.Loaded] = end;
+    this.window.loaded = end;
     if (this.state === 'data') this.pump();
     else this.prefetch();
   }
 
   /** Records progress: the retry budget is per stall, not per transfer. */
   private progress(): void {
-    this.w[W.Attempts] = 0;
-    this.w[W.ProgressAt] = this.clock.now();
+    this.window.attempts = 0;
+    this.window.progressAt = this.clock.now();
   }
 
   /** Starts the timeout timer. One timer per stall period, re-armed lazily, instead of one per packet. */
   private armTimer(): void {
-    this.w[W.ProgressAt] = this.clock.now();
+    this.window.progressAt = this.clock.now();
     this.schedule(this.currentTimeoutMs());
   }
 
@@ -481,53 +496,55 @@ export class ReadTransfer {
   private onTimer(): void {
     this.timer = null;
     if (this.state === 'ended') return;
-    // ACKs arrived since the timer was set (the addon's ACK thread moves ProgressAt): wait on without
-    // taking the window back from it. The read needs no lock: one aligned 8-byte field, and a stale
-    // value only sends this tick the slow way below, which looks again with the window in hand.
-    const untilDeadline = this.w[W.ProgressAt]! + this.currentTimeoutMs() - this.clock.now();
+    // ACKs arrived since the timer was set (an accelerating sender moves progressAt): wait on without
+    // taking the window back. This one look needs no ownership (see `Window.progressAt`); a stale value
+    // only sends this tick into the step below, which looks again with the window in hand.
+    const untilDeadline = this.window.progressAt + this.currentTimeoutMs() - this.clock.now();
     if (untilDeadline > 0) {
       this.schedule(untilDeadline);
       return;
     }
-    this.sender.reclaim?.();
-    const w = this.w;
-    const left = w[W.ProgressAt]! + this.currentTimeoutMs() - this.clock.now();
+    this.sender.exclusive(() => this.timeoutStep());
+  }
+
+  private timeoutStep(): void {
+    if (this.state === 'ended') return;
+    const w = this.window;
+    const left = w.progressAt + this.currentTimeoutMs() - this.clock.now();
     if (left > 0) {
       this.schedule(left);
-      this.engage();
       return;
     }
-    w[W.Attempts]! += 1;
-    if (w[W.Attempts]! > this.retries) {
+    w.attempts += 1;
+    if (w.attempts > this.retries) {
       this.finish('timeout', `no ACK after ${this.retries} retransmissions`);
       return;
     }
     if (this.state === 'oack' && this.oackPacket) {
       this.sender.send(this.oackPacket, 0, this.oackPacket.length);
-      w[W.Retransmits]! += 1;
+      w.retransmits += 1;
     } else {
       // Resend the whole unacknowledged window.
-      this.goBack(w[W.Base]!);
+      this.goBack(w.base);
       this.pump();
     }
     this.armTimer();
-    this.engage();
   }
 
   private finish(outcome: TransferResult['outcome'], error?: string): void {
     this.state = 'ended';
-    this.w[W.Active] = 0;
+    this.window.active = false;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     if (this.unreachableTimer !== null) this.clock.clearTimeout(this.unreachableTimer);
     this.timer = null;
     this.retryTimer = null;
     this.unreachableTimer = null;
-    const acknowledged = Math.min(this.content.size, (this.w[W.Base]! - 1) * this.blksize);
+    const acknowledged = Math.min(this.content.size, (this.window.base - 1) * this.blksize);
     const result: TransferResult = {
       outcome,
       bytes: outcome === 'complete' ? this.content.size : acknowledged,
-      retransmits: this.w[W.Retransmits]!,
+      retransmits: this.window.retransmits,
       sendBufferFull: this.sender.sendBufferFull?.() ?? 0,
       durationMs: Math.round(this.clock.now() - this.startedAt),
     };
@@ -535,7 +552,7 @@ export class ReadTransfer {
     // A packet still queued in the socket points into the ring: then the ring is the collector's.
     if (this.sender.pendingSends() > 0) this.ringPool = null;
     this.onEnd(result);
-    if (!this.reading) this.returnRing();
+    if (!this.window.reading) this.returnRing();
   }
 
   /** Gives the ring back to its pool, once: the transfer has ended and nothing reads into or sends from it. */

@@ -5,18 +5,21 @@
  * order in a backlog, flushed when the socket becomes writable; while the backlog holds packets,
  * `pendingSends()` tells the transfer not to reuse their memory.
  *
- * `accelerate` lets the addon answer in-order ACKs itself from the transfer's shared window state, so
- * a lock-step transfer costs no JavaScript per packet; the addon hands back with a Resume event.
- * `engage` goes further and moves the socket onto the addon's ACK thread, so that the event loop is
- * not woken per packet either; `reclaim` takes it back. Every event the addon delivers comes from a
- * socket that is back on the event loop, and after handling one the socket is engaged again.
+ * `accelerate` lets the addon answer in-order ACKs itself from the transfer's shared window, so a
+ * lock-step transfer costs no JavaScript per packet; the addon hands back with a Resume event. Between
+ * the transfer's steps the socket is lent to the addon's ACK thread (`engage`), so that the event loop
+ * is not woken per packet either. `exclusive` is the one place that takes it back (`reclaim`) and lends
+ * it out again: every step of the transfer and every event the addon delivers runs inside it, so no
+ * entry point can touch the window while the thread holds it. Every event the addon delivers comes
+ * from a socket that is back on the event loop.
  */
 import { getSystemErrorName } from 'node:util';
-import { ipToInt } from '../net/ipv4.js';
-import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from '../native/addon.js';
-import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
-import type { ReadTransfer, TransferClock, WindowLayout } from './transfer.js';
-import { WindowField } from './window-state.js';
+import { ipToInt } from '../../../net/ipv4.js';
+import { NativeUdpEvent, type NativeAddon, type NativeUdpHandle } from './addon.js';
+import { deliverToTransfer, UNKNOWN_TID, type PageCacheRead, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from '../socket.js';
+import { pageCacheRead } from './page-cache.js';
+import type { ReadTransfer, TransferClock, WindowLayout } from '../transfer.js';
+import type { Window } from '../window.js';
 
 /**
  * Receive buffer per socket. A client sends ACKs (4 bytes) and ERRORs (a short message); a longer
@@ -46,8 +49,12 @@ export class NativeTransferSocket implements TransferSocket {
   private readonly stats: TransferSocketStats;
   private readonly onSocketError: (error: Error) => void;
   private transfer: ReadTransfer | null = null;
-  /** The transfer's shared window state once accelerated; its Queued field mirrors the backlog. */
-  private window: Float64Array | null = null;
+  /** The transfer's window once accelerated; its `queued` field mirrors the backlog. */
+  private window: Window | null = null;
+  /** Steps running, nested (see `exclusive`). */
+  private depth = 0;
+  /** Whether the ACK thread may hold the socket: set by an engage that took, cleared by reclaim and by every event. */
+  private lent = false;
   private closed = false;
   /** Sends JavaScript made that the kernel refused with EAGAIN (the addon counts its own in the window). */
   private refusedSends = 0;
@@ -69,6 +76,7 @@ export class NativeTransferSocket implements TransferSocket {
     this.connected = !options.answerStrangers;
     this.stats = options.stats;
     this.onSocketError = options.onError;
+    this.readCached = pageCacheRead(binding);
     this.handle = binding.open(options.serverIp, options.clientIp, options.clientPort, this.connected, this.receiveBuffer, (kind, a, b, c) =>
       this.onEvent(kind, a, b, c),
     );
@@ -78,21 +86,34 @@ export class NativeTransferSocket implements TransferSocket {
     this.transfer = transfer;
   }
 
-  accelerate(window: Float64Array, ring: Buffer, layout: WindowLayout): void {
+  accelerate(window: Window, ring: Buffer, layout: WindowLayout): void {
     if (this.closed || this.window !== null) return;
     this.window = window;
-    window[WindowField.Queued] = this.backlog.length;
-    const { stride, ringSlots, blksize, size, lastBlock, windowsize, chunkBlocks, fd } = layout;
-    this.binding.accelerate(this.handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, this.clock.now(), chunkBlocks, fd);
+    window.queued = this.backlog.length;
+    this.binding.accelerate(this.handle, window.shared, ring, { ...layout, clockNow: this.clock.now() });
   }
 
-  engage(): void {
-    if (!this.closed && this.window !== null && this.backlog.length === 0) this.binding.engage(this.handle);
+  /**
+   * Runs `step` with the socket (and so the window) back from the ACK thread, then lends it out again
+   * if the window can be served there (the addon refuses unless it is active with nothing queued).
+   * Nested steps neither take back nor lend.
+   */
+  exclusive<T>(step: () => T): T {
+    if (this.depth === 0 && this.lent) {
+      this.lent = false;
+      if (!this.closed) this.binding.reclaim(this.handle);
+    }
+    this.depth += 1;
+    try {
+      return step();
+    } finally {
+      this.depth -= 1;
+      if (this.depth === 0 && !this.closed && this.window !== null && this.backlog.length === 0) this.lent = this.binding.engage(this.handle);
+    }
   }
 
-  reclaim(): void {
-    if (!this.closed && this.window !== null) this.binding.reclaim(this.handle);
-  }
+  /** What the page cache holds of `fd` from `position`, read by the addon without waiting for the disk. */
+  readonly readCached: PageCacheRead;
 
   /** Sends `buf[offset, offset + length)` to the client, or queues it behind earlier sends (never throws). */
   send(buf: Buffer, offset: number, length: number): void {
@@ -117,12 +138,12 @@ export class NativeTransferSocket implements TransferSocket {
   }
 
   sendBufferFull(): number {
-    return this.refusedSends + (this.window?.[WindowField.SendBufferFull] ?? 0);
+    return this.refusedSends + (this.window?.sendBufferFull ?? 0);
   }
 
   private queue(send: QueuedSend): void {
     this.backlog.push(send);
-    if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
+    if (this.window !== null) this.window.queued = this.backlog.length;
   }
 
   close(): void {
@@ -135,6 +156,13 @@ export class NativeTransferSocket implements TransferSocket {
 
   private onEvent(kind: number, a: number, b: number, c: number): void {
     if (this.closed) return;
+    // The addon delivers events only from a socket handed back to the event loop.
+    this.lent = false;
+    // Whatever the event is (a stranger, garbage, an ACK the transfer ignores), the socket is lent out again after it.
+    this.exclusive(() => this.dispatch(kind, a, b, c));
+  }
+
+  private dispatch(kind: number, a: number, b: number, c: number): void {
     if (kind === NativeUdpEvent.Datagram) {
       if (!this.connected && (b !== this.clientAddress || c !== this.clientPort)) {
         // Only reachable when unconnected (answerStrangers): a connected socket never sees these.
@@ -150,8 +178,6 @@ export class NativeTransferSocket implements TransferSocket {
     } else if (kind === NativeUdpEvent.Resume) {
       this.transfer?.resume();
     }
-    // Whatever the event was (a stranger, garbage, an ACK the transfer ignored), serve off the loop again.
-    this.engage();
   }
 
   /** Sends what the backlog holds, in order, until it is empty or the kernel pushes back again. */
@@ -164,7 +190,7 @@ export class NativeTransferSocket implements TransferSocket {
         return;
       }
       this.backlog.shift();
-      if (this.window !== null) this.window[WindowField.Queued] = this.backlog.length;
+      if (this.window !== null) this.window.queued = this.backlog.length;
       if (status !== 0) this.failLater('send', status);
     }
     if (this.closed) return;

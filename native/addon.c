@@ -1,5 +1,9 @@
 /*
- * xenboot_udp: a minimal UDP socket for TFTP transfers, as a Node-API addon.
+ * xenboot_udp: a minimal UDP socket for TFTP transfers, as a Node-API addon. This file is its
+ * JavaScript interface and a socket's life on the event loop; the other parts are named for what they
+ * do: socket_io.c (a datagram in or out, the pending error), ack_answer.c (an in-order ACK answered from
+ * the window), page_cache.c (the read that never waits for the disk), ack_thread.c (answering off the
+ * event loop).
  *
  * node:dgram costs several microseconds per datagram that a lock-step TFTP transfer cannot afford: a
  * 64 KiB allocation and a new Buffer per receive, an rinfo object with a formatted address, a SendWrap
@@ -14,11 +18,11 @@
  * It is driven by a libuv poll handle on the process's event loop. Readiness is level-triggered, so
  * one datagram is read per readable event and the rest come on the next loop iteration.
  *
- * accelerate() hands the socket a transfer's window state (src/tftp/window-state.ts, a Float64Array
- * shared with JavaScript) and its ring of ready DATA packets. From then on an in-order ACK from the
+ * accelerate() hands the socket a transfer's window state (`Window` in src/tftp/transfer/window.ts, a
+ * Float64Array shared with JavaScript, laid out as window_layout.h says) and its ring of ready DATA packets. From then on an in-order ACK from the
  * client is answered here, without entering JavaScript: the window slides and the loaded blocks it now
  * covers are sent, exactly as ReadTransfer.handleAck and pump() would do it, and the next chunk of a
- * file is read from the page cache when the ring has room (accelerated_window.c). Anything else (the
+ * file is read from the page cache when the ring has room (ack_answer.c). Anything else (the
  * final ACK, ERROR, a datagram from another port, pages not cached, a send the kernel refuses) goes to
  * JavaScript as before, or as a resume event (kind 3).
  *
@@ -26,12 +30,11 @@
  * answers its ACKs without waking Node at all; reclaim() takes it back so JavaScript may look at the
  * window. The thread hands it back by itself with whatever it does not answer.
  *
- * Exports (readCached is in page_cache_read.c):
- * open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
+ * Exports: open(localIp, remoteIp, remotePort, connect, recvBuffer, onEvent) -> handle,
  * localPort(handle), send(handle, buf, offset, length), sendTo(handle, buf, offset, length, ip, port),
- * watchWritable(handle, on), accelerate(handle, window, ring, stride, ringSlots, blksize, size,
- * lastBlock, windowsize, clockNow, chunkBlocks, fd), engage(handle) -> boolean, reclaim(handle), close(handle),
- * readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
+ * watchWritable(handle, on), accelerate(handle, window, ring, layout) with layout = { stride, ringSlots,
+ * blksize, size, lastBlock, windowsize, chunkBlocks, fd, clockNow }, engage(handle) -> boolean,
+ * reclaim(handle), close(handle), readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
  * (a = length, b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable,
  * 3 = resume (the accelerated window needs JavaScript: read ahead, or send what the kernel refused).
  */
@@ -45,7 +48,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "exports.h"
+#include "page_cache.h"
 #include "udp_socket.h"
 
 #define CHECK(call)                                                    \
@@ -146,6 +149,18 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *sock = (udp_socket *)handle->data;
   if (sock->closing) return;
   if (status < 0) {
+    /*
+     * libuv reports POLLERR without POLLPRI as UV_EBADF and stops polling (uv__poll_io in
+     * src/unix/poll.c). On this socket that is a pending error with no datagram queued: an ICMP port
+     * unreachable from a client that went away, say after the OACK. Read it as a receive would
+     * (SO_ERROR, which also clears it), poll again, and report it as the receive error it is.
+     */
+    int err = xenboot_pending_error(sock);
+    if (err != 0) {
+      xenboot_restart_poll(sock);
+      xenboot_emit(sock, EVENT_RECV_ERROR, -err, 0, 0);
+      return;
+    }
     xenboot_emit(sock, EVENT_RECV_ERROR, status, 0, 0);
     return;
   }
@@ -368,11 +383,15 @@ static napi_value js_watch_writable(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* accelerate(handle, window, ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow, chunkBlocks, fd) */
+/* The numbers of accelerate's layout object, by name, in the order js_accelerate reads them. */
+static const char *const LAYOUT_FIELDS[] = {"stride", "ringSlots", "blksize", "size", "lastBlock", "windowsize", "clockNow", "chunkBlocks", "fd"};
+#define LAYOUT_COUNT (sizeof LAYOUT_FIELDS / sizeof LAYOUT_FIELDS[0])
+
+/* accelerate(handle, window, ring, { stride, ringSlots, blksize, size, lastBlock, windowsize, chunkBlocks, fd, clockNow }) */
 static napi_value js_accelerate(napi_env env, napi_callback_info info) {
   size_t argc;
-  napi_value argv[12];
-  udp_socket *sock = handle_args(env, info, 12, argv, &argc);
+  napi_value argv[4];
+  udp_socket *sock = handle_args(env, info, 4, argv, &argc);
   if (sock == NULL) return NULL;
   accelerated_window win;
   memset(&win, 0, sizeof win);
@@ -380,13 +399,17 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
   size_t window_length = 0, ring_length = 0, byte_offset;
   napi_typedarray_type window_type, ring_type;
   napi_value array_buffer;
-  double numbers[9];
-  int ok = argc == 12 &&
+  double numbers[LAYOUT_COUNT];
+  napi_valuetype layout_type;
+  int ok = argc == 4 && napi_typeof(env, argv[3], &layout_type) == napi_ok && layout_type == napi_object &&
            napi_get_typedarray_info(env, argv[1], &window_type, &window_length, &window_data, &array_buffer, &byte_offset) == napi_ok &&
            window_type == napi_float64_array && window_length >= W_FIELDS &&
            napi_get_typedarray_info(env, argv[2], &ring_type, &ring_length, &ring_data, &array_buffer, &byte_offset) == napi_ok &&
            ring_type == napi_uint8_array;
-  for (int i = 0; ok && i < 9; i += 1) ok = napi_get_value_double(env, argv[3 + i], &numbers[i]) == napi_ok;
+  for (size_t i = 0; ok && i < LAYOUT_COUNT; i += 1) {
+    napi_value field;
+    ok = napi_get_named_property(env, argv[3], LAYOUT_FIELDS[i], &field) == napi_ok && napi_get_value_double(env, field, &numbers[i]) == napi_ok;
+  }
   if (ok) {
     win.stride = numbers[0];
     win.ring_slots = numbers[1];
@@ -402,7 +425,7 @@ static napi_value js_accelerate(napi_env env, napi_callback_info info) {
          win.chunk_blocks >= 1 && win.chunk_blocks <= win.ring_slots;
   }
   if (!ok) {
-    napi_throw_type_error(env, "EINVAL", "accelerate(handle, Float64Array window, Buffer ring, stride, ringSlots, blksize, size, lastBlock, windowsize, clockNow, chunkBlocks, fd): bad arguments");
+    napi_throw_type_error(env, "EINVAL", "accelerate(handle, Float64Array window, Buffer ring, { stride, ringSlots, blksize, size, lastBlock, windowsize, chunkBlocks, fd, clockNow }): bad arguments");
     return NULL;
   }
   if (sock->closing || sock->window.on) return NULL;
@@ -444,11 +467,65 @@ static napi_value js_reclaim(napi_env env, napi_callback_info info) { return on_
 /* close(handle): idempotent; no event is delivered afterwards. */
 static napi_value js_close(napi_env env, napi_callback_info info) { return on_socket(env, info, begin_close); }
 
+/* readCached's targets: element i of a JavaScript array of Buffers. */
+typedef struct {
+  napi_env env;
+  napi_value array;
+} buffer_slots;
+
+static int buffer_slot(void *context, size_t index, struct iovec *out) {
+  buffer_slots *buffers = context;
+  napi_value element, array_buffer;
+  napi_typedarray_type type;
+  size_t length = 0, byte_offset;
+  void *data = NULL;
+  if (napi_get_element(buffers->env, buffers->array, (uint32_t)index, &element) != napi_ok ||
+      napi_get_typedarray_info(buffers->env, element, &type, &length, &data, &array_buffer, &byte_offset) != napi_ok ||
+      type != napi_uint8_array)
+    return 0;
+  out->iov_base = data;
+  out->iov_len = length;
+  return 1;
+}
+
 /*
- * The interface version: bumped whenever an export or the window-state layout changes, so that a stale
- * build is refused by src/native/addon.ts instead of being called with arguments it does not know.
+ * readCached(fd, targets, position) -> bytes read into targets[0], targets[1], … in order (fewer than
+ * asked: the end of the file, or a part not in the cache), or -errno (-EAGAIN: none of it is cached;
+ * -EOPNOTSUPP: the file system cannot tell). See page_cache.c.
  */
-#define XENBOOT_ADDON_VERSION 3
+static napi_value js_read_cached(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  int32_t fd = -1;
+  uint32_t count = 0;
+  double position = 0;
+  bool is_array = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &count) != napi_ok ||
+      napi_get_value_double(env, argv[2], &position) != napi_ok || position < 0) {
+    napi_throw_type_error(env, "EINVAL", "readCached(fd, Buffer[] targets, position)");
+    return NULL;
+  }
+  buffer_slots buffers = {env, argv[1]};
+  int error;
+  double total = xenboot_read_cached(fd, position, count, buffer_slot, &buffers, &error);
+  if (error == EINVAL) {
+    napi_throw_type_error(env, "EINVAL", "readCached: every target must be a Buffer");
+    return NULL;
+  }
+  if (error != 0) napi_create_int32(env, -error, &result);
+  else napi_create_double(env, total, &result);
+  return result;
+}
+
+/*
+ * The interface version: bumped whenever an export or the window layout (window_layout.h) changes, so
+ * that a stale build is refused by src/tftp/transfer/native/addon.ts (NATIVE_ADDON_VERSION) instead of
+ * being called with arguments it does not know. 4: accelerate takes a layout object.
+ */
+#define XENBOOT_ADDON_VERSION 4
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value version;
@@ -464,7 +541,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"engage", NULL, js_engage, NULL, NULL, NULL, napi_default, NULL},
       {"reclaim", NULL, js_reclaim, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
-      {"readCached", NULL, xenboot_read_cached, NULL, NULL, NULL, napi_default, NULL},
+      {"readCached", NULL, js_read_cached, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

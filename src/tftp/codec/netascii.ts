@@ -1,12 +1,8 @@
 /**
  * netascii mode (RFC 1350 §5 via RFC 764): line ends become CR LF and a bare CR becomes CR NUL. Boot
  * clients all ask for `octet`; netascii exists for interactive clients (tftp-hpa's default mode), so
- * it is served by converting in memory, for files up to `MAX_NETASCII_SOURCE_BYTES`.
+ * it is served by converting in memory (`../netascii-content.ts`).
  */
-import { bufferContent, type Content } from '../content/types.js';
-
-/** Largest file served in netascii mode (converted in memory); larger ones must use octet mode. */
-export const MAX_NETASCII_SOURCE_BYTES = 4 * 1024 * 1024;
 
 /** Converts bytes to netascii: LF → CR LF, CR → CR NUL. Pure. */
 export function encodeNetascii(source: Buffer): Buffer {
@@ -28,14 +24,4 @@ export function encodeNetascii(source: Buffer): Buffer {
     }
   }
   return out;
-}
-
-/** Reads `content` whole and returns its netascii form (closing the original), or `null` when it is too large. */
-export async function netasciiContent(content: Content): Promise<Content | null> {
-  try {
-    if (content.size > MAX_NETASCII_SOURCE_BYTES) return null;
-    return bufferContent(encodeNetascii(await content.read(0, content.size)));
-  } finally {
-    await content.close();
-  }
 }

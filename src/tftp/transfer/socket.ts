@@ -7,10 +7,10 @@
  * or port before they reach us. With `answerStrangers` it stays unconnected and answers them with
  * ERROR 5 (RFC 1350 §4) without disturbing the transfer.
  *
- * Two engines implement it (`transfer-engine.ts` picks one): the `xenboot_udp` addon and node:dgram.
+ * Two engines implement it (`engine.ts` picks one): the `xenboot_udp` addon and node:dgram.
  * This module holds what they share.
  */
-import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, TftpOpcode } from './packet.js';
+import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, TftpOpcode } from '../codec/packet.js';
 import type { ReadTransfer, TransferClock, TransferSender } from './transfer.js';
 
 /** Counters shared with the server. */
@@ -20,6 +20,9 @@ export interface TransferSocketStats {
   /** Malformed or unexpected datagrams on transfer sockets. */
   transferGarbage: number;
 }
+
+/** A read of cached file pages that never waits (see `TransferSender.readCached`). */
+export type PageCacheRead = (fd: number, targets: readonly Buffer[], position: number) => number | null;
 
 /** What a transfer socket needs to open. */
 export interface TransferSocketOptions {
@@ -32,6 +35,8 @@ export interface TransferSocketOptions {
   onError: (error: Error) => void;
   /** The transfer's clock (the native engine stamps progress in it). */
   clock: TransferClock;
+  /** Where the engine has one, the page-cache read the socket offers its transfer. */
+  readCached?: PageCacheRead | null;
 }
 
 /** A bound transfer socket; `attach` hands it the transfer whose packets it delivers. */

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WindowLayout } from '../transfer.js';
 
 /** Event kinds of `NativeAddon.open`'s callback. */
 export const NativeUdpEvent = {
@@ -25,7 +26,13 @@ export const NativeUdpEvent = {
 export type NativeUdpHandle = { readonly __brand: 'NativeUdpHandle' };
 
 /** The interface version this code was written against (XENBOOT_ADDON_VERSION in native/udp_socket.c). */
-export const NATIVE_ADDON_VERSION = 3;
+export const NATIVE_ADDON_VERSION = 4;
+
+/** How a transfer's ring and file are laid out, for `accelerate` (see `WindowLayout` in ../transfer.ts). */
+export interface NativeWindowLayout extends WindowLayout {
+  /** The transfer clock's time now: the addon stamps `progressAt` in that clock. */
+  clockNow: number;
+}
 
 /** The addon's exports. Sends return 0 or a negative errno (EAGAIN: queue it and wait for Writable). */
 export interface NativeAddon {
@@ -44,23 +51,11 @@ export interface NativeAddon {
   sendTo(handle: NativeUdpHandle, buf: Buffer, offset: number, length: number, ip: number, port: number): number;
   watchWritable(handle: NativeUdpHandle, on: boolean): void;
   /**
-   * Answers in-order ACKs from `window` (see window-state.ts) and the DATA packets in `ring`, reading
-   * the next chunk of `fd` (-1: none) into the ring from the page cache when there is room.
+   * Answers in-order ACKs from `window` (`Window.shared`, see ../window.ts) and the DATA packets in
+   * `ring`, reading the next chunk of `layout.fd` (-1: none) into the ring from the page cache when
+   * there is room.
    */
-  accelerate(
-    handle: NativeUdpHandle,
-    window: Float64Array,
-    ring: Buffer,
-    stride: number,
-    ringSlots: number,
-    blksize: number,
-    size: number,
-    lastBlock: number,
-    windowsize: number,
-    clockNow: number,
-    chunkBlocks: number,
-    fd: number,
-  ): void;
+  accelerate(handle: NativeUdpHandle, window: Float64Array, ring: Buffer, layout: NativeWindowLayout): void;
   /**
    * Moves an accelerated socket onto the addon's ACK thread, which answers its window without waking
    * the event loop, until it hands the socket back (with a Datagram, ReceiveError or Resume event) or
@@ -81,8 +76,8 @@ export interface NativeAddon {
 
 /** Where the build puts the addon, relative to the repository (or installed package) root. */
 const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
-/** How many directories up from this module to look for it (src/tftp, dist/src/tftp, bundles). */
-const SEARCH_DEPTH = 5;
+/** How many directories up from this module to look for it (src/tftp/transfer/native, dist/src/tftp/transfer/native, bundles). */
+const SEARCH_DEPTH = 7;
 
 let loaded: { binding: NativeAddon | null; reason: string } | null = null;
 

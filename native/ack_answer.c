@@ -1,38 +1,23 @@
 /*
- * Answering a lock-step or windowed TFTP transfer's ACKs from its shared window state, without
- * JavaScript: the same rules as ReadTransfer.handleAck, pump() and prefetch() in src/tftp/transfer.ts.
- * Called on the event loop (udp_socket.c) or on the ACK thread (ack_thread.c), by whichever owns the
- * socket.
+ * The ACK answer: an in-order ACK of an accelerated transfer answered from its shared window, without
+ * JavaScript. Called on the event loop (addon.c) or on the ACK thread (ack_thread.c), by whichever owns
+ * the socket.
+ *
+ * ReadTransfer (src/tftp/transfer/transfer.ts) owns the window algorithm. This file keeps a copy of
+ * the one rule that is on every packet's path, because the point of the addon is that a lock-step or
+ * loss-free windowed transfer costs no JavaScript per packet (and, on the ACK thread, no event-loop
+ * wake-up): an ACK for the highest block sent slides the window (handleAck's in-order case), the blocks
+ * it now covers are sent from the ring (pump) and the next chunk is read from the page cache when the
+ * ring has room (prefetch, page_cache.c). Every other case (duplicate in a window, gap, final ACK,
+ * timeouts, ERRORs) goes to JavaScript, which decides. test/native/window-rules.test.ts drives a
+ * transfer with and without this copy through the same ACK sequences and compares what is sent.
  */
-
-/* iovecs per preadv2 call. */
-#define IOV_BATCH 64
-#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
+#include <stdint.h>
 
+#include "page_cache.h"
 #include "udp_socket.h"
-
-int xenboot_send_datagram(udp_socket *sock, const unsigned char *data, size_t length, const struct sockaddr_in *to) {
-  if (to == NULL && !sock->connected) to = &sock->remote;
-  ssize_t sent;
-  do {
-    if (to != NULL) sent = sendto(sock->fd, data, length, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to);
-    else sent = send(sock->fd, data, length, MSG_DONTWAIT);
-  } while (sent < 0 && errno == EINTR);
-  return sent < 0 ? (errno == EWOULDBLOCK ? EAGAIN : errno) : 0;
-}
-
-ssize_t xenboot_receive(udp_socket *sock, struct sockaddr_in *from) {
-  socklen_t from_length = sizeof *from;
-  ssize_t n;
-  do {
-    n = recvfrom(sock->fd, sock->recv_buffer, sock->recv_length, MSG_DONTWAIT, (struct sockaddr *)from, &from_length);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
 
 ack_answer xenboot_answer_datagram(udp_socket *sock, ssize_t length, const struct sockaddr_in *from) {
   int from_client = sock->connected || (from->sin_addr.s_addr == sock->remote.sin_addr.s_addr && from->sin_port == sock->remote.sin_port);
@@ -40,11 +25,26 @@ ack_answer xenboot_answer_datagram(udp_socket *sock, ssize_t length, const struc
   return xenboot_answer_ack(sock, ((unsigned)sock->recv_buffer[2] << 8) | sock->recv_buffer[3]);
 }
 
+/* Ring slots of a chunk, for xenboot_read_cached: target i is block first + i's payload. */
+typedef struct {
+  accelerated_window *win;
+  double first;
+} chunk_slots;
+
+static int chunk_slot(void *context, size_t index, struct iovec *out) {
+  chunk_slots *chunk = context;
+  accelerated_window *win = chunk->win;
+  uint64_t block = (uint64_t)chunk->first + index;
+  out->iov_base = win->ring + (size_t)((block - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride + 4;
+  out->iov_len = (size_t)win->blksize;
+  return 1;
+}
+
 /*
- * Reads the next chunk of a file transfer into the ring, from the page cache only (preadv2 with
- * RWF_NOWAIT never waits for the disk), once the ring has room for it: prefetch() in transfer.ts, for
- * the case it handles synchronously. Returns 0 when JavaScript must read (generated content, a read of
- * its own in flight, pages not cached), 1 when the window can go on.
+ * Reads the next chunk of a file transfer into the ring, from the page cache only, once the ring has
+ * room for it: prefetch() in transfer.ts, for the case it handles synchronously. Returns 0 when
+ * JavaScript must read (generated content, a read of its own in flight, pages not cached), 1 when the
+ * window can go on.
  */
 static int load_ahead(accelerated_window *win) {
   double *w = win->w;
@@ -56,25 +56,9 @@ static int load_ahead(accelerated_window *win) {
     double count = fmin(win->chunk_blocks, win->last_block - first + 1);
     double position = (first - 1) * win->blksize;
     double expected = fmax(0, fmin(count * win->blksize, win->size - position));
-    double total = 0;
-    for (double block = first; block < first + count && total < expected;) {
-      struct iovec iov[IOV_BATCH];
-      int used = 0;
-      size_t asked = 0;
-      for (; used < IOV_BATCH && block + used < first + count; used += 1) {
-        iov[used].iov_base = win->ring + (size_t)((uint64_t)(block + used - 1) % (uint64_t)win->ring_slots) * (size_t)win->stride + 4;
-        iov[used].iov_len = (size_t)win->blksize;
-        asked += (size_t)win->blksize;
-      }
-      ssize_t n;
-      do {
-        n = preadv2(win->fd, iov, used, (off_t)(position + total), RWF_NOWAIT);
-      } while (n < 0 && errno == EINTR);
-      if (n <= 0) break;
-      total += (double)n;
-      if ((size_t)n < asked) break;
-      block += used;
-    }
+    chunk_slots chunk = {win, first};
+    int error;
+    double total = expected > 0 ? xenboot_read_cached(win->fd, position, (size_t)count, chunk_slot, &chunk, &error) : 0;
     if (total < expected) return 0; /* not all cached: JavaScript reads it, asynchronously */
     double next = first + count;
     w[W_LOADED] = next;

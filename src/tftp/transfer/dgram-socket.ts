@@ -2,7 +2,7 @@
  * A transfer socket on node:dgram: portable, and the fallback where the `xenboot_udp` addon is not built.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { deliverToTransfer, UNKNOWN_TID, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './transfer-socket.js';
+import { deliverToTransfer, UNKNOWN_TID, type PageCacheRead, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './socket.js';
 import type { ReadTransfer } from './transfer.js';
 
 /** A bound node:dgram transfer socket. */
@@ -23,6 +23,7 @@ export class DgramTransferSocket implements TransferSocket {
     private readonly connected: boolean,
     private readonly stats: TransferSocketStats,
     onSocketError: (error: Error) => void,
+    private readonly pageCache: PageCacheRead | null,
   ) {
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
     socket.on('error', onSocketError);
@@ -55,11 +56,21 @@ export class DgramTransferSocket implements TransferSocket {
       socket.close();
       throw error;
     }
-    return new DgramTransferSocket(socket, options.clientIp, options.clientPort, !options.answerStrangers, options.stats, options.onError);
+    return new DgramTransferSocket(socket, options.clientIp, options.clientPort, !options.answerStrangers, options.stats, options.onError, options.readCached ?? null);
   }
 
   attach(transfer: ReadTransfer): void {
     this.transfer = transfer;
+  }
+
+  /** Cached file pages, where the engine brought a page-cache read (`null`: none, or nothing cached). */
+  readCached(fd: number, targets: readonly Buffer[], position: number): number | null {
+    return this.pageCache === null ? null : this.pageCache(fd, targets, position);
+  }
+
+  /** The window is never shared: `step` runs as it is. */
+  exclusive<T>(step: () => T): T {
+    return step();
   }
 
   /** Sends `buf[offset, offset + length)` to the client (never throws; errors arrive as socket errors). */
