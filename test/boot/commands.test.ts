@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocateXenMac, macsInXlConfig } from '../../src/boot/domu-config.js';
 import { checkSyslinuxRoot, moduleProblems } from '../../src/boot/syslinux-check.js';
-import { runCommand, requireCommands } from '../helpers/process.js';
-import { writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
+import { runCommand, requireCommands } from '../../lab/process.js';
+import { writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
 
 async function xenboot(...args: string[]) {
   const [cmd, argv] = xenbootCommand(...args);

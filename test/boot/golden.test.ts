@@ -10,7 +10,7 @@ import { renderXlConfig } from '../../src/boot/domu-config.js';
 import { BootRenderer, RENDER_TARGETS, type RenderSubject } from '../../src/boot/render.js';
 import { bootSpecFor } from '../../src/pvboot/spec.js';
 import { TemplateSet } from '../../src/boot/templates.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { allProfiles, domu, server } from './fixtures.js';
 
 const goldenDir = join(repoRoot, 'test', 'golden');

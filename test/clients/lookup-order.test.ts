@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grubCandidates, pxelinuxCandidates } from '../../src/boot/lookup.js';
-import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
-import { tftpyGet } from './tftpy-client.js';
+import { requireCommands, runCommand, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { tftpyGet } from '../../lab/clients/tftpy-client.js';
 
 let proc: RunningProcess;
 let port = 0;
