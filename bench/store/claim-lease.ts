@@ -19,6 +19,9 @@ import { createMemoryLeaseStore } from '../../src/store/memory-leases.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { LeaseStore } from '../../src/store/types.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const count = Number(process.argv[2] ?? 5000);
 const concurrency = Number(process.argv[3] ?? 32);

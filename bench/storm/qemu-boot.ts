@@ -15,6 +15,9 @@ import { BootLab } from '../../lab/qemu/boot-lab.js';
 import { dom0Hypervisor, runGuest, tail } from '../../lab/qemu/qemu.js';
 import { DOM0_ARGS, XEN_ARGS, dom0Profile, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 import { requireCommands } from '../../lab/process.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
 

@@ -32,6 +32,9 @@ import { buildXenboot, pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
 import { buildTftpGet, type BulkTftpWait } from '../../lab/clients/tftp-get.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: {

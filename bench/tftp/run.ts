@@ -20,6 +20,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requireCommands, runCommand } from '../../lab/process.js';
 import { buildXenboot, peakRssMiB, pin, rssMiB, startTftpdHpa, startXenbootTftp, type BenchServer } from './servers.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, clients: { type: 'string', default: '50' } } });
