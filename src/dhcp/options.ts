@@ -129,14 +129,6 @@ export class OptionSizeError extends Error {
   }
 }
 
-/** Option as an unsigned byte, `undefined` when absent; throws `OptionSizeError` on a wrong length. */
-export function getUint8(options: DhcpOptions, code: number): number | undefined {
-  const data = options.get(code);
-  if (data === undefined) return undefined;
-  if (data.length !== 1) throw new OptionSizeError(code, '1 byte', data.length);
-  return data[0]!;
-}
-
 /** Option as an unsigned 16-bit integer (network order). */
 export function getUint16(options: DhcpOptions, code: number): number | undefined {
   const data = options.get(code);

@@ -19,9 +19,6 @@ export const MessageType = {
   Inform: 8,
 } as const;
 
-/** One of the `MessageType` values. */
-export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
-
 const TYPE_NAMES: Record<number, string> = {
   1: 'DISCOVER',
   2: 'OFFER',
