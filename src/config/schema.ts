@@ -41,9 +41,6 @@ export const ConfigSchema = StrictObject({
   inventory: Type.Optional(InventoryConfigSchema),
 });
 
-/** The config as written in the file (sections may be missing). */
-export type ConfigInput = Static<typeof ConfigSchema>;
-
 /**
  * The config after defaults: every section present, every default filled in, paths absolute, ports
  * resolved. Frozen; nothing changes it after start.
