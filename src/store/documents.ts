@@ -7,9 +7,6 @@ import { parseMac } from '../net/mac.js';
 import { StoreInputError } from './errors.js';
 import type { InventoryDocument, InventoryKind } from './types.js';
 
-/** The inventory kinds, in the order a batch is applied (profiles before the groups and hosts that name them). */
-export const inventoryKinds: readonly InventoryKind[] = ['profiles', 'groups', 'hosts'];
-
 /** The columns one document is stored under. */
 export interface DocumentRow {
   key: string;
