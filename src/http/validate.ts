@@ -26,7 +26,7 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
 }
 
 /** Validates `value` against `schema`; returns the value with defaults filled in, or every problem (one per path). */
-export function validateValue<T>(schema: TSchema, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; problems: ConfigProblem[] } {
+function validateValue<T>(schema: TSchema, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; problems: ConfigProblem[] } {
   const withDefaults = Value.Default(schema, Value.Clone(value));
   const check = checker(schema);
   if (check.Check(withDefaults)) return { ok: true, value: withDefaults as T };
