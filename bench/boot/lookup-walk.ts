@@ -20,10 +20,13 @@ import { pxelinuxCandidates } from '../../src/boot/loaders/pxelinux.js';
 import { BootRenderer } from '../../src/boot/render.js';
 import { TemplateSet } from '../../src/boot/templates.js';
 import { pxelinuxMacName } from '../../src/net/mac.js';
-import { tftpyGet } from '../../test/clients/tftpy-client.js';
-import { requireCommands, startProcess } from '../../test/helpers/process.js';
-import { repoRoot, writeTempConfig } from '../../test/helpers/xenboot.js';
+import { tftpyGet } from '../../lab/clients/tftpy-client.js';
+import { requireCommands, startProcess } from '../../lab/process.js';
+import { repoRoot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot, startTftpdHpa, type BenchServer } from '../tftp/servers.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { hosts: { type: 'string', default: '500' }, walks: { type: 'string', default: '4000' }, concurrency: { type: 'string', default: '16' } } });
 const HOSTS = Number(values.hosts);

@@ -12,9 +12,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, Namespace } from '../../test/helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../../test/helpers/process.js';
-import { startXenboot, writeTempConfig } from '../../test/helpers/xenboot.js';
+import { connect, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const seconds = Number(process.argv[2] ?? 10);
 const rates = (process.argv[3] ?? '250,500,1000,2000,4000,6000').split(',').map(Number);

@@ -11,8 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireCommands, runCommand, startProcess, type RunningProcess } from '../../test/helpers/process.js';
-import { startXenboot, writeTempConfig } from '../../test/helpers/xenboot.js';
+import { requireCommands, runCommand, startProcess, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const rounds = Number(process.argv[2] ?? 5);
 const parallel = Number(process.argv[3] ?? 8);

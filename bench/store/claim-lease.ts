@@ -15,10 +15,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { intToIp, ipToInt } from '../../src/net/ipv4.js';
-import { createMemoryLeaseStore } from '../../test/support/memory-leases.js';
+import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { LeaseStore } from '../../src/store/types.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const count = Number(process.argv[2] ?? 5000);
 const concurrency = Number(process.argv[3] ?? 32);

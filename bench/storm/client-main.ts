@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { DhcpStormSocket } from './dhcp-client.js';
 import { runPxelinuxClient, type StormClientResult } from './pxelinux-client.js';
-import type { BulkTftpWait } from './tftp-client.js';
+import type { BulkTftpWait } from '../../lab/clients/tftp-get.js';
 
 /** What the orchestrator asks for. */
 export interface StormPlan {

@@ -5,7 +5,7 @@
  * restarts the exchange.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { DHCP_ACK, DHCP_NAK, DHCP_OFFER, decodeReply, encodeRequest, type DhcpReply, type PxeIdentity } from './dhcp-wire.js';
+import { DHCP_ACK, DHCP_NAK, DHCP_OFFER, decodeReply, encodeRequest, type DhcpReply, type PxeIdentity } from '../../lab/clients/dhcp-wire.js';
 
 /** A lease as the client sees it. */
 export interface Lease {

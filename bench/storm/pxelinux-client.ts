@@ -6,7 +6,8 @@
  * three boot files. In the HTTP variant the boot files come over HTTP (as lpxelinux.0 fetches them).
  */
 import type { DhcpStormSocket } from './dhcp-client.js';
-import { tftpRead, tftpReadWithProgram, type BulkTftpWait } from './tftp-client.js';
+import { tftpReadWithProgram, type BulkTftpWait } from '../../lab/clients/tftp-get.js';
+import { tftpRead } from './tftp-client.js';
 
 /** One client's identity and what it fetches at the end. */
 export interface StormClientSpec {
@@ -17,7 +18,7 @@ export interface StormClientSpec {
   bootFiles: string[];
   /** When set, boot files are fetched from this base URL instead of TFTP. */
   httpBase?: string;
-  /** When set, boot files are fetched over TFTP by this program (bench/storm/tftp-get.c), one process each. */
+  /** When set, boot files are fetched over TFTP by this program (lab/clients/tftp-get.c), one process each. */
   bulkTftpProgram?: string;
   /** How that program waits for each packet (tftp-get.c's last argument). */
   bulkTftpWait?: BulkTftpWait;

@@ -9,12 +9,15 @@
  * off) and the ratio of the medians.
  */
 import { parseArgs } from 'node:util';
-import { DOM0_MARKER, ensureBootAssets } from '../../test/e2e/assets.js';
-import { startDnsmasq } from '../../test/e2e/dnsmasq.js';
-import { BootLab } from '../../test/e2e/lab.js';
-import { dom0Hypervisor, runGuest, tail } from '../../test/e2e/qemu.js';
-import { DOM0_ARGS, XEN_ARGS, dom0Profile, labConfig, labFiles, startLabXenboot } from '../../test/e2e/xenboot-lab.js';
-import { requireCommands } from '../../test/helpers/process.js';
+import { DOM0_MARKER, ensureBootAssets } from '../../lab/qemu/assets.js';
+import { startDnsmasq } from '../../lab/qemu/dnsmasq.js';
+import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { dom0Hypervisor, runGuest, tail } from '../../lab/qemu/qemu.js';
+import { DOM0_ARGS, XEN_ARGS, dom0Profile, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
+import { requireCommands } from '../../lab/process.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
 

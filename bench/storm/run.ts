@@ -12,7 +12,7 @@
  * client process on CPU 0, so neither steals the other's core (the client alone needs about one core).
  * With --client-processes K the clients are split over K client processes, so that the simulated
  * clients are not all bound to one Node event loop. With --bulk-client c each client fetches its three
- * boot files over TFTP with bench/storm/tftp-get.c (compiled here with cc), one process per file blocked
+ * boot files over TFTP with lab/clients/tftp-get.c (compiled here with cc), one process per file blocked
  * on its own socket like a real machine, instead of on the client process's shared event loop; its CPU
  * counts as client CPU. `c` blocks in recv() on a connected socket; `c-poll` is the first version of that
  * client, which waits in poll() and then calls recvfrom() (costlier for the client, see tftp-get.c).
@@ -23,15 +23,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheDir, ensureBootAssets } from '../../test/e2e/assets.js';
-import { requireCommands } from '../../test/helpers/process.js';
-import { repoRoot } from '../../test/helpers/xenboot.js';
+import { cacheDir, ensureBootAssets } from '../../lab/qemu/assets.js';
+import { requireCommands } from '../../lab/process.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
 import { buildXenboot, pin } from '../tftp/servers.js';
 import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type StormServer } from './servers.js';
 import { createStormNet, type StormNet } from './storm-net.js';
-import { buildTftpGet, type BulkTftpWait } from './tftp-client.js';
+import { buildTftpGet, type BulkTftpWait } from '../../lab/clients/tftp-get.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: {

@@ -4,9 +4,9 @@
  * /proc, which is what the report compares.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Namespace } from '../../test/helpers/netns.js';
-import type { RunningProcess } from '../../test/helpers/process.js';
-import { startXenboot, writeTempConfig } from '../../test/helpers/xenboot.js';
+import type { Namespace } from '../../lab/netns.js';
+import type { RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { STORM_NET } from './storm-net.js';
 
 /** CPU seconds used so far and peak resident memory. */

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Namespace, connect } from '../../test/helpers/netns.js';
-import { runCommand } from '../../test/helpers/process.js';
+import { Namespace, connect } from '../../lab/netns.js';
+import { runCommand } from '../../lab/process.js';
 
 /** Addresses of the storm network. */
 export const STORM_NET = {

@@ -4,34 +4,8 @@
  * accepted only from the server address the RRQ went to (RFC 1350, 2347, 2348, 2349). Payload is counted,
  * not kept.
  */
-import { execFile } from 'node:child_process';
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { join } from 'node:path';
-import { runCommand, type CommandResult } from '../../test/helpers/process.js';
-import { repoRoot } from '../../test/helpers/xenboot.js';
-
-/** How a read ended. */
-export interface TftpReadResult {
-  found: boolean;
-  bytes: number;
-  /** tsize from the OACK, when the server sent one. */
-  tsize?: number;
-  retransmits: number;
-  error?: string;
-}
-
-/** Options of one read. */
-export interface TftpReadOptions {
-  server: string;
-  port?: number;
-  /** Local address the transfer is sent from (the client's leased IP). */
-  localAddress: string;
-  file: string;
-  blksize?: number;
-  /** First retransmit timeout; doubles on each retry. */
-  timeoutMs?: number;
-  retries?: number;
-}
+import type { TftpReadOptions, TftpReadResult } from '../../lab/clients/tftp-get.js';
 
 function rrq(file: string, blksize: number | undefined): Buffer {
   const parts = [Buffer.from([0, 1]), Buffer.from(`${file}\0octet\0`)];
@@ -130,33 +104,5 @@ export function tftpRead(options: TftpReadOptions): Promise<TftpReadResult> {
       }
     });
     socket.bind(0, localAddress, () => send(last, port));
-  });
-}
-
-/** Compiles bench/storm/tftp-get.c with cc into `output`; the caller checks the result (warnings are on stderr). */
-export function buildTftpGet(output: string): Promise<CommandResult> {
-  return runCommand('cc', ['-O2', '-Wall', '-o', output, join(repoRoot, 'bench/storm/tftp-get.c')], { timeoutMs: 60_000 });
-}
-
-/** How tftp-get waits for a packet: blocked in recv() on a connected socket, or in poll() then recvfrom(). */
-export type BulkTftpWait = 'recv' | 'poll';
-
-/**
- * The same read done by `program` (bench/storm/tftp-get.c, compiled), a process of its own blocked on
- * its socket as a real machine is; never rejects.
- */
-export function tftpReadWithProgram(program: string, options: TftpReadOptions, wait: BulkTftpWait = 'recv'): Promise<TftpReadResult> {
-  const { server, port = 69, localAddress, file, blksize = 512, timeoutMs = 1_000, retries = 6 } = options;
-  const args = [localAddress, server, String(port), file, String(blksize), String(timeoutMs), String(retries), wait];
-  // Bounded: the client's own retries end it well before this.
-  const limitMs = timeoutMs * 2 ** (retries + 1) + 600_000;
-  return new Promise((resolve) => {
-    execFile(program, args, { timeout: limitMs, maxBuffer: 64 * 1024 }, (error, stdout) => {
-      try {
-        resolve(JSON.parse(stdout) as TftpReadResult);
-      } catch {
-        resolve({ found: false, bytes: 0, retransmits: 0, error: `${program}: ${error?.message ?? 'no report'}` });
-      }
-    });
   });
 }

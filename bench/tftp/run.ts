@@ -18,8 +18,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { requireCommands, runCommand } from '../../test/helpers/process.js';
+import { requireCommands, runCommand } from '../../lab/process.js';
 import { buildXenboot, peakRssMiB, pin, rssMiB, startTftpdHpa, startXenbootTftp, type BenchServer } from './servers.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, clients: { type: 'string', default: '50' } } });

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, runCommand, type RunningProcess } from '../../test/helpers/process.js';
-import { repoRoot, writeTempConfig } from '../../test/helpers/xenboot.js';
+import { startProcess, runCommand, type RunningProcess } from '../../lab/process.js';
+import { repoRoot, writeTempConfig } from '../../lab/xenboot.js';
 
 /** A running server under test. */
 export interface BenchServer {

@@ -8,9 +8,9 @@ import { dirname, resolve } from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { runConfigChecks } from './checks.js';
-import { formatNames } from '../net/formats.js';
 import { pointerToPath } from './paths.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { describeValue, problemFromSchemaError } from './schema-problem.js';
 import type { ConfigProblem } from './types.js';
 
 /** Thrown when a config cannot be used; carries every problem found. */
@@ -42,46 +42,6 @@ export function formatProblems(problems: ConfigProblem[], source: string | null 
   return [head, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n');
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Turns one TypeBox error into a sentence an operator understands. */
-function problemFromError(error: ValueError): ConfigProblem {
-  const path = pointerToPath(error.path);
-  const { value, schema } = error;
-  switch (error.type) {
-    case ValueErrorType.ObjectAdditionalProperties:
-      return { path, message: 'unknown key' };
-    case ValueErrorType.ObjectRequiredProperty:
-      return { path, message: 'is required' };
-    case ValueErrorType.StringFormat: {
-      const shown = typeof value === 'string' ? value : describeValue(value);
-      return { path, message: `${shown} is not ${formatNames[schema.format as string] ?? `in ${schema.format} format`}` };
-    }
-    case ValueErrorType.StringPattern:
-      // The pattern is shown as written (lower-casing would turn \S into \s), with its description when it has one.
-      return { path, message: `${describeValue(value)} is not ${schema.description ?? `matching ${schema.pattern}`}` };
-    case ValueErrorType.Union: {
-      const literals = (schema.anyOf as Array<{ const?: unknown }> | undefined)
-        ?.map((s) => s.const)
-        .filter((c) => c !== undefined);
-      if (literals && literals.length === (schema.anyOf as unknown[]).length) {
-        return { path, message: `must be one of ${literals.map((l) => JSON.stringify(l)).join(', ')} (got ${describeValue(value)})` };
-      }
-      const formats = (schema.anyOf as Array<{ format?: string }> | undefined)?.map((s) => s.format).filter(Boolean);
-      if (formats && formats.length > 0 && typeof value === 'string') {
-        return { path, message: `${value} is not ${formatNames[formats[0]!] ?? formats[0]}` };
-      }
-      return { path, message: `${error.message.toLowerCase()} (got ${describeValue(value)})` };
-    }
-    default:
-      return { path, message: `${error.message.toLowerCase()} (got ${describeValue(value)})` };
-  }
-}
-
 /**
  * A union whose branches are objects told apart by a literal `kind` (the inventory's profiles): when the
  * value names a branch, that branch's own errors say far more than "expected union value".
@@ -110,7 +70,7 @@ function schemaProblems(value: unknown): ConfigProblem[] {
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
   for (const error of [...Value.Errors(ConfigSchema, value)].flatMap((e) => [...expandDiscriminatedUnion(e)])) {
-    const problem = problemFromError(error);
+    const problem = problemFromSchemaError(error, pointerToPath(error.path) || '(root)');
     const key = `${problem.path}\u0000${problem.message}`;
     if (seen.has(key)) continue;
     // An error on a child already explains the parent's union/object failure.

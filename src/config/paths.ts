@@ -1,11 +1,10 @@
 /**
- * Conversion between JSON-pointer paths (as schema validators report them) and the dotted paths
- * (`dhcp.ranges[1].start`) that config error messages show.
+ * JSON-pointer paths (RFC 6901, as schema validators report them) as the dotted paths
+ * (`dhcp.ranges[1].start`, `hosts[0].ip`) that config and API error messages show.
  */
 
-/** `/dhcp/ranges/1/start` → `dhcp.ranges[1].start`; the empty pointer is the root, shown as `(root)`. */
+/** `/dhcp/ranges/1/start` → `dhcp.ranges[1].start`; the root (`''` or `/`) is `''`, which callers name. */
 export function pointerToPath(pointer: string): string {
-  if (pointer === '' || pointer === '/') return '(root)';
   let out = '';
   for (const raw of pointer.split('/').slice(1)) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -2,6 +2,7 @@
  * A stable, readable dump of a DHCP message for logs and golden test files: header fields, then every
  * option in code order with its name and a decoded value where the type is known.
  */
+import { ipFromBytes } from '../net/ipv4.js';
 import { optionName, Opt } from './options.js';
 import { messageTypeName, type DhcpPacket } from './packet.js';
 
@@ -11,10 +12,9 @@ const U32_OPTIONS = new Set<number>([Opt.LeaseTime, Opt.RenewalTime, Opt.Rebindi
 const TEXT_OPTIONS = new Set<number>([Opt.HostName, Opt.DomainName, Opt.RootPath, Opt.VendorClass, Opt.TftpServer, Opt.BootFile, Opt.Message, Opt.PxelinuxConfigFile, Opt.PxelinuxPathPrefix]);
 
 function formatValue(code: number, data: Buffer): string {
-  const dotted = (b: Buffer, i: number) => `${b[i]}.${b[i + 1]}.${b[i + 2]}.${b[i + 3]}`;
-  if (IP_OPTIONS.has(code) && data.length === 4) return dotted(data, 0);
+  if (IP_OPTIONS.has(code) && data.length === 4) return ipFromBytes(data);
   if (IPS_OPTIONS.has(code) && data.length > 0 && data.length % 4 === 0) {
-    return Array.from({ length: data.length / 4 }, (_, i) => dotted(data, i * 4)).join(', ');
+    return Array.from({ length: data.length / 4 }, (_, i) => ipFromBytes(data, i * 4)).join(', ');
   }
   if (U32_OPTIONS.has(code) && data.length === 4) return String(data.readUInt32BE(0));
   if ((code === Opt.MaxMessageSize || code === Opt.ClientArch) && data.length === 2) return String(data.readUInt16BE(0));

@@ -4,6 +4,7 @@
  * from dom0's NIC with the domU's MAC in `chaddr` (boot-protocols.md §0 #4).
  */
 import type { Machine } from '../boot/machine.js';
+import { ipFromBytes } from '../net/ipv4.js';
 import { macFromBytes } from '../net/mac.js';
 import { firmwareFromArch } from '../net/pxe-arch.js';
 import { uuidFromBytes } from '../net/uuid.js';
@@ -67,6 +68,6 @@ export function machineFromRequest(packet: DhcpPacket): Machine | null {
   if (uuid && uuid.length === 17 && uuid[0] === 0) machine.uuid = uuidFromBytes(uuid.subarray(1));
   const requested = packet.options.get(Opt.RequestedIp);
   if (packet.ciaddr !== '0.0.0.0') machine.ip = packet.ciaddr;
-  else if (requested && requested.length === 4) machine.ip = `${requested[0]}.${requested[1]}.${requested[2]}.${requested[3]}`;
+  else if (requested && requested.length === 4) machine.ip = ipFromBytes(requested);
   return machine;
 }

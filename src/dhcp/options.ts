@@ -2,6 +2,7 @@
  * DHCP options (RFC 2132): the code table, the TLV codec with pad/end and RFC 3396 long-option
  * splitting/concatenation, and typed getters that check lengths. Pure: no sockets, config or logging.
  */
+import { ipFromBytes } from '../net/ipv4.js';
 
 /** Option codes xenboot reads or writes, with the wire type in a comment. */
 export const Opt = {
@@ -128,14 +129,6 @@ export class OptionSizeError extends Error {
   }
 }
 
-/** Option as an unsigned byte, `undefined` when absent; throws `OptionSizeError` on a wrong length. */
-export function getUint8(options: DhcpOptions, code: number): number | undefined {
-  const data = options.get(code);
-  if (data === undefined) return undefined;
-  if (data.length !== 1) throw new OptionSizeError(code, '1 byte', data.length);
-  return data[0]!;
-}
-
 /** Option as an unsigned 16-bit integer (network order). */
 export function getUint16(options: DhcpOptions, code: number): number | undefined {
   const data = options.get(code);
@@ -157,7 +150,7 @@ export function getIp(options: DhcpOptions, code: number): string | undefined {
   const data = options.get(code);
   if (data === undefined) return undefined;
   if (data.length !== 4) throw new OptionSizeError(code, '4 bytes', data.length);
-  return `${data[0]}.${data[1]}.${data[2]}.${data[3]}`;
+  return ipFromBytes(data);
 }
 
 /** Option as a list of IPv4 addresses. */
@@ -166,7 +159,7 @@ export function getIps(options: DhcpOptions, code: number): string[] | undefined
   if (data === undefined) return undefined;
   if (data.length === 0 || data.length % 4 !== 0) throw new OptionSizeError(code, 'a non-empty multiple of 4 bytes', data.length);
   const out: string[] = [];
-  for (let i = 0; i < data.length; i += 4) out.push(`${data[i]}.${data[i + 1]}.${data[i + 2]}.${data[i + 3]}`);
+  for (let i = 0; i < data.length; i += 4) out.push(ipFromBytes(data, i));
   return out;
 }
 

@@ -4,6 +4,7 @@
  * `encodePacket`, `encodingLength`; no sockets, config or logging. The message type (option 53) is
  * lifted into `type`, so callers never handle it twice.
  */
+import { ipFromBytes } from '../net/ipv4.js';
 import { decodeOptionArea, DhcpDecodeError, encodeOptionArea, Opt, optionsEncodingLength, type DhcpOptions } from './options.js';
 
 /** DHCP message types (option 53, RFC 2132 §9.6; 8 is RFC 2131 INFORM). */
@@ -17,9 +18,6 @@ export const MessageType = {
   Release: 7,
   Inform: 8,
 } as const;
-
-/** One of the `MessageType` values. */
-export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
 
 const TYPE_NAMES: Record<number, string> = {
   1: 'DISCOVER',
@@ -73,10 +71,6 @@ export interface DhcpPacket {
   type: number | null;
   /** Every other option, concatenated per RFC 3396; unknown codes kept for round-trips. Option 52 is not kept: overload is an encoding detail. */
   options: DhcpOptions;
-}
-
-function readIp(buf: Buffer, offset: number): string {
-  return `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
 }
 
 function writeIp(buf: Buffer, offset: number, ip: string): void {
@@ -136,10 +130,10 @@ export function decodePacket(buf: Buffer): DhcpPacket {
     xid: buf.readUInt32BE(4),
     secs: buf.readUInt16BE(8),
     flags: buf.readUInt16BE(10),
-    ciaddr: readIp(buf, 12),
-    yiaddr: readIp(buf, 16),
-    siaddr: readIp(buf, 20),
-    giaddr: readIp(buf, 24),
+    ciaddr: ipFromBytes(buf, 12),
+    yiaddr: ipFromBytes(buf, 16),
+    siaddr: ipFromBytes(buf, 20),
+    giaddr: ipFromBytes(buf, 24),
     chaddr: Buffer.from(buf.subarray(28, 44)),
     sname: overload & 2 ? '' : readField(buf, 44, 64),
     file: overload & 1 ? '' : readField(buf, 108, 128),

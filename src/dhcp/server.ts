@@ -12,6 +12,7 @@ import type { EventBus } from '../timeline/bus.js';
 import type { DhcpExchangeEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { parseMac } from '../net/mac.js';
+import { bindUdp } from '../net/udp-bind.js';
 import type { LeaseStore } from '../store/types.js';
 import type { DhcpConfig } from './config.js';
 import type { DhcpOutcome, RequestSource } from './context.js';
@@ -58,16 +59,6 @@ export interface DhcpServer {
   /** Pool usage per subnet, for `/metrics`. */
   poolStats(): Array<{ pool: string; size: number; used: number }>;
   close(): Promise<void>;
-}
-
-function bind(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** Starts the DHCP server (full or proxy mode). */
@@ -175,9 +166,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   };
 
   try {
-    await bind(receiver, '0.0.0.0', config.port);
+    await bindUdp(receiver, '0.0.0.0', config.port);
     const port = receiver.address().port;
-    await bind(sender, serverAddress, port);
+    await bindUdp(sender, serverAddress, port);
     sender.setBroadcast(true);
     receiver.setBroadcast(true);
     listen(receiver, 'dhcp', sender);
@@ -185,7 +176,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     if (config.mode === 'proxy' && config.proxyPort !== 0) {
       proxySocket = createSocket({ type: 'udp4', reuseAddr: true });
       sockets.push(proxySocket);
-      await bind(proxySocket, serverAddress, config.proxyPort);
+      await bindUdp(proxySocket, serverAddress, config.proxyPort);
       proxySocket.setBroadcast(true);
       listen(proxySocket, 'proxy', proxySocket);
     }

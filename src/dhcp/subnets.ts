@@ -75,8 +75,3 @@ export function subnetOf(subnets: readonly Subnet[], ip: string): Subnet | undef
   const address = ipToInt(ip);
   return subnets.find((s) => cidrContains(s.cidr, address));
 }
-
-/** True when the address is inside one of the subnet's ranges. */
-export function inRanges(subnet: Subnet, address: number): boolean {
-  return subnet.ranges.some((r) => address >= r.start && address <= r.end);
-}

@@ -4,6 +4,7 @@
  * The error handler maps validation failures, store conflicts and content refusals onto these.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pointerToPath } from '../config/paths.js';
 import type { ConfigProblem } from '../config/types.js';
 import { ContentDenied } from '../content/types.js';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../store/errors.js';
@@ -86,7 +87,7 @@ export function toApiError(error: unknown, batchPrefix?: (index: number) => stri
   if (Array.isArray(e.validation)) {
     const context = e.validationContext ?? 'body';
     const problems = e.validation.map((v) => ({
-      path: joinPath(context === 'body' ? '' : context, pointerToDotted(v.instancePath, (v.params as { missingProperty?: string })?.missingProperty)),
+      path: joinPath(context === 'body' ? '' : context, joinPath(pointerToPath(v.instancePath), (v.params as { missingProperty?: string })?.missingProperty ?? '')),
       message: v.message ?? 'is invalid',
     }));
     return validationError(problems);
@@ -102,16 +103,6 @@ export function toApiError(error: unknown, batchPrefix?: (index: number) => stri
     return new ApiError(code, e.message);
   }
   return new ApiError('internal', 'internal error');
-}
-
-/** `/hosts/0/ip` → `hosts[0].ip`; a missing property is appended. */
-export function pointerToDotted(pointer: string, missing?: string): string {
-  let out = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
-  }
-  return missing ? joinPath(out, missing) : out;
 }
 
 /** Installs the JSON error handler and the JSON 404 handler. */

@@ -8,14 +8,14 @@ import type { EventBus } from '../timeline/bus.js';
 import type { HttpFetchEvent } from '../timeline/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { macFromName } from '../timeline/enricher.js';
+import { isServicePath } from './service-paths.js';
 
-const NOT_BOOT = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
 // xenboot-pvboot asks the API for a domU's boot spec: that is a boot step too.
 const BOOT_API = /^\/api\/v1\/boot-spec\//;
 
 /** True when a request URL is a boot fetch (a file, script, generated config or pvboot boot spec). */
 export function isBootPath(url: string): boolean {
-  return BOOT_API.test(url) || !NOT_BOOT.test(url);
+  return BOOT_API.test(url) || !isServicePath(url);
 }
 
 /** Adds the onResponse hook. */

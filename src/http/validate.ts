@@ -5,13 +5,14 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 import { GroupSchema, HostSchema, PROFILE_KINDS, profileSchemaByKind } from '../inventory/model.js';
-import { formatNames } from '../net/formats.js';
+import { pointerToPath } from '../config/paths.js';
+import { describeValue, problemFromSchemaError } from '../config/schema-problem.js';
 import type { ConfigProblem } from '../config/types.js';
 import type { InventoryKind } from '../store/types.js';
-import { joinPath, pointerToDotted, validationError } from './errors.js';
+import { joinPath, validationError } from './errors.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -24,36 +25,15 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
   return check;
 }
 
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function problemFrom(error: ValueError, prefix: string): ConfigProblem {
-  const path = joinPath(prefix, pointerToDotted(error.path)) || '(body)';
-  switch (error.type) {
-    case ValueErrorType.ObjectAdditionalProperties:
-      return { path, message: 'unknown key' };
-    case ValueErrorType.ObjectRequiredProperty:
-      return { path, message: 'is required' };
-    case ValueErrorType.StringFormat:
-      return { path, message: `${typeof error.value === 'string' ? error.value : describe(error.value)} is not ${formatNames[error.schema.format as string] ?? error.schema.format}` };
-    case ValueErrorType.StringPattern:
-      return { path, message: `${describe(error.value)} is not ${(error.schema.description as string | undefined) ?? `matching ${error.schema.pattern}`}` };
-    default:
-      return { path, message: `${error.message.toLowerCase()} (got ${describe(error.value)})` };
-  }
-}
-
 /** Validates `value` against `schema`; returns the value with defaults filled in, or every problem (one per path). */
-export function validateValue<T>(schema: TSchema, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; problems: ConfigProblem[] } {
+function validateValue<T>(schema: TSchema, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; problems: ConfigProblem[] } {
   const withDefaults = Value.Default(schema, Value.Clone(value));
   const check = checker(schema);
   if (check.Check(withDefaults)) return { ok: true, value: withDefaults as T };
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
   for (const error of check.Errors(withDefaults)) {
-    const problem = problemFrom(error, prefix);
+    const problem = problemFromSchemaError(error, joinPath(prefix, pointerToPath(error.path)) || '(body)');
     if (seen.has(problem.path)) continue;
     seen.add(problem.path);
     problems.push(problem);
@@ -67,7 +47,7 @@ export function validateValue<T>(schema: TSchema, value: unknown, prefix = ''): 
  */
 export function validateDocument(kind: InventoryKind, value: unknown, prefix = ''): { ok: true; value: Record<string, unknown> } | { ok: false; problems: ConfigProblem[] } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, problems: [{ path: prefix || '(body)', message: `must be an object (got ${describe(value)})` }] };
+    return { ok: false, problems: [{ path: prefix || '(body)', message: `must be an object (got ${describeValue(value)})` }] };
   }
   if (kind === 'hosts') return validateValue(HostSchema, value, prefix);
   if (kind === 'groups') return validateValue(GroupSchema, value, prefix);
@@ -75,7 +55,7 @@ export function validateDocument(kind: InventoryKind, value: unknown, prefix = '
   if (typeof profileKind !== 'string' || !(PROFILE_KINDS as readonly string[]).includes(profileKind)) {
     return {
       ok: false,
-      problems: [{ path: joinPath(prefix, 'kind'), message: `must be one of ${PROFILE_KINDS.map((k) => JSON.stringify(k)).join(', ')} (got ${describe(profileKind)})` }],
+      problems: [{ path: joinPath(prefix, 'kind'), message: `must be one of ${PROFILE_KINDS.map((k) => JSON.stringify(k)).join(', ')} (got ${describeValue(profileKind)})` }],
     };
   }
   return validateValue(profileSchemaByKind[profileKind as keyof typeof profileSchemaByKind], value, prefix);

@@ -24,6 +24,11 @@ export function intToIp(value: number): string {
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
+/** The dotted quad of the four bytes at `offset`, in network order, as BOOTP fields and DHCP options carry an address. */
+export function ipFromBytes(bytes: Uint8Array, offset = 0): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
 /** Eight uppercase hex digits, as PXELINUX and pypxeboot name per-IP config files (`10.99.0.123` → `0A63007B`). */
 export function ipToHex(text: string): string {
   return ipToInt(text).toString(16).toUpperCase().padStart(8, '0');

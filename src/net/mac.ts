@@ -53,11 +53,6 @@ export function macHyphenated(mac: Mac): string {
   return mac.replace(/:/g, '-');
 }
 
-/** `aabbccddeeff` (lowercase, no separators), as iPXE's `${mac:hexraw}`. */
-export function macHexRaw(mac: Mac): string {
-  return mac.replace(/:/g, '');
-}
-
 /** PXELINUX's per-MAC config name for Ethernet (ARP hardware type 1): `01-aa-bb-cc-dd-ee-ff`. */
 export function pxelinuxMacName(mac: Mac): string {
   return `01-${macHyphenated(mac)}`;

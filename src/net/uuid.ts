@@ -30,8 +30,3 @@ export function swapUuidFields(uuid: Uuid): Uuid {
   const swap = (hex: string) => hex.match(/../g)!.reverse().join('');
   return `${swap(a)}-${swap(b)}-${swap(c)}-${d}-${e}`;
 }
-
-/** Both spellings a client may use for the same machine: `[asGiven, fieldsSwapped]`. */
-export function uuidVariants(uuid: Uuid): [Uuid, Uuid] {
-  return [uuid, swapUuidFields(uuid)];
-}

@@ -10,6 +10,7 @@ import { ContentDenied, type Content, type ContentHandler } from '../content/typ
 import type { EventBus } from '../timeline/bus.js';
 import type { TftpOutcome } from '../timeline/types.js';
 import type { Logger } from '../log.js';
+import { bindUdp } from '../net/udp-bind.js';
 import { Admission } from './admission.js';
 import type { TftpConfig } from './config.js';
 import { netasciiContent } from './netascii-content.js';
@@ -149,13 +150,7 @@ export class TftpServer {
   /** Starts listening on `address:port` (port 0 picks a free one) and resolves with the bound address. */
   async listen(address: string, port: number): Promise<TftpListenAddress> {
     const socket = createSocket({ type: 'udp4' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address, port, exclusive: true }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(socket, address, port);
     socket.on('error', (error) => this.log.warn({ err: error, address }, 'listening socket error'));
     socket.on('message', (msg, rinfo) => this.onListenerMessage(socket, address, msg, rinfo));
     this.listeners.push(socket);

@@ -9,8 +9,8 @@ import { ApiError } from '../../src/http/errors.js';
 import { prepareDocument } from '../../src/http/inventory-writes.js';
 import { silentLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/open.js';
-import { runCommand, requireCommands } from '../helpers/process.js';
-import { writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
+import { runCommand, requireCommands } from '../../lab/process.js';
+import { writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
 
 async function xenboot(...args: string[]) {
   const [cmd, argv] = xenbootCommand(...args);

@@ -11,7 +11,7 @@ import { RENDER_TARGETS } from '../../src/boot/loaders/index.js';
 import { BootRenderer, type RenderSubject } from '../../src/boot/render.js';
 import { bootSpecFor } from '../../src/boot/boot-spec.js';
 import { TemplateSet } from '../../src/boot/templates.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { allProfiles, domu, server } from './fixtures.js';
 
 const goldenDir = join(repoRoot, 'test', 'golden');

@@ -15,7 +15,7 @@ import type { ExplainSubject } from '../../src/boot/loaders/types.js';
 import { xenCfgPath } from '../../src/boot/loaders/xen-efi.js';
 import { shrinkingHexNames } from '../../src/boot/lookup.js';
 import type { Firmware, Machine } from '../../src/boot/machine.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { repoRoot } from '../../lab/xenboot.js';
 
 describe('names each family asks for, in its order', () => {
   it('PXELINUX order: wire UUID, 01-<mac>, hex IP shortened digit by digit, default (capture bios-ipxe-rom-pxelinux-mboot)', () => {

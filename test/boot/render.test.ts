@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { checkIpxeMultiboot, multibootCmdlineBytes } from '../../src/boot/ipxe-limits.js';
 import { BootRenderer, RenderError } from '../../src/boot/render.js';
 import { TemplateError, TemplateSet } from '../../src/boot/templates.js';
-import { runCommand } from '../helpers/process.js';
-import { writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
+import { runCommand } from '../../lab/process.js';
+import { writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
 import { dom0, domu, profile, server } from './fixtures.js';
 
 const renderer = new BootRenderer(TemplateSet.load(), server);

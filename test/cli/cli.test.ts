@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../helpers/process.js';
-import { repoRoot, startXenboot, writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
-import type { RunningProcess } from '../helpers/process.js';
+import { runCommand } from '../../lab/process.js';
+import { repoRoot, startXenboot, writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
+import type { RunningProcess } from '../../lab/process.js';
 
 const run = (...args: string[]) => {
   const [command, argv] = xenbootCommand(...args);

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grubCandidates } from '../../src/boot/loaders/grub.js';
 import { pxelinuxCandidates } from '../../src/boot/loaders/pxelinux.js';
-import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
-import { tftpyGet } from './tftpy-client.js';
+import { requireCommands, runCommand, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { tftpyGet } from '../../lab/clients/tftpy-client.js';
 
 let proc: RunningProcess;
 let port = 0;

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand, type RunningProcess } from '../helpers/process.js';
-import { repoRoot, startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { runCommand, type RunningProcess } from '../../lab/process.js';
+import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { md5 } from '../tftp/support.js';
 
 const pvboot = (args: string[], env: NodeJS.ProcessEnv = {}) =>

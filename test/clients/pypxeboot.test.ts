@@ -7,9 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningProcess } from '../helpers/process.js';
+import type { RunningProcess } from '../../lab/process.js';
 import { makeTftpRoot, md5 } from '../tftp/support.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { argsText, parseLikePypxeboot, PythonCrash, PypxebootFailure, runPypxeboot } from './pypxeboot.js';
 import { randomBytes } from 'node:crypto';
 
@@ -115,7 +115,7 @@ describe('pypxeboot against xenboot over real TFTP', () => {
   });
 
   it('the dom0 host itself gets its mboot.c32 file over the same server', async () => {
-    const { tftpyGet } = await import('./tftpy-client.js');
+    const { tftpyGet } = await import('../../lab/clients/tftpy-client.js');
     const text = (await tftpyGet('pxelinux.cfg/01-52-54-00-12-34-56', { host: '127.0.0.1', port })).toString();
     expect(text).toContain('KERNEL mboot.c32');
     expect(text).toContain('APPEND xen.gz dom0_mem=512M --- vmlinuz console=hvc0 BOOTIF=01-52-54-00-12-34-56 --- initrd.img');

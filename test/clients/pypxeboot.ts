@@ -5,7 +5,7 @@
  * exception pypxeboot would die with), the initrd-then-kernel downloads, and the SXP answer. The TFTP
  * transport is `tftpyGet`, which behaves like tftpy.
  */
-import { tftpyGet, type TftpyGetOptions } from './tftpy-client.js';
+import { tftpyGet, type TftpyGetOptions } from '../../lab/clients/tftpy-client.js';
 
 /** A Python exception pypxeboot would die with (the config crashed it). */
 export class PythonCrash extends Error {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, MessageType } from '../../src/dhcp/packet.js';
 import { macFromBytes } from '../../src/net/mac.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { connect, Namespace } from '../helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { connect, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { readPcapDhcp } from './pcap.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

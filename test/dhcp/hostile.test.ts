@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { requireCommands } from '../../lab/process.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { envScript, lastEnv, startLab, type DhcpLab } from './lab.js';
 
 describe('hostile input', () => {

@@ -6,9 +6,9 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, Namespace } from '../helpers/netns.js';
-import type { RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { connect, Namespace } from '../../lab/netns.js';
+import type { RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 
 /** A DHCP exchange event as logged by the server. */
 export interface LoggedExchange {

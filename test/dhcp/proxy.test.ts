@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIp, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType } from '../../src/dhcp/packet.js';
-import { connect, Namespace } from '../helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../helpers/process.js';
-import { repoRoot, startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { connect, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { arch, clientKinds, request } from './requests.js';
 
 describe('proxy mode on real sockets', () => {

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIp, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, MessageType } from '../../src/dhcp/packet.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { requireCommands } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { requireCommands } from '../../lab/process.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { envScript, lastEnv, startLab, type DhcpLab } from './lab.js';
 import { readPcapDhcp, bootCaptures } from './pcap.js';
 

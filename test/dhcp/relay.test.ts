@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, Namespace } from '../helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { connect, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { envScript, lastEnv, parseExchanges } from './lab.js';
 
 describe('DHCP through isc-dhcp-relay', () => {

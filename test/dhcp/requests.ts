@@ -11,7 +11,7 @@ import { ipBytes, Opt } from '../../src/dhcp/options.js';
 import { Op, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { buildSubnets } from '../../src/dhcp/subnets.js';
 import { macToBytes, parseMac } from '../../src/net/mac.js';
-import { createMemoryLeaseStore } from '../support/memory-leases.js';
+import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import type { LeaseStore } from '../../src/store/types.js';
 
 /** What a test request carries. */

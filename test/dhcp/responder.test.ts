@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { respond } from '../../src/dhcp/responder.js';
 import { getIp, getUint32, ipBytes, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType, messageTypeName } from '../../src/dhcp/packet.js';
-import { createMemoryLeaseStore } from '../support/memory-leases.js';
+import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { readPcapDhcp, bootCaptures } from './pcap.js';
 import { clientKinds, dhcpConfig, labDhcp, labServerId, request, responderContext } from './requests.js';

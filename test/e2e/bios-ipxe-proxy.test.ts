@@ -5,12 +5,12 @@
  * its address from dnsmasq and the script URL from xenboot, and boots Xen over HTTP to the dom0 marker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../helpers/process.js';
-import { ensureBootAssets, type BootAssets } from './assets.js';
+import { requireCommands } from '../../lab/process.js';
+import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
 import { expectDom0UnderXen, okHttpPaths } from './expect-boot.js';
-import { BootLab } from './lab.js';
-import { runGuest } from './qemu.js';
-import { DOM0_ARGS, dom0Profile, fetchTimeline, labConfig, labFiles, startLabXenboot } from './xenboot-lab.js';
+import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { runGuest } from '../../lab/qemu/qemu.js';
+import { DOM0_ARGS, dom0Profile, fetchTimeline, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 
 const MAC = '52:54:00:e2:06:01';
 

@@ -5,12 +5,12 @@
  * PXELINUX configures).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../helpers/process.js';
-import { ensureBootAssets, type BootAssets } from './assets.js';
+import { requireCommands } from '../../lab/process.js';
+import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
 import { completedTftpFiles, expectDhcpThenFiles, expectDom0UnderXen } from './expect-boot.js';
-import { BootLab } from './lab.js';
-import { runGuest } from './qemu.js';
-import { DOM0_ARGS, dom0Profile, fetchMetrics, fetchTimeline, labConfig, labFiles, metricSum, startLabXenboot } from './xenboot-lab.js';
+import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { runGuest } from '../../lab/qemu/qemu.js';
+import { DOM0_ARGS, dom0Profile, fetchMetrics, fetchTimeline, labConfig, labFiles, metricSum, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 
 const MAC = '52:54:00:e2:01:01';
 

@@ -3,9 +3,9 @@
  * machine's timeline must contain.
  */
 import { expect } from 'vitest';
-import { DOM0_MARKER } from './assets.js';
-import { dom0Cmdline, dom0Hypervisor, tail, type GuestResult } from './qemu.js';
-import type { TimelineEvent } from './xenboot-lab.js';
+import { DOM0_MARKER } from '../../lab/qemu/assets.js';
+import { dom0Cmdline, dom0Hypervisor, tail, type GuestResult } from '../../lab/qemu/qemu.js';
+import type { TimelineEvent } from '../../lab/qemu/xenboot-lab.js';
 
 /** The guest ended by itself (no time-limit kill) after dom0 printed the marker under Xen. Returns dom0's args. */
 export function expectDom0UnderXen(result: GuestResult, expectedArgs: string[]): string[] {

@@ -4,12 +4,12 @@
  * and move on (the BIOS falls through to "no bootable device", so QEMU exits by itself).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../helpers/process.js';
-import { DOM0_MARKER, ensureBootAssets, type BootAssets } from './assets.js';
+import { requireCommands } from '../../lab/process.js';
+import { DOM0_MARKER, ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
 import { completedTftpFiles, expectDhcpThenFiles, expectLinuxWithoutXen, okHttpPaths } from './expect-boot.js';
-import { BootLab } from './lab.js';
-import { runGuest, tail } from './qemu.js';
-import { fetchMetrics, fetchTimeline, labConfig, labFiles, metricSum, startLabXenboot } from './xenboot-lab.js';
+import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { runGuest, tail } from '../../lab/qemu/qemu.js';
+import { fetchMetrics, fetchTimeline, labConfig, labFiles, metricSum, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 
 const LINUX_MAC = '52:54:00:e2:04:01';
 const LOCALBOOT_MAC = '52:54:00:e2:04:02';

@@ -3,8 +3,8 @@ import { explainDepsFor } from '../../src/explain/deps.js';
 import { explainMachine, formatExplanation } from '../../src/explain/explain.js';
 import { createBootService } from '../../src/boot/service.js';
 import { buildConfig } from '../../src/config/load.js';
-import { runCommand } from '../helpers/process.js';
-import { writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
+import { runCommand } from '../../lab/process.js';
+import { writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
 
 const inventory = {
   profiles: [

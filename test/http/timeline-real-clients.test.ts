@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootEvent } from '../../src/timeline/types.js';
-import { connect, isRoot, Namespace } from '../helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { connect, isRoot, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 const SERVER = '10.204.50.1';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrBroadcast, cidrContains, intToIp, ipToHex, ipToInt, isIpv4, maskToPrefix, parseCidr, prefixToMask } from '../../src/net/ipv4.js';
+import { cidrBroadcast, cidrContains, intToIp, ipFromBytes, ipToHex, ipToInt, isIpv4, maskToPrefix, parseCidr, prefixToMask } from '../../src/net/ipv4.js';
 import { macFromBytes, macToBytes, parseMac, pxelinuxMacName } from '../../src/net/mac.js';
 import { parseUuid, swapUuidFields, uuidFromBytes } from '../../src/net/uuid.js';
 
@@ -27,6 +27,10 @@ describe('IPv4', () => {
     expect(ipToInt('10.99.0.123')).toBe(0x0a63007b);
     expect(intToIp(0x0a63007b)).toBe('10.99.0.123');
     expect(ipToHex('10.99.0.123')).toBe('0A63007B');
+  });
+  it('reads a dotted quad from four bytes in network order, at an offset', () => {
+    expect(ipFromBytes(Buffer.from([10, 99, 0, 123]))).toBe('10.99.0.123');
+    expect(ipFromBytes(Buffer.from([0xff, 192, 168, 1, 255, 0xff]), 1)).toBe('192.168.1.255');
   });
   it('refuses malformed addresses', () => {
     for (const bad of ['10.0.1.300', '1.2.3', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d', '']) expect(isIpv4(bad)).toBe(false);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { runCommand } from '../helpers/process.js';
+import { runCommand } from '../../lab/process.js';
 
 /** The PostgreSQL URL the tests use. */
 export const testPostgresUrl = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -9,7 +9,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { DHCP_ACK, DHCP_NAK, DHCP_OFFER, decodeReply, encodeRequest, type DhcpReply, type PxeIdentity } from '../../bench/storm/dhcp-wire.js';
+import { DHCP_ACK, DHCP_NAK, DHCP_OFFER, decodeReply, encodeRequest, type DhcpReply, type PxeIdentity } from '../../lab/clients/dhcp-wire.js';
 
 /** What one client saw. */
 export interface ClientResult {

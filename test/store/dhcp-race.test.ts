@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import type { Store } from '../../src/store/types.js';
-import { attachToBridge, createBridge, isRoot, Namespace } from '../helpers/netns.js';
-import { requireCommands, type RunningProcess } from '../helpers/process.js';
-import { repoRoot, startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import { attachToBridge, createBridge, isRoot, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, uniqueSchema } from './backends.js';
 import type { ClientResult } from './dhcp-race-client.js';
 

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
-import { runCommand } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { runCommand } from '../../lab/process.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, testPostgresUrl, uniqueSchema } from './backends.js';
 import { allocate, clientMac, poolAddresses } from './race-worker.js';
 

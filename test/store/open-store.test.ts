@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { openStore, redactUrl } from '../../src/store/open.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { startProcess } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { startProcess } from '../../lab/process.js';
+import { repoRoot } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, testPostgresUrl, uniqueSchema } from './backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xenboot-open-'));

@@ -16,7 +16,7 @@ import type { Content, ContentHandler } from '../../src/content/types.js';
 import { EventBus } from '../../src/timeline/bus.js';
 import { silentLogger } from '../../src/log.js';
 import { TftpServer } from '../../src/tftp/server.js';
-import { requireCommands, startProcess } from '../helpers/process.js';
+import { requireCommands, startProcess } from '../../lab/process.js';
 import { md5 } from './support.js';
 
 const SIZE = 24 * 1024 * 1024;

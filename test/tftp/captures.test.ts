@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { normaliseContentPath } from '../../src/content/path.js';
 import { negotiateTftpOptions } from '../../src/tftp/codec/options.js';
 import { decodeTftpPacket, encodeTftpPacket, type TftpRequestPacket } from '../../src/tftp/codec/packet.js';
-import { requireCommands, runCommand } from '../helpers/process.js';
+import { requireCommands, runCommand } from '../../lab/process.js';
 
 const CAPTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'captures');
 

@@ -13,7 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTftpPacket, TftpOpcode } from '../../src/tftp/codec/packet.js';
-import type { RunningProcess } from '../helpers/process.js';
+import type { RunningProcess } from '../../lab/process.js';
 import { openClientSocket, receive } from './raw-client.js';
 import { makeTftpRoot, startTftpXenboot } from './support.js';
 

@@ -8,7 +8,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
+import { requireCommands, runCommand, type RunningProcess } from '../../lab/process.js';
 import { makeTftpRoot, md5, startTftpXenboot, TEST_FILES } from './support.js';
 
 describe.each(['native', 'dgram'] as const)('%s transfer sockets', (engine) => {

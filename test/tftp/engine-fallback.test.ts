@@ -6,8 +6,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
-import { repoRoot, startXenboot, writeTempConfig, xenbootCommand } from '../helpers/xenboot.js';
+import { requireCommands, runCommand, type RunningProcess } from '../../lab/process.js';
+import { repoRoot, startXenboot, writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
 import { makeTftpRoot, md5 } from './support.js';
 
 let tree: ReturnType<typeof makeTftpRoot>;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands, runCommand, startProcess, type RunningProcess } from '../helpers/process.js';
+import { requireCommands, runCommand, startProcess, type RunningProcess } from '../../lab/process.js';
 import { encodeTftpPacket } from '../../src/tftp/codec/packet.js';
 import { openClientSocket, rawDownload } from './raw-client.js';
 import { makeTftpRoot, md5, startTftpXenboot } from './support.js';

@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import { MIN_POOLED_RING_BYTES, RingPool } from '../../src/tftp/transfer/ring-pool.js';
 import { TftpServer } from '../../src/tftp/server.js';
 import { ReadTransfer, type TransferResult } from '../../src/tftp/transfer/transfer.js';
-import { requireCommands, runCommand } from '../helpers/process.js';
+import { requireCommands, runCommand } from '../../lab/process.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient } from './fake-network.js';
 import { md5 } from './support.js';
 

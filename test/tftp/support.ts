@@ -6,9 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Namespace } from '../helpers/netns.js';
-import type { RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import type { Namespace } from '../../lab/netns.js';
+import type { RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 
 /** File name → size for the test root (0/511/512/513 bytes around the block boundary, 1 MiB, 40 MiB). */
 export const TEST_FILES: Record<string, number> = {

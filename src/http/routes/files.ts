@@ -10,12 +10,10 @@ import { normaliseContentPath } from '../../content/path.js';
 import type { Content, ContentHandler } from '../../content/types.js';
 import { ApiError } from '../errors.js';
 import { decideRange } from '../range.js';
+import { isServicePath } from '../service-paths.js';
 
 /** Bytes read from content per chunk of the response stream (1 MiB: 4× fewer reads than 256 KiB, ~2× the speed in bench/http). */
 const CHUNK = 1024 * 1024;
-
-/** Prefixes that belong to the API and service endpoints, never to files. */
-const RESERVED = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
 
 const TEXT_TYPES: Record<string, string> = { ipxe: 'text/plain', cfg: 'text/plain', txt: 'text/plain', conf: 'text/plain', json: 'application/json' };
 
@@ -67,7 +65,7 @@ function plainAddress(address: string | undefined): string {
 export function registerFileRoutes(app: FastifyInstance, content: ContentHandler): void {
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '/';
-    if (RESERVED.test(url)) throw new ApiError('not-found', `no route for ${request.method} ${url.split('?')[0]}`);
+    if (isServicePath(url)) throw new ApiError('not-found', `no route for ${request.method} ${url.split('?')[0]}`);
     const rawPath = url.split('?')[0]!;
     let decoded: string;
     try {

@@ -2,6 +2,7 @@
  * A transfer socket on node:dgram: portable, and the fallback where the `xenboot_udp` addon is not built.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { bindUdp } from '../../net/udp-bind.js';
 import { deliverToTransfer, UNKNOWN_TID, type PageCacheRead, type TransferSocket, type TransferSocketOptions, type TransferSocketStats } from './socket.js';
 import type { ReadTransfer } from './transfer.js';
 
@@ -36,13 +37,7 @@ export class DgramTransferSocket implements TransferSocket {
   static async open(options: TransferSocketOptions): Promise<DgramTransferSocket> {
     const socket = createSocket({ type: 'udp4' });
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: options.serverIp, port: 0, exclusive: true }, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      await bindUdp(socket, options.serverIp, 0);
       if (!options.answerStrangers) {
         await new Promise<void>((resolve, reject) => {
           socket.once('error', reject);

@@ -1,5 +1,5 @@
 /**
- * Starting a real xenboot process for tests (`tsx src/cli.ts serve`), optionally inside a network
+ * Starting a real xenboot process for tests and benchmarks (`tsx src/cli.ts serve`), optionally inside a network
  * namespace, with a config written to a temporary file.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { Namespace } from './netns.js';
 import { startProcess, type RunningProcess } from './process.js';
 
 /** Repository root. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The command and arguments that run the xenboot CLI from source. */
 export function xenbootCommand(...args: string[]): [string, string[]] {

@@ -6,8 +6,8 @@
  */
 import { linkSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Namespace, attachToBridge, createBridge, uniqueName } from '../helpers/netns.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { Namespace, attachToBridge, createBridge, uniqueName } from '../netns.js';
+import { repoRoot } from '../xenboot.js';
 
 /** Prefix of every namespace the e2e suite and the benchmark create. */
 export const NETNS_PREFIX = 'xbe';

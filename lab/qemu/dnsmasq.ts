@@ -2,8 +2,8 @@
  * dnsmasq as the reference DHCP/TFTP server (boot-protocols.md §8): run in the foreground inside a lab,
  * with no config file and DNS off, stopped by PID when the lab closes.
  */
-import type { RunningProcess } from '../helpers/process.js';
-import type { BootLab } from './lab.js';
+import type { RunningProcess } from '../process.js';
+import type { BootLab } from './boot-lab.js';
 
 /** What the reference server hands out. */
 export interface DnsmasqOptions {

@@ -1,5 +1,5 @@
 /**
- * Child processes for tests: every process is started with a deadline and stopped by its PID, never by
+ * Child processes for tests and benchmarks: every process is started with a deadline and stopped by its PID, never by
  * name. `runCommand` waits for exit; `startProcess` returns a handle to stop later.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';

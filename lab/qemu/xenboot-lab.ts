@@ -4,10 +4,10 @@
  * and readers for what an operator would check afterwards: the machine's timeline from the API and the
  * Prometheus counters at `/metrics`.
  */
-import type { RunningProcess } from '../helpers/process.js';
-import { startXenboot, writeTempConfig } from '../helpers/xenboot.js';
+import type { RunningProcess } from '../process.js';
+import { startXenboot, writeTempConfig } from '../xenboot.js';
 import type { BootAssets } from './assets.js';
-import type { BootLab } from './lab.js';
+import type { BootLab } from './boot-lab.js';
 
 /** HTTP port xenboot listens on inside every lab. */
 export const LAB_HTTP_PORT = 8080;

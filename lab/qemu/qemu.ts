@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BootAssets } from './assets.js';
-import type { BootLab } from './lab.js';
+import type { BootLab } from './boot-lab.js';
 
 /** How the guest's firmware network-boots. */
 export type GuestFirmware =

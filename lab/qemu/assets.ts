@@ -11,8 +11,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { runCommand } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { runCommand } from '../process.js';
+import { repoRoot } from '../xenboot.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, cpioSymlink, encodeCpio } from './cpio.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */

@@ -1,7 +1,7 @@
 /**
- * The storm benchmark's C client (bench/storm/tftp-get.c), compiled here with cc: in both of its wait
- * modes it reads whole files from a real `xenboot serve` (the byte count it reports must equal the file's
- * size and the server's tsize), reports a missing file with the server's error, gives up after its
+ * The lab's C TFTP client (lab/clients/tftp-get.c, the storm benchmark's bulk reader), compiled here with
+ * cc: in both of its wait modes it reads whole files from a real `xenboot serve` (the byte count it
+ * reports must equal the file's size and the server's tsize), reports a missing file with the server's error, gives up after its
  * retransmissions when nothing answers, and refuses an unknown wait mode. A benchmark whose client
  * miscounted or hung would compare nothing.
  */
@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTftpGet, tftpReadWithProgram, type BulkTftpWait } from '../../bench/storm/tftp-client.js';
-import { requireCommands, runCommand, type RunningProcess } from '../helpers/process.js';
+import { buildTftpGet, tftpReadWithProgram, type BulkTftpWait } from '../../lab/clients/tftp-get.js';
+import { requireCommands, runCommand, type RunningProcess } from '../../lab/process.js';
 import { makeTftpRoot, startTftpXenboot, TEST_FILES } from '../tftp/support.js';
 
 let buildDir: string;

@@ -1,6 +1,7 @@
 /**
- * Network namespaces for tests that need real broadcast and real interfaces. Every namespace and link
- * is created by the test and deleted by it; no traffic leaves the namespaces. Needs root.
+ * Network namespaces for tests and benchmarks that need real broadcast and real interfaces. Every
+ * namespace and link is created by its caller and deleted by it; no traffic leaves the namespaces.
+ * Needs root.
  */
 import type { SpawnOptions } from 'node:child_process';
 import { runCommand, startProcess, type CommandResult, type RunningProcess } from './process.js';

@@ -1,7 +1,7 @@
 /**
  * The DHCP messages a BIOS PXE ROM sends (QEMU's iPXE ROM as captured in boot-protocols.md §2.1), and a
  * reader for the replies. Pure: no sockets. Kept apart from the server's codec on purpose, so the
- * benchmark client does not share the server's bugs (RFC 2131 §2 layout, RFC 2132 options).
+ * storm clients and the store's race test do not share the server's bugs (RFC 2131 §2 layout, RFC 2132 options).
  */
 
 const MAGIC_COOKIE = 0x63825363;
