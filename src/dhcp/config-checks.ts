@@ -6,7 +6,7 @@
 import { registerConfigCheck } from '../config/checks.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigProblem } from '../config/types.js';
-import { cidrBroadcast, cidrContains, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
+import { cidrBroadcast, cidrContains, intToIp, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { DhcpExtraOption } from './config.js';
 
@@ -87,8 +87,13 @@ export function checkDhcpConfig(config: Config): ConfigProblem[] {
     else macs.set(mac, i);
     if (ips.has(reservation.ip)) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is already reserved in dhcp.reservations[${ips.get(reservation.ip)}]` });
     else ips.set(reservation.ip, i);
-    if (!subnets.some((s) => cidrContains(s, ipToInt(reservation.ip)))) {
-      problems.push({ path: `${path}.ip`, message: `${reservation.ip} is outside every configured subnet` });
+    const address = ipToInt(reservation.ip);
+    const home = subnets.find((s) => cidrContains(s, address));
+    if (!home) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is outside every configured subnet` });
+    else if (reservation.ip === config.server.address) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is the server's own address` });
+    else if (home.prefix < 31 && (address === home.network || address === cidrBroadcast(home))) {
+      const which = address === home.network ? 'network' : 'broadcast';
+      problems.push({ path: `${path}.ip`, message: `${reservation.ip} is the ${which} address of ${intToIp(home.network)}/${home.prefix}` });
     }
   });
   dhcp.options.forEach((option, i) => problems.push(...checkOption(`dhcp.options[${i}]`, option)));
