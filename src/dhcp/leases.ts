@@ -158,7 +158,10 @@ export class LeaseTable {
     try {
       ok = await this.store.claimLease(lease, now);
     } catch (error) {
+      // The store did not answer (outage, full disk): the address was never ours, so it goes back to the
+      // pool, or every request during an outage would take one address for good.
       this.restore(address, before, mac, previousIp);
+      this.giveBack(address);
       throw error;
     }
     if (ok) {
