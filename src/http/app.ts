@@ -18,7 +18,9 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { EventRecorder } from '../store/event-recorder.js';
 import type { Store } from '../store/types.js';
-import { accessGuards } from './auth.js';
+import { accessGuards, installAccessControl } from './auth.js';
+import { installJsonBodyParser } from './json-body.js';
+import { installRequestTimeout } from './request-timeout.js';
 import { installErrorHandlers } from './errors.js';
 import { registerFetchEvents } from './fetch-events.js';
 import { registerEffectiveInventoryRoute } from './routes/effective-inventory.js';
@@ -49,6 +51,9 @@ export interface AppDeps {
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
+/** API routes boot clients call without a token (route patterns, as registered). */
+export const PUBLIC_API_ROUTES = ['/api/v1/boot-spec/:mac'];
+
 /** Builds the fastify app with every route registered. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installErrorHandlers(app);
+  installJsonBodyParser(app);
+  installRequestTimeout(app, deps.config.http.requestTimeout);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   const http = deps.config.http;
@@ -85,12 +92,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   else registerFetchEvents(app, deps.events);
   registerHealthRoutes(app, deps.store, deps.metrics);
 
-  const guards = accessGuards(http);
-  // `explain` (registered with the boot routes) shows the inventory: it is a read like the rest of the API.
-  // The boot spec stays open: xenboot-pvboot fetches it as firmware fetches files.
-  app.addHook('onRequest', async (request, reply) => {
-    if (/^\/api\/v1\/explain(\/|\?|$)/.test(request.raw.url ?? '')) await guards.read.call(app, request, reply);
-  });
+  // Every API route registered from here on carries its guard (`explain`, registered with the boot routes,
+  // shows the inventory: it is a read like the rest of the API). The boot spec stays open: xenboot-pvboot
+  // fetches it as firmware fetches files.
+  installAccessControl(app, accessGuards(http), PUBLIC_API_ROUTES);
   if (deps.store) {
     const store = deps.store;
     const inventory = deps.inventory;
@@ -99,12 +104,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       configInventory: deps.configInventory ?? (() => deps.config.inventory as unknown as InventoryDocuments),
       refresh: async () => inventory?.refresh(),
     };
-    registerInventoryRoutes(app, ctx, guards);
-    registerImportRoute(app, ctx, guards);
-    registerLeaseRoutes(app, store.leases, guards);
-    registerTimelineRoutes(app, store.events, deps.recorder, guards);
+    registerInventoryRoutes(app, ctx);
+    registerImportRoute(app, ctx);
+    registerLeaseRoutes(app, store.leases);
+    registerTimelineRoutes(app, store.events, deps.recorder);
     const current = inventory?.current?.bind(inventory);
-    if (current) registerEffectiveInventoryRoute(app, store, current, guards);
+    if (current) registerEffectiveInventoryRoute(app, store, current);
   }
   if (deps.extraRoutes) await deps.extraRoutes(app);
   if (deps.content) registerFileRoutes(app, deps.content);
