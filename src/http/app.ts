@@ -25,7 +25,7 @@ import { installErrorHandlers } from './errors.js';
 import { registerFetchEvents } from './fetch-events.js';
 import { registerEffectiveInventoryRoute } from './routes/effective-inventory.js';
 import { registerFileRoutes } from './routes/files.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type StoreWriteState } from './routes/health.js';
 import { registerImportRoute } from './routes/import.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerLeaseRoutes } from './routes/leases.js';
@@ -47,6 +47,8 @@ export interface AppDeps {
   /** Live, MAC-enriched events for the SSE streams. */
   recorder?: EventRecorder;
   metrics?: Metrics;
+  /** Whether the store's last write succeeded, for `/readyz`. */
+  storeWrites?: StoreWriteState;
   /** Registers further routes (the boot endpoints) before the catch-all file route. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -90,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.metrics) registerFetchEvents(app, deps.events, deps.metrics);
   else registerFetchEvents(app, deps.events);
-  registerHealthRoutes(app, deps.store, deps.metrics);
+  registerHealthRoutes(app, deps.store, deps.metrics, deps.storeWrites);
 
   // Every API route registered from here on carries its guard (`explain`, registered with the boot routes,
   // shows the inventory: it is a read like the rest of the API). The boot spec stays open: xenboot-pvboot
