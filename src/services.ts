@@ -29,6 +29,7 @@ import { openStore } from './store/open.js';
 import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
 import { TftpServer } from './tftp/server.js';
+import { dropPrivileges } from './privileges.js';
 
 /** A listening endpoint, for logs and tests. */
 export interface Endpoint {
@@ -187,6 +188,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });
       if (dhcp.proxyPort !== null) endpoints.push({ protocol: 'dhcp', address: config.server.address, port: dhcp.proxyPort });
     }
+    // --- privileges: every port is bound; root is not needed any more ----------------------------------
+    const drop: { user?: string; group?: string; sqlitePath?: string } = {};
+    if (config.server.user !== undefined) drop.user = config.server.user;
+    if (config.server.group !== undefined) drop.group = config.server.group;
+    if (config.store.kind === 'sqlite' && config.store.path !== ':memory:') drop.sqlitePath = config.store.path;
+    dropPrivileges(drop, logger);
   } catch (error) {
     await closeAll();
     throw error;

@@ -46,8 +46,11 @@ export function openSqliteStore(path: string): Store {
       let now;
       try {
         now = statSync(path);
-      } catch {
-        throw new Error(`the SQLite file ${path} was deleted while open: writes go to a file that no longer exists`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new Error(`the SQLite file ${path} was deleted while open: writes go to a file that no longer exists`);
+        }
+        throw new Error(`cannot check the SQLite file ${path}: ${(error as Error).message}`);
       }
       if (now.ino !== opened.ino || now.dev !== opened.dev) {
         throw new Error(`the SQLite file ${path} was replaced while open (inode ${opened.ino} → ${now.ino}): writes go to the old file`);
