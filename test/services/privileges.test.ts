@@ -37,7 +37,7 @@ describe.runIf(isRoot())('privileges dropped after binding', () => {
     storeDir = join(base, 'store');
     writeFileSync(join(root, 'hello.txt'), 'hello from the TFTP root\n');
     lab = await startLab(`${SERVER}/24`, {
-      server: { address: SERVER },
+      server: { address: SERVER, user: 'nobody' },
       dhcp: { mode: 'full', subnet: '10.202.60.0/24', ranges: [{ start: '10.202.60.100', end: '10.202.60.150' }] },
       tftp: { enabled: true, root, port: 69 },
       http: { enabled: true, port: 80 },
