@@ -17,10 +17,17 @@ export function xenbootCommand(...args: string[]): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...args]];
 }
 
-/** Writes `config` (an object, saved as JSON) into a fresh temporary directory and returns the file path. */
+/**
+ * Writes `config` (an object, saved as JSON) into a fresh temporary directory and returns the file path.
+ * Unless the config names `server.user`, it gets `server.user: root`: a xenboot started as root would
+ * otherwise switch to `nobody`, who cannot reach the tests' private temporary directories (the store,
+ * the TFTP root). test/services/privileges.test.ts runs the default switch with reachable directories.
+ */
 export function writeTempConfig(config: unknown, dir = mkdtempSync(join(tmpdir(), 'xenboot-test-'))): string {
   const path = join(dir, 'xenboot.json');
-  writeFileSync(path, JSON.stringify(config, null, 2));
+  const given = config as { server?: { user?: string } } | null;
+  const withUser = given && typeof given === 'object' && given.server?.user === undefined ? { ...given, server: { ...given.server, user: 'root' } } : config;
+  writeFileSync(path, JSON.stringify(withUser, null, 2));
   return path;
 }
 

@@ -21,6 +21,8 @@ import { bootRoutes } from './http/routes/boot.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import type { PoolStatsSource } from './metrics/pool-stats.js';
+import type { ServerCounters } from './metrics/metrics.js';
+import { StoreWriteHealth } from './metrics/store-health.js';
 import { defaultEventRetention } from './store/config.js';
 import { EventEnricher } from './timeline/enricher.js';
 import { EventRecorder } from './timeline/recorder.js';
@@ -28,6 +30,7 @@ import { openStore } from './store/open.js';
 import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
 import { TftpServer } from './tftp/server.js';
+import { dropPrivileges } from './privileges.js';
 
 /** A listening endpoint, for logs and tests. */
 export interface Endpoint {
@@ -78,12 +81,22 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   let configInventory: InventoryDocuments = config.inventory;
   // The DHCP server's pool usage for /metrics; bound in the DHCP slot when DHCP runs.
   let dhcpPoolStats: PoolStatsSource | undefined;
-  const metrics = new Metrics({ poolStats: () => dhcpPoolStats?.() ?? [], profileOf: (mac) => profileOf(mac) });
+  // Drop and failure totals of the servers, bound as each starts.
+  const counters: ServerCounters = {};
+  const storeWrites = new StoreWriteHealth();
+  const metrics = new Metrics({
+    poolStats: () => dhcpPoolStats?.() ?? [],
+    profileOf: (mac) => profileOf(mac),
+    counters: () => ({ ...counters, storeWriteFailures: storeWrites.failures }),
+  });
   try {
     // --- store ---------------------------------------------------------------------------------
-    const openedStore = await openStore(config.store, logger);
+    const rawStore = await openStore(config.store, logger);
+    closers.push(() => rawStore.close());
+    // Lease and event writes report to `storeWrites`: /readyz fails while the store refuses them.
+    const openedStore = storeWrites.track(rawStore);
     store = openedStore;
-    closers.push(() => openedStore.close());
+    closers.push(watchStore(openedStore, storeWrites, logger.child({ subsystem: 'store' })));
     // Boot events: given a MAC where possible, persisted with retention, counted in the metrics.
     const recorder = new EventRecorder({
       bus: events,
@@ -130,6 +143,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         content,
         recorder,
         metrics,
+        storeWrites,
         extraRoutes: (routes) => bootRoutes(routes, { boot, explainDeps: () => explainDepsFor(config, boot) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
@@ -150,6 +164,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       if (tftp.engineFallback !== null) logger.warn({ subsystem: 'tftp', reason: tftp.engineFallback }, 'TFTP transfers use node:dgram: the native UDP engine is not available');
       else logger.info({ subsystem: 'tftp', engine: tftp.engine }, `TFTP transfers use the ${tftp.engine} UDP engine`);
       closers.push(() => tftp.close());
+      counters.tftp = tftp.stats;
       for (const address of config.tftp.addresses) {
         const bound = await tftp.listen(address, config.tftp.port);
         endpoints.push({ protocol: 'tftp', address: bound.address, port: bound.port });
@@ -170,9 +185,16 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       });
       closers.push(() => dhcp.close());
       dhcpPoolStats = () => dhcp.poolStats();
+      counters.dhcp = dhcp.stats;
       endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });
       if (dhcp.proxyPort !== null) endpoints.push({ protocol: 'dhcp', address: config.server.address, port: dhcp.proxyPort });
     }
+    // --- privileges: every port is bound; root is not needed any more ----------------------------------
+    const drop: { user?: string; group?: string; sqlitePath?: string } = {};
+    if (config.server.user !== undefined) drop.user = config.server.user;
+    if (config.server.group !== undefined) drop.group = config.server.group;
+    if (config.store.kind === 'sqlite' && config.store.path !== ':memory:') drop.sqlitePath = config.store.path;
+    dropPrivileges(drop, logger);
   } catch (error) {
     await closeAll();
     throw error;
@@ -195,4 +217,31 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       await closeAll();
     },
   };
+}
+
+/** How often the store is checked between scrapes (a deleted SQLite file, an outage, refused writes). */
+const STORE_CHECK_MS = 10_000;
+
+/**
+ * Checks the store every `STORE_CHECK_MS` and logs at error level when it stops answering, its file is
+ * gone, or its writes fail, and at info level when it recovers (one line per change, not per check).
+ * Returns the function that stops the checks.
+ */
+function watchStore(store: Store, writes: StoreWriteHealth, logger: Logger): () => Promise<void> {
+  let problem: string | null = null;
+  const check = async () => {
+    let now: string | null = null;
+    try {
+      await store.ping();
+      now = writes.problem();
+    } catch (error) {
+      now = (error as Error).message;
+    }
+    if (now !== null && now !== problem) logger.error({ backend: store.backend, problem: now }, 'STORE FAILING: leases and events are not being saved');
+    else if (now === null && problem !== null) logger.info({ backend: store.backend }, 'store recovered');
+    problem = now;
+  };
+  const timer = setInterval(() => void check(), STORE_CHECK_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
 }

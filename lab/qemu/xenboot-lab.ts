@@ -53,7 +53,7 @@ export function labConfig(lab: BootLab, tftpRoot: string, parts: { inventory: un
     server: { address: lab.serverIp },
     log: { level: 'debug', format: 'json' },
     store: { kind: 'memory' },
-    http: { address: lab.serverIp, port: LAB_HTTP_PORT },
+    http: { address: lab.serverIp, port: LAB_HTTP_PORT, readAccess: 'open' },
     tftp: { root: tftpRoot, port: 69 },
     dhcp: {
       mode: 'full',

@@ -17,7 +17,7 @@ export type ConfigCheck = (config: Config) => ConfigProblem[];
 /** Every cross-field check, each handed its own section. */
 export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
-  (config) => checkDhcpConfig(config.dhcp),
+  (config) => checkDhcpConfig(config.dhcp, config.server.address),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];

@@ -16,6 +16,10 @@ export const ServerConfigSchema = StrictObject({
     default: '127.0.0.1',
     description: 'address clients reach this server at: DHCP siaddr and option 54, TFTP listen address, HTTP URLs',
   }),
+  user: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 32, description: 'started as root: the user to run as once the ports are bound (default: xenboot if it exists, else nobody)' }),
+  ),
+  group: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "started as root: the group to run as (default: the user's primary group)" })),
 });
 
 /** The `log` section. */

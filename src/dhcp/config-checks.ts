@@ -4,7 +4,7 @@
  * outside every subnet, duplicate reservations, a full mode without a pool, option values of the wrong type).
  */
 import type { ConfigProblem } from '../config/types.js';
-import { cidrBroadcast, cidrContains, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
+import { cidrBroadcast, cidrContains, intToIp, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { DhcpConfig, DhcpExtraOption } from './config.js';
 
@@ -57,8 +57,8 @@ function checkOption(path: string, option: DhcpExtraOption): ConfigProblem[] {
   }
 }
 
-/** Every cross-field problem in the `dhcp` section. */
-export function checkDhcpConfig(dhcp: DhcpConfig): ConfigProblem[] {
+/** Every cross-field problem in the `dhcp` section; `serverAddress` is never a reservation. */
+export function checkDhcpConfig(dhcp: DhcpConfig, serverAddress: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (dhcp.mode === 'full') {
     if (dhcp.subnet === undefined && dhcp.relaySubnets.length === 0) problems.push({ path: 'dhcp.subnet', message: 'full mode needs a subnet' });
@@ -84,8 +84,13 @@ export function checkDhcpConfig(dhcp: DhcpConfig): ConfigProblem[] {
     else macs.set(mac, i);
     if (ips.has(reservation.ip)) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is already reserved in dhcp.reservations[${ips.get(reservation.ip)}]` });
     else ips.set(reservation.ip, i);
-    if (!subnets.some((s) => cidrContains(s, ipToInt(reservation.ip)))) {
-      problems.push({ path: `${path}.ip`, message: `${reservation.ip} is outside every configured subnet` });
+    const address = ipToInt(reservation.ip);
+    const home = subnets.find((s) => cidrContains(s, address));
+    if (!home) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is outside every configured subnet` });
+    else if (reservation.ip === serverAddress) problems.push({ path: `${path}.ip`, message: `${reservation.ip} is the server's own address` });
+    else if (home.prefix < 31 && (address === home.network || address === cidrBroadcast(home))) {
+      const which = address === home.network ? 'network' : 'broadcast';
+      problems.push({ path: `${path}.ip`, message: `${reservation.ip} is the ${which} address of ${intToIp(home.network)}/${home.prefix}` });
     }
   });
   dhcp.options.forEach((option, i) => problems.push(...checkOption(`dhcp.options[${i}]`, option)));

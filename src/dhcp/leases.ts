@@ -5,7 +5,7 @@
  * address is marked taken and the next candidate tried, a bounded number of times. Expired holds return
  * to the pool through a min-heap ordered by expiry, so nothing scans the pool or the table per request.
  */
-import { intToIp, ipToInt } from '../net/ipv4.js';
+import { cidrBroadcast, intToIp, ipToInt } from '../net/ipv4.js';
 import type { Lease, LeaseState, LeaseStore } from '../store/types.js';
 import { AddressPool } from './pool.js';
 import type { Subnet } from './subnets.js';
@@ -36,6 +36,8 @@ export class LeaseTable {
   private readonly byMac = new Map<string, number>();
   private readonly pools = new Map<Subnet, AddressPool>();
   private readonly reservedFor = new Map<number, string>();
+  /** Addresses no client may hold, reservation or not: the server's own, each subnet's network and broadcast address. */
+  private readonly neverLeased = new Set<number>();
   private readonly heap: Array<{ at: number; ip: number }> = [];
   /** Times allocation found no free address (for metrics). */
   poolExhausted = 0;
@@ -45,7 +47,7 @@ export class LeaseTable {
     private readonly subnets: readonly Subnet[],
     /** MAC → reserved address, for every reservation (config and inventory). */
     reservations: ReadonlyMap<string, string>,
-    /** Addresses never handed out (the server's own, routers). */
+    /** Addresses never handed out to any client, reservations included (the server's own). */
     excluded: readonly string[] = [],
     /**
      * Write offer holds to the store too. Needed when several servers share the store (PostgreSQL), so
@@ -56,7 +58,13 @@ export class LeaseTable {
     /** The MAC an address is reserved for outside `reservations` (inventory hosts with an `ip`), if any. */
     private readonly reservedElsewhere: (ip: string) => string | undefined = () => undefined,
   ) {
-    const skip = new Set<number>(excluded.map(ipToInt));
+    for (const ip of excluded) this.neverLeased.add(ipToInt(ip));
+    for (const subnet of subnets) {
+      // A /31 or /32 has no network or broadcast address (RFC 3021).
+      if (subnet.cidr.prefix < 31) this.neverLeased.add(subnet.cidr.network).add(cidrBroadcast(subnet.cidr));
+    }
+    // Routers stay out of the pool, but a router may have a reservation of its own.
+    const skip = new Set<number>([...this.neverLeased, ...subnets.flatMap((s) => (s.router ? [ipToInt(s.router)] : []))]);
     for (const [mac, ip] of reservations) {
       this.reservedFor.set(ipToInt(ip), mac);
       skip.add(ipToInt(ip));
@@ -93,9 +101,10 @@ export class LeaseTable {
     return this.reservedFor.get(ipToInt(ip)) ?? this.reservedElsewhere(ip);
   }
 
-  /** True when `mac` may use `ip` now: not reserved for another MAC, not held by another MAC, not quarantined. */
+  /** True when `mac` may use `ip` now: not the server's, network or broadcast address, not reserved for another MAC, not held by another MAC, not quarantined. */
   isAvailable(ip: string, mac: string, now: number): boolean {
     const address = ipToInt(ip);
+    if (this.neverLeased.has(address)) return false;
     const owner = this.reservedFor.get(address) ?? this.reservedElsewhere(ip);
     if (owner !== undefined && owner !== mac) return false;
     const entry = this.byIp.get(address);
@@ -149,7 +158,10 @@ export class LeaseTable {
     try {
       ok = await this.store.claimLease(lease, now);
     } catch (error) {
+      // The store did not answer (outage, full disk): the address was never ours, so it goes back to the
+      // pool, or every request during an outage would take one address for good.
       this.restore(address, before, mac, previousIp);
+      this.giveBack(address);
       throw error;
     }
     if (ok) {
@@ -179,10 +191,14 @@ export class LeaseTable {
     return true;
   }
 
-  /** Quarantines `ip` until `until` (DHCPDECLINE: the client found it in use). */
+  /**
+   * Quarantines `ip` until `until` (DHCPDECLINE: the client found it in use). Only the client the address
+   * was offered to or is bound to may decline it, as dnsmasq and Kea require: otherwise any MAC could lock
+   * any address (a reserved host's included) out for `declineHold`. Resolves `false` when refused.
+   */
   async decline(mac: string, ip: string, until: number, now: number): Promise<boolean> {
     const entry = this.byIp.get(ipToInt(ip));
-    if (entry && entry.mac !== mac && entry.expiresAt > now) return false;
+    if (!entry || entry.mac !== mac || (entry.state !== 'offered' && entry.state !== 'bound')) return false;
     return this.claim(mac, ip, 'declined', until, now);
   }
 

@@ -62,14 +62,34 @@ export class DhcpDecodeError extends Error {
 }
 
 /**
- * Reads TLV options from `buf[start, end)` into `into`, concatenating repeated codes (RFC 3396 §5).
- * Stops at End (255). Pad (0) is skipped. Throws `DhcpDecodeError` when an option runs past the end.
+ * The option areas of one datagram read so far, and the total payload length of each option in them.
+ * Options are concatenated once, after every area has been read (`joinOptionPieces`), by a second walk
+ * over the areas that copies each byte once: concatenating at each piece made a datagram of thousands of
+ * one-byte pieces of one option cost quadratic time, and keeping a list per piece cost memory per piece.
  */
-export function decodeOptionArea(buf: Buffer, start: number, end: number, into: DhcpOptions, area: string): void {
+export interface OptionPieces {
+  buf: Buffer;
+  /** `[start, end)` of each area walked, in RFC 3396 §5 order. */
+  areas: Array<{ start: number; end: number }>;
+  /** Code → payload bytes over every piece; codes removed here are skipped by `joinOptionPieces`. */
+  lengths: Map<number, number>;
+}
+
+/** An empty collection over `buf`. */
+export function optionPieces(buf: Buffer): OptionPieces {
+  return { buf, areas: [], lengths: new Map() };
+}
+
+/**
+ * Walks the TLV options of `pieces.buf[start, end)`, checking every length and adding up each option's
+ * payload. Stops at End (255); Pad (0) is skipped. Throws `DhcpDecodeError` when an option runs past the end.
+ */
+export function collectOptionArea(pieces: OptionPieces, start: number, end: number, area: string): void {
+  const buf = pieces.buf;
   let offset = start;
   while (offset < end) {
     const code = buf[offset]!;
-    if (code === Opt.End) return;
+    if (code === Opt.End) break;
     if (code === Opt.Pad) {
       offset += 1;
       continue;
@@ -82,11 +102,64 @@ export function decodeOptionArea(buf: Buffer, start: number, end: number, into: 
         `option ${code} in ${area} at offset ${offset} claims ${length} bytes of payload, but only ${end - dataStart} remain`,
       );
     }
-    const data = buf.subarray(dataStart, dataStart + length);
-    const previous = into.get(code);
-    into.set(code, previous ? Buffer.concat([previous, data]) : Buffer.from(data));
+    pieces.lengths.set(code, (pieces.lengths.get(code) ?? 0) + length);
     offset = dataStart + length;
   }
+  pieces.areas.push({ start, end: offset });
+}
+
+/** Copies the payload of every option in `targets` out of the areas, in order (lengths were checked by `collectOptionArea`). */
+function copyPieces(pieces: OptionPieces, targets: Map<number, { data: Buffer; offset: number }>): void {
+  const buf = pieces.buf;
+  for (const { start, end } of pieces.areas) {
+    let offset = start;
+    while (offset < end) {
+      const code = buf[offset]!;
+      if (code === Opt.Pad) {
+        offset += 1;
+        continue;
+      }
+      const length = buf[offset + 1]!;
+      const target = targets.get(code);
+      if (target) target.offset += buf.copy(target.data, target.offset, offset + 2, offset + 2 + length);
+      offset += 2 + length;
+    }
+  }
+}
+
+/**
+ * Concatenates each option's pieces (RFC 3396 §5) into `into`, after any value `into` holds for that
+ * code. Every byte is copied once, so the whole decode is linear in the datagram's size.
+ */
+export function joinOptionPieces(pieces: OptionPieces, into: DhcpOptions): void {
+  const targets = new Map<number, { data: Buffer; offset: number }>();
+  for (const [code, length] of pieces.lengths) {
+    const previous = into.get(code);
+    const data = Buffer.alloc((previous?.length ?? 0) + length);
+    targets.set(code, { data, offset: previous ? previous.copy(data, 0) : 0 });
+    into.set(code, data);
+  }
+  copyPieces(pieces, targets);
+}
+
+/** Removes one option from `pieces` and returns its concatenated payload (`undefined` when absent). */
+export function takeOption(pieces: OptionPieces, code: number): Buffer | undefined {
+  const length = pieces.lengths.get(code);
+  if (length === undefined) return undefined;
+  pieces.lengths.delete(code);
+  const target = { data: Buffer.alloc(length), offset: 0 };
+  copyPieces(pieces, new Map([[code, target]]));
+  return target.data;
+}
+
+/**
+ * Reads TLV options from `buf[start, end)` into `into`, concatenating repeated codes (RFC 3396 §5).
+ * Stops at End (255). Pad (0) is skipped. Throws `DhcpDecodeError` when an option runs past the end.
+ */
+export function decodeOptionArea(buf: Buffer, start: number, end: number, into: DhcpOptions, area: string): void {
+  const pieces = optionPieces(buf);
+  collectOptionArea(pieces, start, end, area);
+  joinOptionPieces(pieces, into);
 }
 
 /** Bytes `encodeOptionArea` writes for `options`, End included. Long options count one header per 255-byte piece. */

@@ -5,7 +5,7 @@
  * lifted into `type`, so callers never handle it twice.
  */
 import { ipFromBytes } from '../net/ipv4.js';
-import { decodeOptionArea, DhcpDecodeError, encodeOptionArea, Opt, optionsEncodingLength, type DhcpOptions } from './options.js';
+import { collectOptionArea, DhcpDecodeError, joinOptionPieces, optionPieces, takeOption, encodeOptionArea, Opt, optionsEncodingLength, type DhcpOptions } from './options.js';
 
 /** DHCP message types (option 53, RFC 2132 §9.6; 8 is RFC 2131 INFORM). */
 export const MessageType = {
@@ -47,6 +47,15 @@ export const MAGIC_COOKIE = 0x63825363;
 
 /** Size of the fixed BOOTP header before the magic cookie. */
 export const HEADER_LENGTH = 236;
+
+/**
+ * The largest datagram the decoder accepts: the UDP payload of a 9000-byte jumbo frame (9000 − 20 IP −
+ * 8 UDP). RFC 2131 §2 only obliges a client to accept 576-byte messages, and every client seen (PXE ROMs,
+ * iPXE, GRUB, EDK2, udhcpc, dhclient) sends one Ethernet frame (≤ 1472 bytes) or less; a bigger datagram
+ * arrived fragmented, which no DHCP client does, so it is refused before any option is read. dnsmasq
+ * reads at most 16 KiB; this limit is smaller and still holds any single frame on a jumbo-frame network.
+ */
+export const MAX_DHCP_DATAGRAM = 8972;
 
 /** A decoded DHCP message. Addresses are dotted quads; `0.0.0.0` means unset. */
 export interface DhcpPacket {
@@ -90,6 +99,9 @@ function readField(buf: Buffer, offset: number, length: number): string {
  * truncated, lacks the magic cookie, or has an option that runs past its area.
  */
 export function decodePacket(buf: Buffer): DhcpPacket {
+  if (buf.length > MAX_DHCP_DATAGRAM) {
+    throw new DhcpDecodeError(`packet is ${buf.length} bytes, larger than the ${MAX_DHCP_DATAGRAM}-byte limit (one jumbo frame)`);
+  }
   if (buf.length < HEADER_LENGTH + 4) {
     throw new DhcpDecodeError(`packet is ${buf.length} bytes, shorter than the ${HEADER_LENGTH + 4}-byte BOOTP header and cookie`);
   }
@@ -98,13 +110,12 @@ export function decodePacket(buf: Buffer): DhcpPacket {
   const hlen = buf[2]!;
   if (hlen > 16) throw new DhcpDecodeError(`hlen ${hlen} is larger than the 16-byte chaddr field`);
 
-  const options: DhcpOptions = new Map();
-  decodeOptionArea(buf, HEADER_LENGTH + 4, buf.length, options, 'options');
+  const pieces = optionPieces(buf);
+  collectOptionArea(pieces, HEADER_LENGTH + 4, buf.length, 'options');
   // RFC 2132 §9.3: option 52 says the file and/or sname fields hold more options. They are read after
   // the main area, file first then sname (RFC 3396 §5 concatenation order). Overload inside an
   // overloaded field is ignored: reading the main area's option 52 once means no loop is possible.
-  const overloadData = options.get(Opt.Overload);
-  options.delete(Opt.Overload);
+  const overloadData = takeOption(pieces, Opt.Overload);
   let overload = 0;
   if (overloadData !== undefined) {
     if (overloadData.length !== 1 || overloadData[0]! < 1 || overloadData[0]! > 3) {
@@ -112,9 +123,11 @@ export function decodePacket(buf: Buffer): DhcpPacket {
     }
     overload = overloadData[0]!;
   }
-  if (overload & 1) decodeOptionArea(buf, 108, 236, options, 'file');
-  if (overload & 2) decodeOptionArea(buf, 44, 108, options, 'sname');
-  options.delete(Opt.Overload);
+  if (overload & 1) collectOptionArea(pieces, 108, 236, 'file');
+  if (overload & 2) collectOptionArea(pieces, 44, 108, 'sname');
+  takeOption(pieces, Opt.Overload);
+  const options: DhcpOptions = new Map();
+  joinOptionPieces(pieces, options);
 
   const typeData = options.get(Opt.MessageType);
   options.delete(Opt.MessageType);

@@ -191,6 +191,12 @@ async function requestMessage(request: DhcpPacket, machine: Machine, ctx: Respon
   if (!subnet) return silent(request, `no subnet for giaddr ${request.giaddr}`, machine);
   if (!subnetHas(subnet, ip)) return nak(request, machine, ctx, `${ip} is not in subnet ${subnet.name}`);
   const reserved = ctx.booter.reservedIp(machine.mac);
+  // RFC 2131 §4.3.2: a server with no record of a client in INIT-REBOOT "MUST remain silent"; the same
+  // holds for RENEWING/REBINDING here. A record is a lease (any state) or a reservation: otherwise any
+  // made-up client could bind any free address by asking for it.
+  if (state !== 'SELECTING' && reserved === undefined && leases.entryFor(machine.mac) === undefined) {
+    return silent(request, `${state} for ${ip} from a client with no lease or reservation here (RFC 2131 §4.3.2)`, machine);
+  }
   if (reserved !== undefined && subnetHas(subnet, reserved)) {
     if (reserved !== ip) return nak(request, machine, ctx, `address reserved for this client is ${reserved}`);
   } else if (!leases.isDynamic(subnet, ip)) {
@@ -219,7 +225,7 @@ async function decline(request: DhcpPacket, machine: Machine, ctx: ResponderCont
   const ip = readIpOption(request, Opt.RequestedIp);
   if (ip === undefined || !subnetOf(ctx.subnets, ip)) return silent(request, 'DECLINE without an address of ours', machine);
   const quarantined = await ctx.leases.decline(machine.mac, ip, ctx.now + ctx.config.declineHold * 1000, ctx.now);
-  const outcome = silent(request, quarantined ? `quarantined ${ip}` : `${ip} is not this client's`, machine);
+  const outcome = silent(request, quarantined ? `quarantined ${ip}` : `${ip} was not offered to or held by this client: DECLINE ignored`, machine);
   outcome.yiaddr = ip;
   return outcome;
 }

@@ -71,8 +71,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     const mac = parseMac(r.mac);
     if (mac !== null) reservations.set(mac, r.ip);
   }
-  const excluded = [serverAddress, ...subnets.flatMap((s) => (s.router ? [s.router] : []))];
-  const leases = new LeaseTable(store, subnets, reservations, excluded, options.sharedStore ?? true, options.reservedMacOf);
+  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], options.sharedStore ?? true, options.reservedMacOf);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');

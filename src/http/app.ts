@@ -18,12 +18,14 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { EventRecorder } from '../timeline/recorder.js';
 import type { Store } from '../store/types.js';
-import { accessGuards } from './auth.js';
+import { accessGuards, installAccessControl } from './auth.js';
+import { installJsonBodyParser } from './json-body.js';
+import { installRequestTimeout } from './request-timeout.js';
 import { installErrorHandlers } from './errors.js';
 import { registerFetchEvents } from './fetch-events.js';
 import { registerEffectiveInventoryRoute } from './routes/effective-inventory.js';
 import { registerFileRoutes } from './routes/files.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type StoreWriteState } from './routes/health.js';
 import { registerImportRoute } from './routes/import.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerLeaseRoutes } from './routes/leases.js';
@@ -45,9 +47,14 @@ export interface AppDeps {
   /** Live, MAC-enriched events for the SSE streams. */
   recorder?: EventRecorder;
   metrics?: Metrics;
+  /** Whether the store's last write succeeded, for `/readyz`. */
+  storeWrites?: StoreWriteState;
   /** Registers further routes (the boot endpoints) before the catch-all file route. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
+
+/** API routes boot clients call without a token (route patterns, as registered). */
+export const PUBLIC_API_ROUTES = ['/api/v1/boot-spec/:mac'];
 
 /** Builds the fastify app with every route registered. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -60,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installErrorHandlers(app);
+  installJsonBodyParser(app);
+  installRequestTimeout(app, deps.config.http.requestTimeout);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   const http = deps.config.http;
@@ -83,14 +92,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.metrics) registerFetchEvents(app, deps.events, deps.metrics);
   else registerFetchEvents(app, deps.events);
-  registerHealthRoutes(app, deps.store, deps.metrics);
+  registerHealthRoutes(app, deps.store, deps.metrics, deps.storeWrites);
 
-  const guards = accessGuards(http);
-  // `explain` (registered with the boot routes) shows the inventory: it is a read like the rest of the API.
-  // The boot spec stays open: xenboot-pvboot fetches it as firmware fetches files.
-  app.addHook('onRequest', async (request, reply) => {
-    if (/^\/api\/v1\/explain(\/|\?|$)/.test(request.raw.url ?? '')) await guards.read.call(app, request, reply);
-  });
+  // Every API route registered from here on carries its guard (`explain`, registered with the boot routes,
+  // shows the inventory: it is a read like the rest of the API). The boot spec stays open: xenboot-pvboot
+  // fetches it as firmware fetches files.
+  installAccessControl(app, accessGuards(http), PUBLIC_API_ROUTES);
   if (deps.store) {
     const store = deps.store;
     const inventory = deps.inventory;
@@ -99,12 +106,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       configInventory: deps.configInventory ?? (() => deps.config.inventory as unknown as InventoryDocuments),
       refresh: async () => inventory?.refresh(),
     };
-    registerInventoryRoutes(app, ctx, guards);
-    registerImportRoute(app, ctx, guards);
-    registerLeaseRoutes(app, store.leases, guards);
-    registerTimelineRoutes(app, store.events, deps.recorder, guards);
+    registerInventoryRoutes(app, ctx);
+    registerImportRoute(app, ctx);
+    registerLeaseRoutes(app, store.leases);
+    registerTimelineRoutes(app, store.events, deps.recorder);
     const current = inventory?.current?.bind(inventory);
-    if (current) registerEffectiveInventoryRoute(app, store, current, guards);
+    if (current) registerEffectiveInventoryRoute(app, store, current);
   }
   if (deps.extraRoutes) await deps.extraRoutes(app);
   if (deps.content) registerFileRoutes(app, deps.content);

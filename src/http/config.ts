@@ -20,8 +20,14 @@ export const HttpConfigSchema = StrictObject(
       }),
     ),
     readAccess: Type.Union([Type.Literal('open'), Type.Literal('token')], {
-      default: 'open',
-      description: 'open: API reads need no token; token: reads need the bearer token too',
+      default: 'token',
+      description: 'token: API reads need the bearer token too (without http.token they are refused); open: anyone who reaches the port may read the inventory, leases and timelines',
+    }),
+    requestTimeout: Type.Number({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description: 'seconds a client has to send a whole request (headers and body); slower connections are closed',
     }),
     docs: Type.Boolean({ default: true, description: 'serve the OpenAPI document at /openapi.json and interactive docs at /docs' }),
   },

@@ -11,6 +11,12 @@
  * - `xenboot_tftp_retransmits_total`: DATA/OACK packets sent again; `xenboot_tftp_send_buffer_full_total`:
  *   sends that found a transfer socket's send buffer full and waited (the window outruns the path)
  * - `xenboot_http_requests_total{method,route,status}`, `xenboot_http_request_duration_seconds` (histogram)
+ * - `xenboot_dhcp_dropped_total{reason}`: DHCP datagrams dropped before the responder (`malformed`,
+ *   `rate-limited`); `xenboot_dhcp_pool_exhausted_total`: requests that found their pool full
+ * - `xenboot_tftp_dropped_total{reason}`: TFTP datagrams ignored (`malformed`, `unexpected` on the
+ *   listening port, `duplicate` requests, `stranger` on a transfer socket from another address/port,
+ *   `garbage` on a transfer socket)
+ * - `xenboot_store_write_failures_total`: lease and event writes the store refused (full disk, outage)
  * - `xenboot_boot_phase_total{profile,phase}`: machines reaching a boot phase (`dhcp-offer`, `dhcp-ack`,
  *   `tftp`, `http`), by the profile they boot (`unknown` when not in the inventory)
  * - the default Node process metrics, prefixed `xenboot_`.
@@ -27,6 +33,15 @@ export interface MetricsOptions {
   profileOf?: (mac: string) => string | undefined;
   /** Collect Node process metrics too (default true). */
   processMetrics?: boolean;
+  /** Drop and failure counters kept by the servers and the store, read on each scrape. */
+  counters?: () => ServerCounters;
+}
+
+/** Totals the servers keep themselves (each only grows); absent parts are not running. */
+export interface ServerCounters {
+  dhcp?: { malformed: number; rateLimited: number; poolExhausted: number };
+  tftp?: { malformed: number; unexpected: number; duplicates: number; strangers: number; transferGarbage: number };
+  storeWriteFailures?: number;
 }
 
 /** The boot phase an event marks, if it marks one. */
@@ -73,6 +88,38 @@ export class Metrics {
         }
       },
     });
+    const counters = options.counters;
+    // Totals read from the servers at scrape time: reset, then set to the current total.
+    const fromCounters = (name: string, help: string, labelNames: string[], read: (c: ServerCounters) => Array<[Record<string, string>, number]>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          if (!counters) return;
+          for (const [labels, value] of read(counters())) this.inc(labels, value);
+        },
+      });
+    fromCounters('xenboot_dhcp_dropped_total', 'DHCP datagrams dropped before the responder, by reason', ['reason'], (c) =>
+      c.dhcp ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited]] : [],
+    );
+    fromCounters('xenboot_dhcp_pool_exhausted_total', 'DHCP requests that found their pool full', [], (c) => (c.dhcp ? [[{}, c.dhcp.poolExhausted]] : []));
+    fromCounters('xenboot_tftp_dropped_total', 'TFTP datagrams ignored, by reason', ['reason'], (c) =>
+      c.tftp
+        ? [
+            [{ reason: 'malformed' }, c.tftp.malformed],
+            [{ reason: 'unexpected' }, c.tftp.unexpected],
+            [{ reason: 'duplicate' }, c.tftp.duplicates],
+            [{ reason: 'stranger' }, c.tftp.strangers],
+            [{ reason: 'garbage' }, c.tftp.transferGarbage],
+          ]
+        : [],
+    );
+    fromCounters('xenboot_store_write_failures_total', 'Lease and event writes the store failed', [], (c) =>
+      c.storeWriteFailures === undefined ? [] : [[{}, c.storeWriteFailures]],
+    );
     this.tftpTransfers = new Counter({ name: 'xenboot_tftp_transfers_total', help: 'TFTP read requests, by outcome', labelNames: ['outcome'], registers });
     this.tftpBytes = new Counter({ name: 'xenboot_tftp_bytes_total', help: 'TFTP payload bytes acknowledged by clients', registers });
     this.tftpErrors = new Counter({ name: 'xenboot_tftp_errors_total', help: 'TFTP transfers that did not complete, by outcome', labelNames: ['outcome'], registers });

@@ -4,8 +4,13 @@
  * necessarily a power cut). Statements are prepared once; each `claimLease` is one immediate transaction,
  * fast enough for thousands of DHCP exchanges per second. Several processes may share the file
  * (`busy_timeout` makes writers queue instead of failing).
+ *
+ * A file deleted (or replaced) under a running store is not noticed by SQLite: writes go on to the
+ * unlinked inode and are lost at exit, and a restart starts from an empty or another file. `ping()`
+ * compares the path's inode with the one opened and throws when they differ, so readiness fails and
+ * the periodic store check logs it at error level (docs/security.md: recovery).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { BootEvent } from '../timeline/types.js';
@@ -28,6 +33,7 @@ export function openSqliteStore(path: string): Store {
     db.close();
     throw error;
   }
+  const opened = path === ':memory:' ? null : statSync(path);
   let closed = false;
   return {
     backend: 'sqlite',
@@ -36,6 +42,19 @@ export function openSqliteStore(path: string): Store {
     inventory: createSqliteInventory(db),
     async ping() {
       db.prepare('SELECT 1').get();
+      if (opened === null) return;
+      let now;
+      try {
+        now = statSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new Error(`the SQLite file ${path} was deleted while open: writes go to a file that no longer exists`);
+        }
+        throw new Error(`cannot check the SQLite file ${path}: ${(error as Error).message}`);
+      }
+      if (now.ino !== opened.ino || now.dev !== opened.dev) {
+        throw new Error(`the SQLite file ${path} was replaced while open (inode ${opened.ino} → ${now.ino}): writes go to the old file`);
+      }
     },
     async close() {
       if (closed) return;

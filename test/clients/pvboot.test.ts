@@ -41,7 +41,7 @@ describe('xenboot-pvboot as libxl calls it, against xenboot serve', () => {
       server: { address: '127.0.0.1' },
       log: { format: 'json', level: 'info' },
       store: { kind: 'memory' },
-      http: { port: 0 },
+      http: { port: 0, readAccess: 'open' },
       tftp: { port: 0, root },
       inventory: {
         profiles: [

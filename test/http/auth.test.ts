@@ -1,6 +1,6 @@
 /**
  * Access control: changes need the bearer token (401 without, 403 with a wrong one, 403 when no token is
- * configured); reads are open unless `http.readAccess: token`. Refused changes write nothing.
+ * configured); reads need the token too unless `http.readAccess: open`. Refused changes write nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokensMatch } from '../../src/http/auth.js';
@@ -36,11 +36,11 @@ describe('API access control', () => {
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/profiles', headers: { authorization: `bearer  ${TOKEN}` }, payload: profile })).statusCode).toBe(201);
   });
 
-  it('reads are open by default and need the token with readAccess: token', async () => {
-    h = await buildHarness();
+  it('reads need the token by default and are open with readAccess: open', async () => {
+    h = await buildHarness({ config: { http: { token: TOKEN, readAccess: 'open' } } });
     expect((await h.app.inject({ url: '/api/v1/hosts' })).statusCode).toBe(200);
     await h.close();
-    h = await buildHarness({ config: { http: { token: TOKEN, readAccess: 'token' } } });
+    h = await buildHarness({ config: { http: { token: TOKEN } } });
     for (const url of ['/api/v1/hosts', '/api/v1/profiles/p', '/api/v1/leases', '/api/v1/machines/52:54:00:00:00:01/timeline']) {
       expect((await h.app.inject({ url })).statusCode, url).toBe(401);
       expect((await h.app.inject({ url, headers: { authorization: 'Bearer wrong-token-000000' } })).statusCode, url).toBe(403);
@@ -52,7 +52,7 @@ describe('API access control', () => {
   });
 
   it('without a configured token the API is read-only (403 for every change)', async () => {
-    h = await buildHarness({ config: { http: {} } });
+    h = await buildHarness({ config: { http: { readAccess: 'open' } } });
     const res = await h.app.inject({ method: 'POST', url: '/api/v1/profiles', headers: AUTH, payload: profile });
     expect(res.statusCode).toBe(403);
     expect(res.json().message).toContain('http.token');

@@ -53,7 +53,9 @@ export interface HarnessOptions {
 /** Builds an app on a fresh store (SQLite in memory unless `store` is given). */
 export async function buildHarness(options: HarnessOptions = {}): Promise<Harness> {
   const root = mkdtempSync(join(tmpdir(), 'xenboot-http-'));
-  const input = { http: { token: TOKEN }, tftp: { root }, ...(options.config ?? {}) };
+  // Reads are open here (the contract tests are about the API's answers); test/http/auth.test.ts and
+  // hostile.test.ts check the default, `readAccess: token`, by giving their own `http` section.
+  const input = { http: { token: TOKEN, readAccess: 'open' }, tftp: { root }, ...(options.config ?? {}) };
   const result = buildConfig(input, { baseDir: root, privileged: false });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const config = result.config;

@@ -42,7 +42,7 @@ describe('timeline across DHCP → TFTP → HTTP for one machine (real clients)'
         server: { address: SERVER },
         dhcp: { mode: 'full', subnet: '10.204.50.0/24', ranges: [{ start: '10.204.50.100', end: '10.204.50.120' }], leaseTime: 600 },
         tftp: { root },
-        http: { port: 8080 },
+        http: { port: 8080, readAccess: 'open' },
         store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
       },
       dir,

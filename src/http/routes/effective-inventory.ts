@@ -6,13 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Inventory } from '../../inventory/snapshot.js';
 import type { Store } from '../../store/types.js';
-import type { AccessGuards } from '../auth.js';
 
 /** Registers the route; `current` returns the live inventory snapshot. */
-export function registerEffectiveInventoryRoute(app: FastifyInstance, store: Store, current: () => Inventory, guards: AccessGuards): void {
+export function registerEffectiveInventoryRoute(app: FastifyInstance, store: Store, current: () => Inventory): void {
   app.get(
     '/api/v1/inventory',
-    { preHandler: guards.read, schema: { tags: ['inventory'], summary: 'The inventory in effect: config file and store merged, with sources and profile choices' } },
+    { schema: { tags: ['inventory'], summary: 'The inventory in effect: config file and store merged, with sources and profile choices' } },
     async () => {
       const inventory = current();
       const [hostKeys, profileKeys, groupKeys] = await Promise.all(

@@ -1,6 +1,6 @@
 /**
- * Service endpoints: `/healthz` (the process answers), `/readyz` (the store answers too; 503 otherwise)
- * and `/metrics` (Prometheus text format).
+ * Service endpoints: `/healthz` (the process answers), `/readyz` (the store answers and its last write
+ * succeeded; 503 otherwise) and `/metrics` (Prometheus text format).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -10,8 +10,13 @@ import { ApiError } from '../errors.js';
 /** How long `/readyz` waits for the store. */
 const READY_TIMEOUT_MS = 2_000;
 
+/** Why the store takes no writes now (`null` when it does); see `StoreWriteHealth`. */
+export interface StoreWriteState {
+  problem(): string | null;
+}
+
 /** Registers health, readiness and metrics. */
-export function registerHealthRoutes(app: FastifyInstance, store: Store | undefined, metrics: Metrics | undefined): void {
+export function registerHealthRoutes(app: FastifyInstance, store: Store | undefined, metrics: Metrics | undefined, writes?: StoreWriteState): void {
   const tags = ['service'];
   app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }));
 
@@ -30,6 +35,8 @@ export function registerHealthRoutes(app: FastifyInstance, store: Store | undefi
     } finally {
       clearTimeout(timer);
     }
+    const writeProblem = writes?.problem() ?? null;
+    if (writeProblem !== null) throw new ApiError('unavailable', `store (${store.backend}) refuses writes: ${writeProblem}`);
     return { status: 'ready', store: store.backend };
   });
 

@@ -8,7 +8,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConfigProblem } from '../../config/types.js';
 import type { InventoryChange, InventoryKind } from '../../store/types.js';
-import type { AccessGuards } from '../auth.js';
 import { hostsFromCsv } from '../csv.js';
 import { ApiError, validationError } from '../errors.js';
 import { prepareDocument, writeInventory, type InventoryContext } from '../inventory-writes.js';
@@ -19,11 +18,10 @@ export const MAX_IMPORT_DOCUMENTS = 10_000;
 const ImportQuery = Type.Object({ mode: Type.Union([Type.Literal('create'), Type.Literal('upsert')], { default: 'create' }) }, { additionalProperties: false });
 
 /** Registers the import route. */
-export function registerImportRoute(app: FastifyInstance, ctx: InventoryContext, guards: AccessGuards): void {
+export function registerImportRoute(app: FastifyInstance, ctx: InventoryContext): void {
   app.post<{ Querystring: { mode: 'create' | 'upsert' } }>(
     '/api/v1/import',
     {
-      preHandler: guards.write,
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags: ['inventory'],

@@ -8,7 +8,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GroupSchema, HostSchema, ProfileSchema } from '../../inventory/model.js';
 import { parseMac } from '../../net/mac.js';
 import type { InventoryKind } from '../../store/types.js';
-import type { AccessGuards } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { prepareDocument, writeInventory, type InventoryContext } from '../inventory-writes.js';
 
@@ -24,7 +23,7 @@ function urlKey(kind: InventoryKind, raw: string): string {
 }
 
 /** Registers the CRUD routes of every inventory kind. */
-export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryContext, guards: AccessGuards): void {
+export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryContext): void {
   for (const kind of ['hosts', 'profiles', 'groups'] as const) {
     const keyName = keyNames[kind];
     const singular = kind.slice(0, -1);
@@ -37,11 +36,11 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
     const created = (reply: FastifyReply, key: string, doc: unknown) =>
       reply.status(201).header('location', `${base}/${encodeURIComponent(key)}`).send(doc);
 
-    app.get(base, { preHandler: guards.read, schema: { tags, summary: `List ${kind} in the store` } }, async () => ctx.store.inventory.list(kind));
+    app.get(base, { schema: { tags, summary: `List ${kind} in the store` } }, async () => ctx.store.inventory.list(kind));
 
     app.get<{ Params: Record<string, string> }>(
       item,
-      { preHandler: guards.read, schema: { tags, summary: `Read one ${singular}`, params } },
+      { schema: { tags, summary: `Read one ${singular}`, params } },
       async (request) => {
         const key = urlKey(kind, request.params[keyName]!);
         const doc = await ctx.store.inventory.get(kind, key);
@@ -50,7 +49,7 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
       },
     );
 
-    app.post(base, { preHandler: guards.write, schema: { tags, summary: `Create a ${singular} (409 if its key or address is taken)`, body: docBody } }, async (request, reply) => {
+    app.post(base, { schema: { tags, summary: `Create a ${singular} (409 if its key or address is taken)`, body: docBody } }, async (request, reply) => {
       const doc = prepareDocument(kind, request.body);
       await writeInventory(ctx, [{ op: 'create', kind, doc }], () => '');
       return created(reply, String(doc[keyName]), doc);
@@ -58,7 +57,7 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
 
     app.put<{ Params: Record<string, string> }>(
       item,
-      { preHandler: guards.write, schema: { tags, summary: `Create or replace a ${singular} (a different ${keyName} in the body renames it)`, params, body: docBody } },
+      { schema: { tags, summary: `Create or replace a ${singular} (a different ${keyName} in the body renames it)`, params, body: docBody } },
       async (request, reply) => {
         const key = urlKey(kind, request.params[keyName]!);
         const body = request.body;
@@ -75,7 +74,7 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
 
     app.delete<{ Params: Record<string, string> }>(
       item,
-      { preHandler: guards.write, schema: { tags, summary: `Delete a ${singular}`, params } },
+      { schema: { tags, summary: `Delete a ${singular}`, params } },
       async (request, reply) => {
         const key = urlKey(kind, request.params[keyName]!);
         await writeInventory(ctx, [{ op: 'delete', kind, key }], () => `params.${keyName}`);

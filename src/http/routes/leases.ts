@@ -6,7 +6,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { isIpv4 } from '../../net/ipv4.js';
 import type { Lease, LeaseStore } from '../../store/types.js';
-import type { AccessGuards } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { MacText, Ipv4 } from '../../config/types.js';
 import { parseMac } from '../../net/mac.js';
@@ -27,11 +26,11 @@ function view(lease: Lease, now: number) {
 }
 
 /** Registers the lease routes. */
-export function registerLeaseRoutes(app: FastifyInstance, leases: LeaseStore, guards: AccessGuards, now: () => number = Date.now): void {
+export function registerLeaseRoutes(app: FastifyInstance, leases: LeaseStore, now: () => number = Date.now): void {
   const tags = ['leases'];
   app.get<{ Querystring: { mac?: string; ip?: string; state?: string; active?: boolean } }>(
     '/api/v1/leases',
-    { preHandler: guards.read, schema: { tags, summary: 'List leases, optionally filtered', querystring: LeaseQuery } },
+    { schema: { tags, summary: 'List leases, optionally filtered', querystring: LeaseQuery } },
     async (request) => {
       const { ip, state, active } = request.query;
       const mac = request.query.mac === undefined ? undefined : parseMac(request.query.mac)!;
@@ -45,7 +44,7 @@ export function registerLeaseRoutes(app: FastifyInstance, leases: LeaseStore, gu
 
   app.get<{ Params: { ip: string } }>(
     '/api/v1/leases/:ip',
-    { preHandler: guards.read, schema: { tags, summary: 'Read the lease of an address', params: Type.Object({ ip: Ipv4 }) } },
+    { schema: { tags, summary: 'Read the lease of an address', params: Type.Object({ ip: Ipv4 }) } },
     async (request) => {
       const lease = await leases.getLeaseByIp(request.params.ip);
       if (lease === null) throw new ApiError('not-found', `no lease for ${request.params.ip}`, 'params.ip');
@@ -55,7 +54,7 @@ export function registerLeaseRoutes(app: FastifyInstance, leases: LeaseStore, gu
 
   app.delete<{ Params: { ip: string } }>(
     '/api/v1/leases/:ip',
-    { preHandler: guards.write, schema: { tags, summary: 'Release the lease of an address (frees it now)', params: Type.Object({ ip: Ipv4 }) } },
+    { schema: { tags, summary: 'Release the lease of an address (frees it now)', params: Type.Object({ ip: Ipv4 }) } },
     async (request) => {
       const { ip } = request.params;
       if (!isIpv4(ip)) throw new ApiError('validation', `${ip} is not an IPv4 address`, 'params.ip');
