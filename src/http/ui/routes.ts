@@ -46,6 +46,7 @@ export function pageHtml(jsUrl: string, cssUrl: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>xenboot</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${cssUrl}">
 <script defer src="${jsUrl}"></script>
 </head>
