@@ -147,6 +147,7 @@ describe('the console in chromium, with real DHCP and TFTP clients', () => {
     expect(await dhcp(UNKNOWN_MAC)).toBe(''); // not in the inventory: no boot file
     const row = page.locator(`tr[data-mac="${UNKNOWN_MAC}"]`);
     await row.locator('.badge.unknown').waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toContain('udhcp'); // its vendor class (option 60), as udhcpc sent it
     await page.screenshot({ path: join(SCREENSHOTS, 'machines-unknown.png') });
     await row.getByRole('button', { name: `Add ${UNKNOWN_MAC} to the inventory` }).click();
     await page.getByLabel('Hostname').fill('node2');

@@ -76,8 +76,7 @@ export function foldEvents(events: BootEvent[]): Map<string, Seen> {
     if (event.kind === 'dhcp') {
       entry.dhcp = true;
       if (event.arch !== undefined) entry.arch = event.arch;
-      const vendorClass = (event as { vendorClass?: unknown }).vendorClass;
-      if (typeof vendorClass === 'string') entry.vendorClass = vendorClass;
+      if (event.vendorClass !== undefined) entry.vendorClass = event.vendorClass;
     }
   }
   return seen;
