@@ -59,7 +59,9 @@ describe('console endpoints', () => {
   });
 
   it('answers where a profile lives: the config file, then the store once overridden', async () => {
-    expect((await h.app.inject({ url: '/api/v1/profiles/rescue' })).statusCode).toBe(404);
+    const storeOnly = await h.app.inject({ url: '/api/v1/profiles/rescue' });
+    expect(storeOnly.statusCode).toBe(404);
+    expect(storeOnly.json().message).toContain('defined in the config file (read-only here); GET /api/v1/inventory/profiles/rescue');
     expect((await h.app.inject({ url: '/api/v1/inventory/profiles/rescue' })).json()).toMatchObject({ name: 'rescue', kind: 'linux', source: 'config' });
     const put = await h.app.inject({ method: 'PUT', url: '/api/v1/profiles/rescue', headers: AUTH, payload: { name: 'rescue', kind: 'linux', kernel: 'vmlinuz-2' } });
     expect(put.statusCode).toBe(201);
