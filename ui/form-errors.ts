@@ -29,7 +29,7 @@ export function showErrors(form: HTMLElement, error: unknown): number {
   const problems = error.problems.length > 0 ? error.problems : [{ path: error.path ?? '', message: error.message }];
   let placed = 0;
   for (const problem of problems) {
-    const first = problem.path.split(/[.[]/)[0] ?? '';
+    const first = problem.path.split(/[.[ ]/)[0] ?? '';
     const control = first === '' ? null : form.querySelector<HTMLElement>(`[data-path="${CSS.escape(first)}"]`);
     counter += 1;
     const id = `err-${counter}`;
