@@ -70,6 +70,12 @@ describe('console endpoints', () => {
     expect((await h.app.inject({ url: '/api/v1/inventory/groups/none' })).statusCode).toBe(404);
   });
 
+  it('documents the endpoints in the OpenAPI document', async () => {
+    const paths = Object.keys((await h.app.inject({ url: '/openapi.json' })).json().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/v1/machines', '/api/v1/overview', '/api/v1/inventory/profiles/{key}', '/api/v1/inventory/hosts/{key}']));
+    expect(paths).not.toContain('/');
+  });
+
   it('serves the page and compressed, cacheable assets from this origin only, and keeps them out of the timeline', async () => {
     const page = await h.app.inject({ url: '/', headers: { 'accept-encoding': 'gzip' } });
     expect(page.statusCode).toBe(200);
