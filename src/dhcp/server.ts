@@ -18,6 +18,7 @@ import type { DhcpConfig } from './config.js';
 import type { DhcpOutcome, RequestSource } from './context.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
+import { Opt } from './options.js';
 import { encodePacket, decodePacket, messageTypeName } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
 import { respond } from './responder.js';
@@ -144,6 +145,8 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       if (outcome.yiaddr) event.yiaddr = outcome.yiaddr;
       if (outcome.bootFile) event.bootFile = outcome.bootFile;
       if (outcome.arch !== undefined) event.arch = outcome.arch;
+      const vendorClass = packet.options.get(Opt.VendorClass);
+      if (vendorClass !== undefined && vendorClass.length > 0) event.vendorClass = vendorClass.toString('latin1');
       events.emit(event);
       if (logger.isLevelEnabled('debug')) logger.debug({ ...event, dropped: outcome.dropped }, `DHCP ${event.messageType} → ${event.reply ?? 'no reply'}`);
     });

@@ -30,6 +30,10 @@ import { registerImportRoute } from './routes/import.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerLeaseRoutes } from './routes/leases.js';
 import { registerTimelineRoutes } from './routes/timeline.js';
+import { registerEffectiveDocumentRoutes } from './routes/effective-document.js';
+import { registerMachinesRoute } from './routes/machines.js';
+import { registerOverviewRoute } from './routes/overview.js';
+import { registerConsoleRoutes } from './ui/routes.js';
 import { typeboxValidatorCompiler } from './validate.js';
 
 /** What the HTTP app needs from the rest of the process. Without `store` only the service endpoints exist. */
@@ -82,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           { name: 'inventory', description: 'hosts, profiles and groups kept in the store' },
           { name: 'leases', description: 'DHCP leases' },
           { name: 'timeline', description: 'boot events per machine' },
+          { name: 'machines', description: 'machines known and seen, with state; overview figures (the console reads these)' },
           { name: 'service', description: 'health and metrics' },
         ],
       },
@@ -112,7 +117,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerTimelineRoutes(app, store.events, deps.recorder);
     const current = inventory?.current?.bind(inventory);
     if (current) registerEffectiveInventoryRoute(app, store, current);
+    // The operator's console (`/`) and the endpoints only it needed so far.
+    if (current) registerEffectiveDocumentRoutes(app, store, current);
+    if (current) registerMachinesRoute(app, store, current);
+    registerOverviewRoute(app, store, deps.metrics);
   }
+  registerConsoleRoutes(app);
   if (deps.extraRoutes) await deps.extraRoutes(app);
   if (deps.content) registerFileRoutes(app, deps.content);
   return app;

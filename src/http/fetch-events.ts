@@ -10,12 +10,14 @@ import type { Metrics } from '../metrics/metrics.js';
 import { macFromName } from '../timeline/enricher.js';
 import { isServicePath } from './service-paths.js';
 
+/** The console's page and assets (`src/http/ui/routes.ts`): an operator's browser, not a boot. */
+const CONSOLE = /^\/(\?|$)|^\/ui\/main\.(js|css)(\?|$)/;
 // xenboot-pvboot asks the API for a domU's boot spec: that is a boot step too.
 const BOOT_API = /^\/api\/v1\/boot-spec\//;
 
 /** True when a request URL is a boot fetch (a file, script, generated config or pvboot boot spec). */
 export function isBootPath(url: string): boolean {
-  return BOOT_API.test(url) || !isServicePath(url);
+  return BOOT_API.test(url) || !(isServicePath(url) || CONSOLE.test(url));
 }
 
 /** Adds the onResponse hook. */

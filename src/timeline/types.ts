@@ -67,6 +67,8 @@ export interface DhcpExchangeEvent extends BootEventBase {
   bootFile?: string;
   /** Client architecture from option 93, if present. */
   arch?: number;
+  /** Option 60 (vendor class identifier) as the client sent it (`PXEClient:Arch:00000:UNDI:002001`, `udhcp 1.36.1`). */
+  vendorClass?: string;
 }
 
 /** One HTTP fetch on a boot path (scripts, generated configs, files). */

@@ -44,7 +44,12 @@ export function registerInventoryRoutes(app: FastifyInstance, ctx: InventoryCont
       async (request) => {
         const key = urlKey(kind, request.params[keyName]!);
         const doc = await ctx.store.inventory.get(kind, key);
-        if (doc === null) throw new ApiError('not-found', `no ${singular} ${key}`, `params.${keyName}`);
+        if (doc === null) {
+          // A document from the config file is not in the store: say where it is rather than only "no such".
+          const fromConfig = (ctx.configInventory()[kind] as ReadonlyArray<{ mac?: string; name?: string }>).some((d) => (kind === 'hosts' ? parseMac(d.mac ?? '') : d.name) === key);
+          const where = fromConfig ? ` in the store: it is defined in the config file (read-only here); GET /api/v1/inventory/${kind}/${encodeURIComponent(key)} shows it` : '';
+          throw new ApiError('not-found', `no ${singular} ${key}${where}`, `params.${keyName}`);
+        }
         return doc;
       },
     );

@@ -1,0 +1,139 @@
+/**
+ * `GET /api/v1/machines`: every machine of the inventory and every MAC seen on the wire lately, one row
+ * each, with its state and last phase (the console's Machines page). A MAC that sent DHCP but is in no
+ * host is listed as `unknown`, with the firmware architecture (option 93) and vendor class (option 60)
+ * of its last DHCP message and when it was first and last seen. The rows come from the live inventory,
+ * the stored timeline and the leases: nothing is kept beside them.
+ *
+ * Search (`q`, in MAC, hostname, profile and addresses), a state filter and paging (`offset`, `limit`)
+ * run here, so a page with 10 000 hosts transfers only the rows it shows.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Inventory } from '../../inventory/snapshot.js';
+import type { BootEvent } from '../../timeline/types.js';
+import { parseMac } from '../../net/mac.js';
+import type { Store } from '../../store/types.js';
+import { addEvent, machineState, phaseOf, type MachineActivity, type MachineState } from '../ui/machine-state.js';
+
+/** How far back the timeline is read for "recently seen" machines. */
+export const SEEN_WINDOW_MS = 24 * 3_600_000;
+/** Most events read for one listing (the newest). */
+const MAX_EVENTS = 200_000;
+
+/** One row of the machines list. */
+export interface MachineRow {
+  mac: string;
+  known: boolean;
+  hostname?: string;
+  /** The host's reserved address. */
+  ip?: string;
+  profile: string | null;
+  state: MachineState;
+  lastPhase?: string;
+  lastAt?: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  /** DHCP option 93 of its last DHCP message. */
+  arch?: number;
+  /** DHCP option 60 of its last DHCP message. */
+  vendorClass?: string;
+  /** The address of its unexpired lease. */
+  leaseIp?: string;
+}
+
+const MachinesQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'case-insensitive text in MAC, hostname, profile or address' })),
+    state: Type.Optional(Type.Union(['booting', 'booted', 'failed', 'idle', 'unknown'].map((s) => Type.Literal(s)))),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Per MAC: activity, first and last seen, and what its last DHCP message said about it. */
+interface Seen {
+  activity: MachineActivity;
+  first: number;
+  arch?: number;
+  vendorClass?: string;
+  dhcp: boolean;
+}
+
+/** Folds events (oldest first) into one entry per MAC. Pure. */
+export function foldEvents(events: BootEvent[]): Map<string, Seen> {
+  const seen = new Map<string, Seen>();
+  for (const event of events) {
+    if (event.mac === undefined) continue;
+    let entry = seen.get(event.mac);
+    if (!entry) {
+      entry = { activity: { fetched: false }, first: event.at, dhcp: false };
+      seen.set(event.mac, entry);
+    }
+    entry.activity = addEvent(entry.activity, event);
+    if (event.kind === 'dhcp') {
+      entry.dhcp = true;
+      if (event.arch !== undefined) entry.arch = event.arch;
+      if (event.vendorClass !== undefined) entry.vendorClass = event.vendorClass;
+    }
+  }
+  return seen;
+}
+
+/** Builds every row: inventory hosts first (by MAC), then unknown MACs seen in DHCP, newest first. Pure. */
+export function machineRows(inventory: Inventory, seen: Map<string, Seen>, leaseIps: Map<string, string>, now: number): MachineRow[] {
+  const rows: MachineRow[] = [];
+  const row = (mac: string, known: boolean, entry: Seen | undefined): MachineRow => {
+    const r: MachineRow = { mac, known, profile: null, state: machineState(known, entry?.activity ?? { fetched: false }, now) };
+    const last = entry?.activity.last;
+    if (last) Object.assign(r, { lastPhase: phaseOf(last), lastAt: last.at, firstSeen: entry!.first, lastSeen: last.at });
+    if (entry?.arch !== undefined) r.arch = entry.arch;
+    if (entry?.vendorClass !== undefined) r.vendorClass = entry.vendorClass;
+    const lease = leaseIps.get(mac);
+    if (lease !== undefined) r.leaseIp = lease;
+    return r;
+  };
+  for (const host of inventory.hosts()) {
+    const r = row(host.mac, true, seen.get(host.mac));
+    if (host.hostname !== undefined) r.hostname = host.hostname;
+    if (host.ip !== undefined) r.ip = host.ip;
+    r.profile = host.profile?.name ?? null;
+    rows.push(r);
+  }
+  const unknown = [...seen].filter(([mac, entry]) => entry.dhcp && inventory.hostByMac(mac) === undefined);
+  unknown.sort((a, b) => (b[1].activity.last?.at ?? 0) - (a[1].activity.last?.at ?? 0));
+  for (const [mac, entry] of unknown) rows.push(row(mac, false, entry));
+  return rows;
+}
+
+/** True when the row matches the search text (already lower case). */
+function matches(row: MachineRow, q: string): boolean {
+  return [row.mac, row.hostname, row.profile, row.ip, row.leaseIp, row.vendorClass].some((v) => typeof v === 'string' && v.toLowerCase().includes(q));
+}
+
+/** Registers `GET /api/v1/machines`. */
+export function registerMachinesRoute(app: FastifyInstance, store: Store, current: () => Inventory, now: () => number = Date.now): void {
+  type Query = { q?: string; state?: MachineState; offset?: number; limit?: number };
+  app.get<{ Querystring: Query }>(
+    '/api/v1/machines',
+    {
+      schema: { tags: ['machines'], summary: 'Known machines and MACs seen lately, with state and last phase (search, filter, paging)', querystring: MachinesQuery },
+    },
+    async (request) => {
+      const t = now();
+      const [events, leases] = await Promise.all([store.events.listEvents({ since: t - SEEN_WINDOW_MS, limit: MAX_EVENTS }), store.leases.listLeases()]);
+      const leaseIps = new Map(leases.filter((l) => l.expiresAt > t && (l.state === 'bound' || l.state === 'offered')).map((l) => [l.mac, l.ip]));
+      const all = machineRows(current(), foldEvents(events), leaseIps, t);
+      const counts: Record<MachineState, number> = { booting: 0, booted: 0, failed: 0, idle: 0, unknown: 0 };
+      for (const r of all) counts[r.state] += 1;
+      const q = request.query.q?.trim().toLowerCase() ?? '';
+      // A MAC in any spelling finds its machine.
+      const macQuery = q === '' ? null : parseMac(q);
+      const filtered = all.filter((r) => (request.query.state === undefined || r.state === request.query.state) && (q === '' || r.mac === macQuery || matches(r, q)));
+      const offset = request.query.offset ?? 0;
+      const limit = request.query.limit ?? 100;
+      return { total: filtered.length, offset, limit, counts, machines: filtered.slice(offset, offset + limit), at: t };
+    },
+  );
+}

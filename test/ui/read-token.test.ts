@@ -1,0 +1,55 @@
+/**
+ * The console with `http.readAccess: token` and with a server that goes away, in chromium on 127.0.0.1:
+ * a read answered 401 makes the page ask for the token (and the page loads once it is given); a server
+ * that stops answering shows a message and the live badge says it is retrying, never a blank page.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHarness, TOKEN, type Harness } from '../http/harness.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('the console when reads need the token, and when the server goes away', () => {
+  const profile = mkdtempSync(join(tmpdir(), 'xenboot-console-profile-'));
+  let h: Harness | undefined;
+  let browser: BrowserContext | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    h = await buildHarness({ config: { http: { token: TOKEN, readAccess: 'token' } } });
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = h.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('asks for the token when a read answers 401, then shows the page; says so when the server stops', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${base}/#/machines`);
+    await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#token-why').textContent()).toMatch(/token/);
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-dialog button[value=save]');
+    await page.locator('#machines-summary', { hasText: 'machines shown' }).waitFor({ timeout: 15_000 });
+    await page.locator('#live-state.live.live').waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => location.href)).not.toContain(TOKEN);
+
+    await h!.app.close();
+    await page.locator('#live-state.retrying').waitFor({ timeout: 15_000 });
+    await page.locator('#token-button').focus();
+    await page.keyboard.press('Escape');
+    await page.click('nav a[href="#/leases"]');
+    await page.locator('.banner.error', { hasText: 'does not answer' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('h1').textContent()).toBe('Leases');
+    await page.close();
+  });
+});
