@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../helpers/process.js';
-import { repoRoot } from '../helpers/xenboot.js';
+import { repoRoot, xenbootCommand } from '../helpers/xenboot.js';
 
 const MAC = '00:16:3e:7a:00:01';
 const kernel = randomBytes(300_000);
@@ -172,6 +172,19 @@ describe('xenboot-pvboot as one bundled file', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^xenboot-pvboot: cannot create a file in .*nope: ENOENT/)]);
   });
+
+  it('xenboot pvboot install writes the built file, executable, and says where libxl looks', async () => {
+    const built = await runCommand('npm', ['run', '-s', 'build:pvboot'], { cwd: repoRoot, timeoutMs: 120_000 });
+    expect(built.code, built.stderr).toBe(0);
+    const dest = mkdtempSync(join(dir, 'bin-'));
+    const [cmd, argv] = xenbootCommand('pvboot', 'install', '--dest', dest);
+    const run = await runCommand(cmd, argv, { timeoutMs: 60_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(dest, 'xenboot-pvboot'))).toEqual(readFileSync(join(repoRoot, 'dist', 'xenboot-pvboot.cjs')));
+    expect(statSync(join(dest, 'xenboot-pvboot')).mode & 0o777).toBe(0o755);
+    expect(run.stdout).toMatch(/libxl runs bootloader = "xenboot-pvboot" from Xen's private bin directory .*then from PATH/);
+    expect(run.stdout).toContain(`write bootloader = "${join(dest, 'xenboot-pvboot')}"`);
+  }, 180_000);
 
   const asRoot = process.getuid?.() === 0;
   it.skipIf(!asRoot)('in libxl\'s restricted layout (root-owned 0600 directory and output file, --runas) downloads as the unprivileged uid', async () => {
