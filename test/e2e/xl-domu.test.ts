@@ -37,12 +37,14 @@ const DOMU_PROFILE = {
   vcpus: 1,
   disks: [{ target: '/dev/ram0' }],
 };
+const API_TOKEN = 'e2e-xl-domu-profile-token';
 const ROUND2_ARGS = ['console=hvc0', 'rdinit=/init', 'xenboot.round=2', 'hostname={{host.hostname}}', 'xenboot.changed=yes'];
 
 /** The `XL-E2E …` lines dom0 printed, without the prefix. */
 function dom0Lines(serial: string): string[] {
   return serial
     .split(/\r?\n/)
+    .map((line) => line.replace(/\s+$/, ''))
     .map((line) => line.slice(line.indexOf(`${XL_PREFIX} `) >= 0 ? line.indexOf(`${XL_PREFIX} `) + XL_PREFIX.length + 1 : line.length))
     .filter((line) => line !== '');
 }
@@ -80,8 +82,11 @@ describe('e2e case 7: xl create through xenboot-pvboot under a real Xen 4.17 too
       root: { type: 'initramfs' },
       serial: { port: 0, baud: 115200 },
     };
+    const base = labConfig(l, root, { inventory: { profiles: [dom0Profile, DOMU_PROFILE], hosts: [{ mac: DOM0_MAC, hostname: 'e2e-xl-dom0', profile: 'xl-dom0' }] } });
     const config = {
-      ...labConfig(l, root, { inventory: { profiles: [dom0Profile, DOMU_PROFILE], hosts: [{ mac: DOM0_MAC, hostname: 'e2e-xl-dom0', profile: 'xl-dom0' }] } }),
+      ...base,
+      // A token makes the API writable (the profile change below).
+      http: { ...(base.http as Record<string, unknown>), token: API_TOKEN },
       store: { kind: 'sqlite', path: join(l.workDir, 'xenboot.db'), pollSeconds: 1 },
     };
     const configPath = l.writeFile('xenboot.json', JSON.stringify(config, null, 2));
@@ -112,7 +117,7 @@ describe('e2e case 7: xl create through xenboot-pvboot under a real Xen 4.17 too
           continue;
         }
         if (!serial.includes(`${XL_PREFIX} waiting for the profile change`)) continue;
-        const put = await l.ns.exec('curl', ['-sS', '-m', '10', '-X', 'PUT', '-H', 'content-type: application/json', '-d', JSON.stringify({ ...DOMU_PROFILE, args: ROUND2_ARGS }), '-w', '\n%{http_code}', `${apiBase(l)}/api/v1/profiles/xl-domu`], { timeoutMs: 20_000 });
+        const put = await l.ns.exec('curl', ['-sS', '-m', '10', '-X', 'PUT', '-H', 'content-type: application/json', '-H', `authorization: Bearer ${API_TOKEN}`, '-d', JSON.stringify({ ...DOMU_PROFILE, args: ROUND2_ARGS }), '-w', '\n%{http_code}', `${apiBase(l)}/api/v1/profiles/xl-domu`], { timeoutMs: 20_000 });
         if (!/\n20[01]$/.test(put.stdout)) throw new Error(`PUT profile failed: ${put.stdout} ${put.stderr}`);
         profileChangedAt = Date.now();
         return;
