@@ -144,7 +144,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         recorder,
         metrics,
         storeWrites,
-        extraRoutes: (routes) => bootRoutes(routes, { boot, explainDeps: () => explainDepsFor(config, boot) }),
+        extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
       const address = app.server.address();

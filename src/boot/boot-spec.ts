@@ -4,6 +4,8 @@
  * shared with the client). Built from the same profile and argument rendering as the pypxeboot file, so
  * both bootloaders start a domU identically.
  */
+import { createHash } from 'node:crypto';
+import type { Content } from '../content/types.js';
 import type { BootSpec, BootSpecFile } from '../net/boot-spec.js';
 import type { RenderSubject, BootRenderer } from './render.js';
 import { RenderError } from './render.js';
@@ -39,4 +41,35 @@ export function bootSpecFor(subject: RenderSubject, renderer: BootRenderer, publ
     throw error;
   }
   return { mac: subject.mac, profile: profile.name, kernel: file(kernel), ramdisk: ramdisk === undefined ? null : file(ramdisk), args: args.join(' ') };
+}
+
+/** Reads `content` through and returns its SHA-256 (hex). */
+async function contentSha256(content: Content): Promise<string> {
+  const hash = createHash('sha256');
+  const chunk = 1 << 20;
+  for (let position = 0; position < content.size; ) {
+    const data = await content.read(position, Math.min(chunk, content.size - position));
+    if (data.length === 0) throw new BootSpecError(`file ended early at byte ${position} of ${content.size}`);
+    hash.update(data);
+    position += data.length;
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Adds `size` and `sha256` to the spec's kernel and ramdisk, read through `open` (the content chain the
+ * file is served from, so the digest is of exactly what a download gets). A file that cannot be opened is
+ * a `BootSpecError` (the boot would fail at the download).
+ */
+export async function withFileDigests(spec: BootSpec, open: (path: string) => Promise<Content | null>): Promise<BootSpec> {
+  const describe = async (file: BootSpecFile): Promise<BootSpecFile> => {
+    const content = await open(file.path);
+    if (content === null) throw new BootSpecError(`${file.path} is not in the TFTP root`);
+    try {
+      return { ...file, size: content.size, sha256: await contentSha256(content) };
+    } finally {
+      await content.close();
+    }
+  };
+  return { ...spec, kernel: await describe(spec.kernel), ramdisk: spec.ramdisk === null ? null : await describe(spec.ramdisk) };
 }

@@ -10,7 +10,7 @@
  * running server boots the new domUs at once.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allocateXenMac, DOMU_NAME, macsInXlConfig, renderXlConfig } from '../boot/domu-config.js';
@@ -129,6 +129,13 @@ export const domuConfigCommand: Command = {
       }
       // Render everything before writing anything, so a bad profile leaves no half-done batch behind.
       const rendered = plans.map((plan) => ({ ...plan, text: renderXlConfig(templates, { name: plan.name, mac: plan.mac, profile: plan.profile, server }) }));
+      // A missing output directory is created (as `xl` expects its configs in one); one line if it cannot be.
+      try {
+        await mkdir(outDir, { recursive: true, mode: 0o755 });
+      } catch (error) {
+        io.stderr(`xenboot domu-config: cannot create the output directory ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+        return ExitCode.Failure;
+      }
       const fresh = rendered.filter((p) => p.isNew);
       if (fresh.length > 0) {
         const changes = fresh.map((p) => ({ op: 'create' as const, kind: 'hosts' as const, doc: { mac: p.mac, hostname: p.name, profile: p.profile.name } }));

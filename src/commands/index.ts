@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import type { Command } from './command.js';
 import { domuConfigCommand } from './domu-config.js';
 import { explainCommand } from './explain.js';
+import { pvbootCommand } from './pvboot.js';
 import { serveCommand } from './serve.js';
 import { tftprootCommand } from './tftproot.js';
 
@@ -15,4 +16,5 @@ export const commands: Record<string, Command> = {
   explain: explainCommand,
   'domu-config': domuConfigCommand,
   tftproot: tftprootCommand,
+  pvboot: pvbootCommand,
 };

@@ -1,106 +1,122 @@
 /**
- * What `xenboot-pvboot` does: asks the xenboot server for the domU's boot spec by MAC
- * (`GET /api/v1/boot-spec/<mac>`), downloads kernel and ramdisk into the output directory under fresh
- * names (libxl unlinks them after loading), and writes the answer to `--output`. Every request has a
- * deadline; every failure is a `PvbootError` with a message for the xl log. The files are removed again
- * when a later step fails.
+ * What `xenboot-pvboot` does once its files are open (`targets.ts`): asks the xenboot server for the
+ * domU's boot spec by MAC (`GET /api/v1/boot-spec/<mac>`), downloads kernel and ramdisk into the open
+ * descriptors, checks each against the size and SHA-256 the spec gives (and `Content-Length`), and writes
+ * the answer. Requests and downloads are retried with backoff (`http.ts`); a retried download starts again
+ * from byte 0 of a truncated file. Every failure is a `PvbootError`; the caller removes the files.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { ftruncate, write } from 'node:fs';
+import { promisify } from 'node:util';
 import type { PvbootArgs } from './args.js';
+import { DEFAULT_RETRY, httpGet, httpGetJson, oneLine, PvbootError, withRetries, type RetryPolicy } from './http.js';
 import { formatBootloaderResult, type BootloaderResult } from './output.js';
-import type { BootSpec } from '../net/boot-spec.js';
+import type { BootSpec, BootSpecFile } from '../net/boot-spec.js';
+import { writeAnswer, type PvbootTargets } from './targets.js';
 
-/** A failure with a message meant for the operator (exit 1). */
-export class PvbootError extends Error {}
+export { PvbootError } from './http.js';
 
 /** Largest kernel or ramdisk accepted, in bytes. */
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024;
 
-async function serverMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { message?: unknown };
-    if (typeof body.message === 'string') return body.message;
-  } catch {
-    /* not JSON */
-  }
-  return text.slice(0, 200) || response.statusText;
+const writeAsync = promisify(write);
+const ftruncateAsync = promisify(ftruncate);
+
+function checkFile(file: unknown, what: string, url: string): BootSpecFile {
+  const f = file as Partial<BootSpecFile> | null;
+  if (!f || typeof f.url !== 'string' || typeof f.path !== 'string') throw new PvbootError(`${url}: not a boot spec (no ${what} url)`);
+  if (f.size !== undefined && (!Number.isSafeInteger(f.size) || f.size < 0)) throw new PvbootError(`${url}: not a boot spec (${what} size)`);
+  if (f.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(f.sha256)) throw new PvbootError(`${url}: not a boot spec (${what} sha256)`);
+  return f as BootSpecFile;
 }
 
-/** Fetches the boot spec for a MAC. */
-export async function fetchBootSpec(server: string, mac: string, timeoutMs: number): Promise<BootSpec> {
+/** Fetches and checks the boot spec for a MAC. */
+export async function fetchBootSpec(server: string, mac: string, timeoutMs: number, retry: RetryPolicy = DEFAULT_RETRY, log?: (line: string) => void): Promise<BootSpec> {
   const url = `${server}/api/v1/boot-spec/${encodeURIComponent(mac)}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new PvbootError(`cannot reach ${url}: ${(error as Error).message}`);
-  }
-  if (!response.ok) throw new PvbootError(`${url}: ${response.status} ${await serverMessage(response)}`);
-  const spec = (await response.json().catch(() => null)) as BootSpec | null;
-  if (!spec || typeof spec.kernel?.url !== 'string' || typeof spec.args !== 'string') throw new PvbootError(`${url}: not a boot spec`);
-  return spec;
+  const body = (await withRetries(retry, () => httpGetJson(url, timeoutMs), (error) => log?.(`xenboot-pvboot: ${error.message}; retrying`))) as Partial<BootSpec> | null;
+  if (!body || typeof body !== 'object' || typeof body.args !== 'string' || typeof body.profile !== 'string') throw new PvbootError(`${url}: not a boot spec`);
+  return {
+    mac: typeof body.mac === 'string' ? body.mac : mac,
+    profile: body.profile,
+    kernel: checkFile(body.kernel, 'kernel', url),
+    ramdisk: body.ramdisk === null || body.ramdisk === undefined ? null : checkFile(body.ramdisk, 'ramdisk', url),
+    args: body.args,
+  };
 }
 
-/** Downloads `url` to `path` (created 0600, must not exist), checking status, length and size limit. */
-export async function download(url: string, path: string, timeoutMs: number): Promise<number> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new PvbootError(`cannot fetch ${url}: ${(error as Error).message}`);
+async function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await writeAsync(fd, data, done, data.length - done, position + done);
+    done += bytesWritten;
   }
-  if (!response.ok || !response.body) throw new PvbootError(`${url}: ${response.status} ${await serverMessage(response)}`);
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > MAX_IMAGE_BYTES) throw new PvbootError(`${url}: ${declared} bytes is over the ${MAX_IMAGE_BYTES}-byte limit`);
+}
+
+/** One download attempt of `file` into `fd` from byte 0. */
+async function downloadOnce(file: BootSpecFile, fd: number, timeoutMs: number): Promise<number> {
+  await ftruncateAsync(fd, 0);
+  const { message, contentLength } = await httpGet(file.url, timeoutMs);
+  const expected = file.size ?? contentLength;
+  if (contentLength !== null && file.size !== undefined && contentLength !== file.size) {
+    message.destroy();
+    throw new PvbootError(`${file.url}: the server announces ${contentLength} bytes, the boot spec ${file.size}`);
+  }
+  if (expected !== null && expected > MAX_IMAGE_BYTES) {
+    message.destroy();
+    throw new PvbootError(`${file.url}: ${expected} bytes is over the ${MAX_IMAGE_BYTES}-byte limit`);
+  }
+  const hash = createHash('sha256');
   let bytes = 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-  body.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > MAX_IMAGE_BYTES) body.destroy(new PvbootError(`${url}: over the ${MAX_IMAGE_BYTES}-byte limit`));
-  });
   try {
-    await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    for await (const chunk of message as AsyncIterable<Buffer>) {
+      if (bytes + chunk.length > (expected ?? MAX_IMAGE_BYTES)) {
+        message.destroy();
+        throw new PvbootError(`${file.url}: more than the ${expected ?? MAX_IMAGE_BYTES} bytes expected`);
+      }
+      hash.update(chunk);
+      await writeAll(fd, chunk, bytes);
+      bytes += chunk.length;
+    }
   } catch (error) {
-    throw error instanceof PvbootError ? error : new PvbootError(`${url}: download failed: ${(error as Error).message}`);
+    if (error instanceof PvbootError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    // A full disk or a size limit is not the network's fault: no retry.
+    const local = code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT' || code === 'EIO';
+    throw new PvbootError(`${file.url}: download failed after ${bytes} bytes: ${oneLine(error)}`, !local);
   }
-  if (Number.isFinite(declared) && bytes !== declared) throw new PvbootError(`${url}: got ${bytes} of ${declared} bytes`);
-  if (bytes === 0) throw new PvbootError(`${url}: empty file`);
+  if (expected !== null && bytes !== expected) throw new PvbootError(`${file.url}: got ${bytes} of ${expected} bytes`, true);
+  if (bytes === 0) throw new PvbootError(`${file.url}: empty file`);
+  const digest = hash.digest('hex');
+  if (file.sha256 !== undefined && digest !== file.sha256) throw new PvbootError(`${file.url}: SHA-256 ${digest} is not the boot spec's ${file.sha256}`, true);
   return bytes;
 }
 
-/** Runs the bootloader; returns the text written to `--output` (or to be printed). */
-export async function runPvboot(args: PvbootArgs, log: (line: string) => void): Promise<string> {
-  const spec = await fetchBootSpec(args.server, args.mac, args.timeoutMs);
+/** Downloads `file` into `fd` with retries; returns the size. */
+export function download(file: BootSpecFile, fd: number, timeoutMs: number, retry: RetryPolicy = DEFAULT_RETRY, log?: (line: string) => void): Promise<number> {
+  return withRetries(retry, () => downloadOnce(file, fd, timeoutMs), (error) => log?.(`xenboot-pvboot: ${error.message}; retrying`));
+}
+
+/** What a run produced. */
+export interface PvbootOutcome {
+  /** The answer text (written to the output file, or to be printed). */
+  text: string;
+  /** False when the profile has no ramdisk: the ramdisk file is unused and should be removed. */
+  ramdiskUsed: boolean;
+}
+
+/** Runs the bootloader into already opened targets. */
+export async function runPvboot(args: PvbootArgs, targets: PvbootTargets, log: (line: string) => void, retry: RetryPolicy = DEFAULT_RETRY): Promise<PvbootOutcome> {
+  const spec = await fetchBootSpec(args.server, args.mac, args.timeoutMs, retry, log);
   log(`xenboot-pvboot: ${args.mac} boots profile "${spec.profile}"`);
-  const dir = args.outputDirectory ?? tmpdir();
-  const suffix = randomBytes(6).toString('hex');
-  const kernelPath = join(dir, `boot_kernel.${suffix}`);
-  const ramdiskPath = join(dir, `boot_ramdisk.${suffix}`);
-  const written: string[] = [];
-  try {
-    written.push(kernelPath);
-    const kernelBytes = await download(spec.kernel.url, kernelPath, args.timeoutMs);
-    log(`xenboot-pvboot: kernel ${spec.kernel.path} (${kernelBytes} bytes)`);
-    const result: BootloaderResult = { kernel: kernelPath, args: [spec.args, args.extraArgs].filter((a) => a).join(' ') };
-    if (spec.ramdisk) {
-      written.push(ramdiskPath);
-      const ramdiskBytes = await download(spec.ramdisk.url, ramdiskPath, args.timeoutMs);
-      log(`xenboot-pvboot: ramdisk ${spec.ramdisk.path} (${ramdiskBytes} bytes)`);
-      result.ramdisk = ramdiskPath;
-    }
-    const text = formatBootloaderResult(result, args.outputFormat);
-    // libxl pre-creates the file and xend passes a FIFO: open for writing without truncation surprises.
-    if (args.output !== undefined) await writeFile(args.output, text, { flag: 'w' });
-    return text;
-  } catch (error) {
-    await Promise.all(written.map((p) => rm(p, { force: true })));
-    throw error;
+  const kernelBytes = await download(spec.kernel, targets.kernel.fd, args.timeoutMs, retry, log);
+  log(`xenboot-pvboot: kernel ${spec.kernel.path} (${kernelBytes} bytes)`);
+  const result: BootloaderResult = { kernel: targets.kernel.path, args: [spec.args, args.extraArgs].filter((a) => a).join(' ') };
+  if (spec.ramdisk) {
+    const ramdiskBytes = await download(spec.ramdisk, targets.ramdisk.fd, args.timeoutMs, retry, log);
+    log(`xenboot-pvboot: ramdisk ${spec.ramdisk.path} (${ramdiskBytes} bytes)`);
+    result.ramdisk = targets.ramdisk.path;
   }
+  const text = formatBootloaderResult(result, args.outputFormat);
+  if (targets.output !== null) writeAnswer(targets.output, text);
+  return { text, ramdiskUsed: spec.ramdisk !== null };
 }

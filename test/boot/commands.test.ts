@@ -106,6 +106,21 @@ describe('xenboot domu-config', { timeout: 300_000 }, () => {
     }
   });
 
+  it('creates an output directory that does not exist yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenboot-domu-'));
+    const out = join(dir, 'etc', 'xen');
+    const config = writeTempConfig({ store: { kind: 'sqlite', path: join(dir, 'x.db') }, inventory: { profiles: [domuProfile] } }, dir);
+    const result = await xenboot('domu-config', '--config', config, '--profile', 'domu', '--out', out, 'web1');
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(join(out, 'web1'), 'utf8')).toContain('name = "web1"');
+    // A path that cannot be a directory: one line, nothing recorded.
+    writeFileSync(join(dir, 'file'), '');
+    const blocked = await xenboot('domu-config', '--config', config, '--profile', 'domu', '--out', join(dir, 'file', 'xen'), 'web2');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/^xenboot domu-config: cannot create the output directory .*file\/xen: (ENOTDIR|EEXIST)\n$/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('allocates in 00:16:3e without collisions', () => {
     const used = new Set(['00:16:3e:12:34:56']);
     const draws = [Buffer.from([0x12, 0x34, 0x56]), Buffer.from([0x92, 0x34, 0x57])];

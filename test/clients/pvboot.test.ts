@@ -120,7 +120,7 @@ describe('xenboot-pvboot as libxl calls it, against xenboot serve', () => {
     for (const [mac, message] of [
       ['00:16:3e:99:99:99', /404 00:16:3e:99:99:99 is not in the inventory/],
       ['00:16:3e:11:22:55', /422 profile "disk" is localboot/],
-      ['00:16:3e:11:22:44', /domu\/missing: 404/],
+      ['00:16:3e:11:22:44', /422 domu\/missing is not in the TFTP root/],
     ] as const) {
       const call = libxlCall(mac);
       const result = await pvboot(call.argv);

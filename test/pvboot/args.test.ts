@@ -33,6 +33,24 @@ describe('xenboot-pvboot arguments (libxl_bootloader.c / XendBootloader.py argv)
     expect(args).toMatchObject({ mac: '00:16:3e:11:22:33', server: 'http://srv:8080', outputFormat: 'sxp', quiet: true });
   });
 
+  it('parses libxl\'s argv for a type = "pvh" domU (4.17 runs the bootloader for PV and PVH alike) with cmdline as --args', () => {
+    // libxl_bootloader.c (RELEASE-4.17.7) skips only LIBXL_DOMAIN_TYPE_HVM, and make_bootloader_args()
+    // builds the same argv whatever the type: a PVH config with cmdline = "…" and LIBXL_BOOTLOADER_USER.
+    expect(
+      parsePvbootArgs([
+        '--args=quiet loglevel=3',
+        '--runas=2001',
+        '--quiet',
+        '--output=/var/lib/xen/bootloader.12.out',
+        '--output-format=simple0',
+        '--output-directory=/var/lib/xen/bootloader.12.d',
+        'mac=00:16:3e:11:22:33',
+        '--server=http://10.0.0.1:8080',
+        '/dev/vg0/pvh1',
+      ]),
+    ).toMatchObject({ mac: '00:16:3e:11:22:33', extraArgs: 'quiet loglevel=3', runas: 2001, quiet: true, outputFormat: 'simple0', disk: '/dev/vg0/pvh1' });
+  });
+
   const bad: Array<[string[], RegExp]> = [
     [['--server=http://x', '/d'], /no mac=/],
     [['mac=00:16:3e:11:22', '--server=http://x', '/d'], /Invalid MAC/],

@@ -5,13 +5,17 @@
  * (`/pxelinux.cfg/…`, `/grub/…`, `/ipxe/…`, `/xen-cfg/…`) reach HTTP clients through the shared content
  * chain, exactly as TFTP serves them. Errors are JSON `{statusCode, code, message}`.
  */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { explainMachine, ExplainQueryError, type ExplainDeps } from '../../explain/explain.js';
 import { subjectForMac } from '../../boot/answer.js';
 import { answerGeneratedPath } from '../../boot/generated-files.js';
 import { ipxePlatformFromQuery, ipxeScriptPath } from '../../boot/loaders/ipxe.js';
 import type { BootService } from '../../boot/service.js';
-import { bootSpecFor, BootSpecError } from '../../boot/boot-spec.js';
+import type { ContentHandler } from '../../content/types.js';
+import { bootSpecFor, BootSpecError, withFileDigests } from '../../boot/boot-spec.js';
 import { parseMac } from '../../net/mac.js';
 
 /** What the boot routes need. */
@@ -19,6 +23,26 @@ export interface BootRouteDeps {
   boot: BootService;
   /** Explain's dependencies, built per request (the inventory changes). */
   explainDeps: () => ExplainDeps;
+  /** The content chain the boot files are served from; with it, the boot spec carries sizes and SHA-256. */
+  content?: ContentHandler;
+}
+
+/** Where `xenboot-pvboot` is served (`xenboot pvboot install` and a dom0's `wget` fetch it from here). */
+export const PVBOOT_URL_PATH = '/pvboot/xenboot-pvboot';
+
+/**
+ * The single-file `xenboot-pvboot` (`npm run build:pvboot`, `dist/xenboot-pvboot.cjs` in the package), or
+ * `null` when it has not been built.
+ */
+export function pvbootBundlePath(): string | null {
+  // This file is src/http/routes/boot.ts, or dist/src/http/routes/boot.js in a built package.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++) {
+    const candidate = join(dir, 'dist', 'xenboot-pvboot.cjs');
+    if (existsSync(join(dir, 'package.json'))) return existsSync(candidate) ? candidate : null;
+    dir = dirname(dir);
+  }
+  return null;
 }
 
 function fail(reply: FastifyReply, statusCode: number, code: string, message: string) {
@@ -61,11 +85,21 @@ export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
     const found = subjectForMac(deps.boot.provider.current(), mac);
     if ('none' in found) return fail(reply, 404, 'not-found', found.none);
     try {
-      return bootSpecFor(found.subject, deps.boot.renderer, baseUrlFor(request, configuredUrl));
+      const spec = bootSpecFor(found.subject, deps.boot.renderer, baseUrlFor(request, configuredUrl));
+      const content = deps.content;
+      if (content === undefined) return spec;
+      const open = (path: string) => content({ path, rawPath: path, protocol: 'http', clientIp: request.ip, clientPort: 0, serverIp: '' });
+      return await withFileDigests(spec, open);
     } catch (error) {
       if (error instanceof BootSpecError) return fail(reply, 422, 'missing-reference', error.message);
       throw error;
     }
+  });
+
+  app.get(PVBOOT_URL_PATH, async (_request, reply) => {
+    const path = pvbootBundlePath();
+    if (path === null) return fail(reply, 404, 'not-found', 'xenboot-pvboot is not built in this installation (npm run build)');
+    return reply.type('application/javascript').header('content-length', statSync(path).size).send(createReadStream(path));
   });
 
   app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; ip?: string; userClass?: string } }>('/api/v1/explain', async (request, reply) => {
