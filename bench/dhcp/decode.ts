@@ -7,7 +7,7 @@
  */
 import { decodeOptionArea, type DhcpOptions } from '../../src/dhcp/options.js';
 import { decodePacket, MAX_DHCP_DATAGRAM } from '../../src/dhcp/packet.js';
-import { normalPacket, worstCasePacket } from './hostile-packets.js';
+import { normalPacket, worstCasePacket } from '../../lab/clients/dhcp-hostile-packets.js';
 
 const iterations = Number(process.argv[2] ?? 2000);
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BootEvent } from '../../src/timeline/types.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { buildHarness } from '../../test/http/harness.js';
+import { buildHarness } from '../../lab/http/harness.js';
 
 const hosts = Number(process.argv[2] ?? 10_000);
 const rate = Number(process.argv[3] ?? 1000);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeOptionArea, DhcpDecodeError, Opt, type DhcpOptions } from '../../src/dhcp/options.js';
 import { decodePacket, MAX_DHCP_DATAGRAM } from '../../src/dhcp/packet.js';
-import { worstCasePacket } from '../../bench/dhcp/hostile-packets.js';
+import { worstCasePacket } from '../../lab/clients/dhcp-hostile-packets.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokensMatch } from '../../src/http/auth.js';
-import { AUTH, TOKEN, buildHarness, type Harness } from './harness.js';
+import { AUTH, TOKEN, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 const profile = { name: 'p', kind: 'localboot' };
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/http/csv.js';
-import { AUTH, buildHarness, type Harness } from './harness.js';
+import { AUTH, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 const bodies: Array<[string, string]> = [
   ['null', 'null'],

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpFetchEvent } from '../../src/timeline/types.js';
 import { decideRange } from '../../src/http/range.js';
-import { buildHarness, type Harness } from './harness.js';
+import { buildHarness, type Harness } from '../../lab/http/harness.js';
 
 describe('boot files over HTTP', () => {
   let h: Harness;

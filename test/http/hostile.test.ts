@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonDepthExceeds } from '../../src/http/json-body.js';
 import { MAX_STREAM_BACKLOG } from '../../src/http/routes/timeline.js';
-import { AUTH, TOKEN, buildHarness, type Harness } from './harness.js';
+import { AUTH, TOKEN, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 let h: Harness | undefined;
 const sockets: Socket[] = [];

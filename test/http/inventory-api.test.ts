@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { backends } from '../store/backends.js';
-import { AUTH, buildHarness, type Harness } from './harness.js';
+import { AUTH, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 const dom0 = { name: 'dom0', kind: 'xen-dom0', xen: { image: 'xen.gz', args: ['dom0_mem=2G'] }, dom0: { kernel: 'vmlinuz', initrds: ['initrd.img'] } };
 const domu = { name: 'guest', kind: 'xen-domu', kernel: 'vmlinuz', initrd: 'initrd.img', args: ['root=/dev/xvda1'], disks: [{ target: '/dev/vg/guest' }] };

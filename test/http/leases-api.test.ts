@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { backends } from '../store/backends.js';
-import { AUTH, buildHarness, type Harness } from './harness.js';
+import { AUTH, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 describe.each(backends)('leases API ($name)', (backend) => {
   let h: Harness;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TftpTransferEvent } from '../../src/timeline/types.js';
-import { buildHarness, type Harness } from './harness.js';
+import { buildHarness, type Harness } from '../../lab/http/harness.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 const tftp = (outcome: TftpTransferEvent['outcome'], bytes: number, durationMs: number, retransmits = 0, sendBufferFull = 0): TftpTransferEvent => ({

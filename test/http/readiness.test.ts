@@ -9,7 +9,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { StoreWriteHealth } from '../../src/metrics/store-health.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { buildHarness } from './harness.js';
+import { buildHarness } from '../../lab/http/harness.js';
 
 describe('/readyz and failing writes', () => {
   it('is 503 after a failed write, naming the error, and ready again after a successful one', async () => {

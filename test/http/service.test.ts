@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { buildHarness, type Harness } from './harness.js';
+import { buildHarness, type Harness } from '../../lab/http/harness.js';
 
 describe('service endpoints and API documentation', () => {
   let h: Harness;

@@ -8,7 +8,7 @@ import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent, TftpTransferEvent } 
 import { macFromName } from '../../src/timeline/enricher.js';
 import type { Store } from '../../src/store/types.js';
 import { backends } from '../store/backends.js';
-import { buildHarness, type Harness } from './harness.js';
+import { buildHarness, type Harness } from '../../lab/http/harness.js';
 
 const MAC = '52:54:00:00:aa:01';
 const IP = '10.204.30.5';

@@ -5,7 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BootEvent } from '../../src/timeline/types.js';
-import { AUTH, buildHarness, type Harness } from '../http/harness.js';
+import { AUTH, buildHarness, type Harness } from '../../lab/http/harness.js';
 
 const KNOWN = '52:54:00:dd:00:01';
 const STRANGER = '52:54:00:dd:00:02';

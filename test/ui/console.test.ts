@@ -89,7 +89,7 @@ describe('the console in chromium, with real DHCP and TFTP clients', () => {
         server: { address: SERVER },
         dhcp: { mode: 'full', subnet: '10.204.60.0/24', ranges: [{ start: '10.204.60.100', end: '10.204.60.140' }], leaseTime: 600 },
         tftp: { root },
-        http: { port: 8080, token: TOKEN },
+        http: { port: 8080, token: TOKEN, readAccess: 'open' },
         store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
         inventory: {
           profiles: [{ name: 'rescue', kind: 'linux', kernel: 'vmlinuz', args: ['console=ttyS0'] }],
