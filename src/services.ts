@@ -6,7 +6,7 @@
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
-import { createBootService, inventoryInputFromConfig, loadTemplates } from './boot/service.js';
+import { bootServiceFromConfig, inventoryInputFromConfig, loadTemplates } from './boot-service.js';
 import type { TemplateSet } from './boot/templates.js';
 import { explainDepsFor } from './explain/deps.js';
 import { chainHandlers } from './content/chain.js';
@@ -111,7 +111,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
 
     // --- boot inventory and booter ----------------------------------------------------------------
     // Templates are compiled here, so a broken template stops the start instead of failing a client.
-    const boot = await createBootService(config, { logger: logger.child({ subsystem: 'boot' }), store });
+    const boot = await bootServiceFromConfig(config, { logger: logger.child({ subsystem: 'boot' }), store });
 
     // --- content: generated handlers first, static files from the TFTP root last ------------------
     const contentHandlers: ContentHandler[] = [boot.contentHandler];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InventoryProvider } from '../../src/inventory/snapshot.js';
-import { inventoryInputFromConfig, storeInventoryLoader } from '../../src/boot/service.js';
+import { inventoryInputFromConfig, storeInventoryLoader } from '../../src/boot-service.js';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { chainHandlers } from '../../src/content/chain.js';

@@ -5,7 +5,6 @@
  * both bootloaders start a domU identically.
  */
 import { createHash } from 'node:crypto';
-import type { Content } from '../content/types.js';
 import type { BootSpec, BootSpecFile } from '../net/boot-spec.js';
 import type { RenderSubject, BootRenderer } from './render.js';
 import { RenderError } from './render.js';
@@ -43,8 +42,18 @@ export function bootSpecFor(subject: RenderSubject, renderer: BootRenderer, publ
   return { mac: subject.mac, profile: profile.name, kernel: file(kernel), ramdisk: ramdisk === undefined ? null : file(ramdisk), args: args.join(' ') };
 }
 
+/**
+ * A boot file as `withFileDigests` reads it: its size and ranged reads. The content chain's files have this
+ * shape; naming only what is read keeps the boot spec free of where files are served from.
+ */
+export interface DigestableFile {
+  readonly size: number;
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
 /** Reads `content` through and returns its SHA-256 (hex). */
-async function contentSha256(content: Content): Promise<string> {
+async function contentSha256(content: DigestableFile): Promise<string> {
   const hash = createHash('sha256');
   const chunk = 1 << 20;
   for (let position = 0; position < content.size; ) {
@@ -61,7 +70,7 @@ async function contentSha256(content: Content): Promise<string> {
  * file is served from, so the digest is of exactly what a download gets). A file that cannot be opened is
  * a `BootSpecError` (the boot would fail at the download).
  */
-export async function withFileDigests(spec: BootSpec, open: (path: string) => Promise<Content | null>): Promise<BootSpec> {
+export async function withFileDigests(spec: BootSpec, open: (path: string) => Promise<DigestableFile | null>): Promise<BootSpec> {
   const describe = async (file: BootSpecFile): Promise<BootSpecFile> => {
     const content = await open(file.path);
     if (content === null) throw new BootSpecError(`${file.path} is not in the TFTP root`);

@@ -1,20 +1,16 @@
 /**
- * Assembles the boot side of a running xenboot: the template set (built-in + user directory, compiled
- * at start), the renderer, the inventory provider (config file + store) and the generated-files content
- * handler. `services.ts`, the HTTP boot routes and the `explain` command all build it the same way.
+ * The boot side of a running xenboot: the renderer, the inventory provider and the generated-files content
+ * handler, built from parts the caller has already loaded (templates, the config file's inventory, a loader
+ * for stored documents, a lease lookup). Where those parts come from (the config file, the store) is the
+ * composition root's business: `src/boot-service.ts`.
  */
-import { resolve } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
-import type { Config } from '../config/schema.js';
 import type { ContentHandler } from '../content/types.js';
 import type { Logger } from '../log.js';
-import type { LeaseStore, Store } from '../store/types.js';
 import { createGeneratedFilesHandler } from './generated-files.js';
 import type { InventoryDocuments } from '../inventory/model.js';
 import { InventoryProvider } from '../inventory/snapshot.js';
-import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type Profile } from '../inventory/model.js';
 import { BootRenderer } from './render.js';
-import { TemplateSet } from './templates.js';
+import type { TemplateSet } from './templates.js';
 
 /** The boot inventory and rendering of one running instance. */
 export interface BootService {
@@ -26,58 +22,31 @@ export interface BootService {
   macForIp?: (ip: string) => Promise<string | null>;
 }
 
-/** The inventory part of a loaded config. */
-export function inventoryInputFromConfig(config: Config): InventoryDocuments {
-  const inv = config.inventory;
-  return { profiles: inv.profiles, hosts: inv.hosts, groups: inv.groups, unknown: inv.unknown };
+/** What the boot service is built from. */
+export interface BootServiceParts {
+  templates: TemplateSet;
+  /** The server address and public HTTP URL rendered into files. */
+  address: string;
+  publicUrl: string;
+  /** The inventory documents of the config file. */
+  configured: InventoryDocuments;
+  /** Reads the stored inventory documents (merged over the configured ones on every refresh). */
+  loadStored?: () => Promise<InventoryDocuments>;
+  /** A leased address's MAC, for names that carry an address. */
+  macForIp?: (ip: string) => Promise<string | null>;
+  logger?: Logger;
 }
 
-/** Loads the templates named by the config; throws `TemplateError` for a broken or missing template. */
-export function loadTemplates(config: Config): TemplateSet {
-  const dir = config.inventory.templateDir;
-  return TemplateSet.load(dir === undefined ? undefined : resolve(config.baseDir, dir));
-}
-
-/** Reads the store's inventory documents, skipping (and logging) any that no longer validate. */
-export function storeInventoryLoader(store: Store, logger?: Logger): () => Promise<InventoryDocuments> {
-  const valid = <T>(schema: Parameters<typeof Value.Check>[0], docs: unknown[], kind: string): T[] =>
-    docs.flatMap((doc) => {
-      const value = Value.Default(schema, structuredClone(doc));
-      if (Value.Check(schema, value)) return [value as T];
-      logger?.warn({ kind, doc }, 'stored inventory document does not validate; ignored');
-      return [];
-    });
-  return async () => ({
-    profiles: valid<Profile>(ProfileSchema, await store.inventory.list('profiles'), 'profiles'),
-    hosts: valid<Host>(HostSchema, await store.inventory.list('hosts'), 'hosts'),
-    groups: valid<Group>(GroupSchema, await store.inventory.list('groups'), 'groups'),
-  });
-}
-
-/** Maps a leased address to its MAC (bound or offered and not expired). */
-export function leaseMacLookup(leases: LeaseStore, now: () => number = Date.now): (ip: string) => Promise<string | null> {
-  return async (ip) => {
-    const lease = await leases.getLeaseByIp(ip);
-    if (!lease || (lease.state !== 'bound' && lease.state !== 'offered') || lease.expiresAt <= now()) return null;
-    return lease.mac;
-  };
-}
-
-/** Builds the boot service; with a store, loads its inventory before returning. */
-export async function createBootService(config: Config, options: { logger?: Logger; store?: Store } = {}): Promise<BootService> {
-  const templates = loadTemplates(config);
-  const renderer = new BootRenderer(templates, { address: config.server.address, publicUrl: config.http.publicUrl });
-  const provider = new InventoryProvider(
-    inventoryInputFromConfig(config),
-    options.store ? storeInventoryLoader(options.store, options.logger) : undefined,
-  );
+/** Builds the boot service; with stored documents, loads them before returning. */
+export async function createBootService(parts: BootServiceParts): Promise<BootService> {
+  const renderer = new BootRenderer(parts.templates, { address: parts.address, publicUrl: parts.publicUrl });
+  const provider = new InventoryProvider(parts.configured, parts.loadStored);
   await provider.refresh();
-  const macForIp = options.store ? leaseMacLookup(options.store.leases) : undefined;
   const contentHandler = createGeneratedFilesHandler({
     provider,
     renderer,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(macForIp ? { macForIp } : {}),
+    ...(parts.logger ? { logger: parts.logger } : {}),
+    ...(parts.macForIp ? { macForIp: parts.macForIp } : {}),
   });
-  return { provider, renderer, contentHandler, ...(macForIp ? { macForIp } : {}) };
+  return { provider, renderer, contentHandler, ...(parts.macForIp ? { macForIp: parts.macForIp } : {}) };
 }

@@ -17,7 +17,7 @@ import { allocateXenMac, DOMU_NAME, macsInXlConfig, renderXlConfig } from '../bo
 import { Inventory, mergeInventoryInputs } from '../inventory/snapshot.js';
 import type { XenDomuProfile } from '../inventory/model.js';
 import { RenderError } from '../boot/render.js';
-import { inventoryInputFromConfig, loadTemplates, storeInventoryLoader } from '../boot/service.js';
+import { inventoryInputFromConfig, loadTemplates, storeInventoryLoader } from '../boot-service.js';
 import { TemplateError } from '../boot/templates.js';
 import { validateDocument } from '../http/validate.js';
 import { documentProblems, writeProblem } from '../inventory/writes.js';

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { explainDepsFor } from '../explain/deps.js';
 import { explainMachine, ExplainQueryError, formatExplanation } from '../explain/explain.js';
-import { createBootService } from '../boot/service.js';
+import { bootServiceFromConfig } from '../boot-service.js';
 import { TemplateError } from '../boot/templates.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
@@ -47,7 +47,7 @@ export const explainCommand: Command = {
     // The store holds API-managed hosts; without a config file there is no store worth opening.
     const store = values['no-store'] || values.config === undefined ? undefined : await openStore(config.store, silentLogger());
     try {
-      const boot = await createBootService(config, store ? { store } : {});
+      const boot = await bootServiceFromConfig(config, store ? { store } : {});
       const explanation = await explainMachine(
         {
           mac: values.mac,

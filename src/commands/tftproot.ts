@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTemplates } from '../boot/service.js';
+import { loadTemplates } from '../boot-service.js';
 import { TemplateError } from '../boot/templates.js';
 import type { Config } from '../config/schema.js';
 import { installTftproot } from '../tftproot/install.js';

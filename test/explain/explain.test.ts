@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainDepsFor } from '../../src/explain/deps.js';
 import { explainMachine, formatExplanation } from '../../src/explain/explain.js';
-import { createBootService } from '../../src/boot/service.js';
+import { bootServiceFromConfig } from '../../src/boot-service.js';
 import { buildConfig } from '../../src/config/load.js';
 import { runCommand } from '../../lab/process.js';
 import { writeTempConfig, xenbootCommand } from '../../lab/xenboot.js';
@@ -30,7 +30,7 @@ const rawConfig = { server: { address: '10.99.0.1' }, dhcp: { mode: 'full', subn
 async function explain(query: Parameters<typeof explainMachine>[0], unknown?: unknown) {
   const result = buildConfig(unknown ? { ...rawConfig, inventory: { ...inventory, unknown } } : rawConfig, { baseDir: '/', privileged: false });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  const boot = await createBootService(result.config);
+  const boot = await bootServiceFromConfig(result.config);
   return explainMachine(query, explainDepsFor(result.config, boot));
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Assembles the boot service of a running xenboot from its config and its store: the template set
+ * (built-in + the configured directory, compiled at start), the config file's inventory, the store's
+ * inventory documents and the lease lookup for names that carry an address. `services.ts`, the CLI
+ * commands and the test harness build it the same way; `src/boot/` itself knows neither config nor store.
+ */
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { LeaseStore, Store } from './store/types.js';
+import { createBootService, type BootService } from './boot/service.js';
+import { TemplateSet } from './boot/templates.js';
+import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type InventoryDocuments, type Profile } from './inventory/model.js';
+
+/** The inventory part of a loaded config. */
+export function inventoryInputFromConfig(config: Config): InventoryDocuments {
+  const inv = config.inventory;
+  return { profiles: inv.profiles, hosts: inv.hosts, groups: inv.groups, unknown: inv.unknown };
+}
+
+/** Loads the templates named by the config; throws `TemplateError` for a broken or missing template. */
+export function loadTemplates(config: Config): TemplateSet {
+  const dir = config.inventory.templateDir;
+  return TemplateSet.load(dir === undefined ? undefined : resolve(config.baseDir, dir));
+}
+
+/** Reads the store's inventory documents, skipping (and logging) any that no longer validate. */
+export function storeInventoryLoader(store: Store, logger?: Logger): () => Promise<InventoryDocuments> {
+  const valid = <T>(schema: Parameters<typeof Value.Check>[0], docs: unknown[], kind: string): T[] =>
+    docs.flatMap((doc) => {
+      const value = Value.Default(schema, structuredClone(doc));
+      if (Value.Check(schema, value)) return [value as T];
+      logger?.warn({ kind, doc }, 'stored inventory document does not validate; ignored');
+      return [];
+    });
+  return async () => ({
+    profiles: valid<Profile>(ProfileSchema, await store.inventory.list('profiles'), 'profiles'),
+    hosts: valid<Host>(HostSchema, await store.inventory.list('hosts'), 'hosts'),
+    groups: valid<Group>(GroupSchema, await store.inventory.list('groups'), 'groups'),
+  });
+}
+
+/** Maps a leased address to its MAC (bound or offered and not expired). */
+export function leaseMacLookup(leases: LeaseStore, now: () => number = Date.now): (ip: string) => Promise<string | null> {
+  return async (ip) => {
+    const lease = await leases.getLeaseByIp(ip);
+    if (!lease || (lease.state !== 'bound' && lease.state !== 'offered') || lease.expiresAt <= now()) return null;
+    return lease.mac;
+  };
+}
+
+/** Builds the boot service of `config`; with a store, its inventory documents and leases take part. */
+export async function bootServiceFromConfig(config: Config, options: { logger?: Logger; store?: Store } = {}): Promise<BootService> {
+  return createBootService({
+    templates: loadTemplates(config),
+    address: config.server.address,
+    publicUrl: config.http.publicUrl,
+    configured: inventoryInputFromConfig(config),
+    ...(options.store ? { loadStored: storeInventoryLoader(options.store, options.logger), macForIp: leaseMacLookup(options.store.leases) } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}
