@@ -8,11 +8,11 @@
  * The set is built in a private temporary directory and renamed into place, so two test files preparing
  * it at once cannot see a half-built set.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { runCommand } from '../process.js';
 import { repoRoot } from '../xenboot.js';
+import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from './asset-set.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, cpioSymlink, encodeCpio } from './cpio.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
@@ -101,17 +101,9 @@ function describe(dir: string): BootAssets {
 /** The prepared set if it is complete in the cache, else `null` (nothing is downloaded). */
 export function cachedBootAssets(): BootAssets | null {
   const dir = setDir();
-  if (!existsSync(join(dir, 'versions.json'))) return null;
+  if (!isPublished(dir)) return null;
   if (!Object.values(FILES).every((name) => existsSync(join(dir, name)))) return null;
   return describe(dir);
-}
-
-async function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<string> {
-  const result = await runCommand(command, args, { cwd, timeoutMs });
-  if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.code}${result.timedOut ? ', timed out' : ''}): ${result.stderr.trim().slice(-2000)}`);
-  }
-  return result.stdout;
 }
 
 async function resolveKernelPackage(): Promise<string> {
@@ -161,14 +153,12 @@ async function build(target: string): Promise<void> {
     const packages = ASSET_PACKAGES.map((p) => (p === 'linux-image-amd64' ? kernelPackage : p));
     await run('apt-get', ['download', '-q', ...packages], debs);
     const versions: Record<string, string> = {};
-    for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
-      const path = join(debs, deb);
-      const [name, version] = (await run('dpkg-deb', ['-W', '--showformat=${Package}\t${Version}', path], debs)).split('\t');
-      if (name && version) versions[name] = version;
+    for (const { path, name, version } of await downloadedPackages(debs)) {
+      versions[name] = version;
       // Only what the boots need; the kernel's modules are not used by the marker initramfs.
       await run('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards --no-anchored --exclude='./lib/modules/*' --exclude='./usr/share/doc/*'`, 'sh', path, root], debs);
     }
-    for (const p of packages) if (!versions[p]) throw new Error(`package ${p} was not downloaded`);
+    requireDownloaded(packages, versions);
 
     const copy = (from: string, name: string) => copyFileSync(join(root, from), join(out, name));
     copy('usr/lib/PXELINUX/pxelinux.0', FILES.pxelinux);
@@ -191,13 +181,7 @@ async function build(target: string): Promise<void> {
       ['-O', 'x86_64-efi', '-d', join(root, 'usr/lib/grub/x86_64-efi'), '-p', '/grub', '-o', join(out, FILES.grubEfi), ...GRUB_MODULES],
       work,
     );
-    writeFileSync(join(out, 'versions.json'), JSON.stringify(versions, null, 2) + '\n');
-    try {
-      renameSync(out, target);
-    } catch (error) {
-      // Another process finished first: its set is equivalent.
-      if (!existsSync(join(target, 'versions.json'))) throw error;
-    }
+    publishAssetSet(out, target, versions);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -212,8 +196,7 @@ export async function ensureBootAssets(): Promise<BootAssets> {
   if (cached) return cached;
   mkdirSync(cacheDir, { recursive: true });
   const target = setDir();
-  // A directory without versions.json is left over from an interrupted rename: remove it.
-  if (existsSync(target) && !existsSync(join(target, 'versions.json'))) rmSync(target, { recursive: true, force: true });
+  clearUnfinished(target);
   await build(target);
   const built = cachedBootAssets();
   if (!built) throw new Error(`boot assets incomplete in ${target}`);

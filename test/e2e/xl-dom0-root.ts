@@ -18,12 +18,12 @@
  * `/proc/cmdline` on its console (hvc0), takes a DHCP lease on eth0 (its vif MAC) and prints it, then
  * waits; `xl reboot` (SIGTERM to init from the kernel's orderly reboot) makes it reboot.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runCommand } from '../../lab/process.js';
 import type { BootAssets } from '../../lab/qemu/assets.js';
 import { cacheDir } from '../../lab/qemu/assets.js';
+import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from '../../lab/qemu/asset-set.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, cpioSymlink, encodeCpio, type CpioEntry } from '../../lab/qemu/cpio.js';
 import { DOM0_INIT, DOMU_INIT, DOMU_LEASE_SCRIPT, HTTP_GET } from './xl-dom0-init.js';
 
@@ -88,12 +88,6 @@ const EXCLUDES = [
 
 /** `sh -c` script: extract package $1 into $2, passing the rest to tar (excludes or member names). */
 const EXTRACT = 'deb="$1"; dest="$2"; shift 2; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dest" "$@"';
-
-async function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<string> {
-  const result = await runCommand(command, args, { cwd, timeoutMs });
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.code}${result.timedOut ? ', timed out' : ''}): ${result.stderr.trim().slice(-2000)}`);
-  return result.stdout;
-}
 
 /** The newest 18.x version of `pkg` apt knows. */
 async function node18Version(pkg: string): Promise<string> {
@@ -182,15 +176,13 @@ async function build(boot: BootAssets, target: string): Promise<void> {
     await run('apt-get', ['download', '-q', ...DOM0_PACKAGES, ...NODE_BUILTIN_PACKAGES, ...Object.keys(PARTIAL_PACKAGES), ...NODE_PACKAGES.map((p) => `${p}=${nodeVersion}`), `${kernelPackage}=${kernelVersion}`], debs, 600_000);
     const versions: Record<string, string> = {};
     let kernelDeb = '';
-    for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
-      const path = join(debs, deb);
-      const [name, version] = (await run('dpkg-deb', ['-W', '--showformat=${Package}\t${Version}', path], debs)).split('\t');
-      if (name && version) versions[name] = version;
+    for (const { path, name, version } of await downloadedPackages(debs)) {
+      versions[name] = version;
       if (name === kernelPackage) {
         kernelDeb = path;
         continue;
       }
-      const members = name ? PARTIAL_PACKAGES[name] : undefined;
+      const members = PARTIAL_PACKAGES[name];
       if (members !== undefined) {
         await run('sh', ['-c', EXTRACT, 'sh', path, root, ...members], debs);
         continue;
@@ -198,7 +190,7 @@ async function build(boot: BootAssets, target: string): Promise<void> {
       const excludes = EXCLUDES.map((e) => `--exclude=${e}`);
       await run('sh', ['-c', EXTRACT, 'sh', path, root, ...excludes], debs);
     }
-    for (const p of [...DOM0_PACKAGES, ...NODE_BUILTIN_PACKAGES, ...Object.keys(PARTIAL_PACKAGES), ...NODE_PACKAGES, kernelPackage]) if (!versions[p]) throw new Error(`package ${p} was not downloaded`);
+    requireDownloaded([...DOM0_PACKAGES, ...NODE_BUILTIN_PACKAGES, ...Object.keys(PARTIAL_PACKAGES), ...NODE_PACKAGES, kernelPackage], versions);
     const release = kernelPackage.replace(/^linux-image-/, '');
     const modulePaths = [...Object.values(DOM0_MODULES), 'drivers/net/xen-netfront.ko'].map((m) => `./lib/modules/${release}/kernel/${m}`);
     await run('sh', ['-c', EXTRACT, 'sh', kernelDeb, kernelRoot, ...modulePaths], debs);
@@ -212,12 +204,7 @@ async function build(boot: BootAssets, target: string): Promise<void> {
     const entries = [...treeEntries(root), ...dom0Extras()];
     writeFileSync(join(out, 'dom0-root.cpio.gz'), gzipSync(encodeCpio(entries), { level: 6 }));
     writeFileSync(join(out, 'xen-netfront.ko'), readFileSync(join(kernelRoot, 'lib', 'modules', release, 'kernel', 'drivers/net/xen-netfront.ko')));
-    writeFileSync(join(out, 'versions.json'), JSON.stringify(versions, null, 2) + '\n');
-    try {
-      renameSync(out, target);
-    } catch (error) {
-      if (!existsSync(join(target, 'versions.json'))) throw error;
-    }
+    publishAssetSet(out, target, versions);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -229,9 +216,9 @@ async function build(boot: BootAssets, target: string): Promise<void> {
  */
 export async function ensureXlAssets(boot: BootAssets): Promise<XlAssets> {
   const target = setDir();
-  if (existsSync(join(target, 'versions.json'))) return describe(target);
+  if (isPublished(target)) return describe(target);
   mkdirSync(cacheDir, { recursive: true });
-  if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+  clearUnfinished(target);
   await build(boot, target);
   return describe(target);
 }
