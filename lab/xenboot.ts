@@ -22,11 +22,14 @@ export function xenbootCommand(...args: string[]): [string, string[]] {
  * Unless the config names `server.user`, it gets `server.user: root`: a xenboot started as root would
  * otherwise switch to `nobody`, who cannot reach the tests' private temporary directories (the store,
  * the TFTP root). test/services/privileges.test.ts runs the default switch with reachable directories.
+ * `addUser: false` writes the config as given, for builds older than `server.user` (which neither know
+ * the key nor switch users).
  */
-export function writeTempConfig(config: unknown, dir = mkdtempSync(join(tmpdir(), 'xenboot-test-'))): string {
+export function writeTempConfig(config: unknown, dir = mkdtempSync(join(tmpdir(), 'xenboot-test-')), options: { addUser?: boolean } = {}): string {
   const path = join(dir, 'xenboot.json');
   const given = config as { server?: { user?: string } } | null;
-  const withUser = given && typeof given === 'object' && given.server?.user === undefined ? { ...given, server: { ...given.server, user: 'root' } } : config;
+  const addUser = options.addUser !== false && given && typeof given === 'object' && given.server?.user === undefined;
+  const withUser = addUser ? { ...given, server: { ...given.server, user: 'root' } } : config;
   writeFileSync(path, JSON.stringify(withUser, null, 2));
   return path;
 }

@@ -104,6 +104,15 @@ export function ratios(rows: StormSummary[]): string {
         `peak RSS ${f(x.peakRssMiB / d.peakRssMiB, 2)}`,
     );
   }
+  for (const x of rows.filter((r) => r.server === 'xenboot')) {
+    const b = rows.find((r) => r.server === 'xenboot-baseline' && r.clients === x.clients && r.variant === x.variant);
+    if (!b) continue;
+    lines.push(
+      `- ${x.clients} clients, xenboot ${x.variant} ÷ xenboot-baseline ${b.variant}: total ${f(x.totalSeconds / b.totalSeconds, 2)}, ` +
+        `p50 ${f(x.p50Seconds / b.p50Seconds, 2)}, p99 ${f(x.p99Seconds / b.p99Seconds, 2)}, CPU ${f(x.cpuSeconds / b.cpuSeconds, 2)}, ` +
+        `peak RSS ${f(x.peakRssMiB / b.peakRssMiB, 2)}`,
+    );
+  }
   return lines.join('\n');
 }
 

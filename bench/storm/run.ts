@@ -5,7 +5,11 @@
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
  *                              [--pin] [--client-processes 1] [--bulk-client node|c|c-poll]
+ *                              [--baseline DIR]
  *
+ * With --baseline DIR (a checkout of an earlier commit, with its `node_modules` and native addon built),
+ * that build runs as a third server, `xenboot-baseline`, in every round beside xenboot and dnsmasq: a
+ * change measured before and after in one run.
  * With --rounds N every server and variant runs N times, the order of the servers reversed every other
  * round (A B, B A, …), and the ratios are taken between the median runs: the machine's speed drifts
  * between runs far more than one run's noise. With --pin the server (every thread) runs on CPU 1 and the
@@ -49,6 +53,7 @@ const { values } = parseArgs({
     pin: { type: 'boolean', default: false },
     'client-processes': { type: 'string', default: '1' },
     'bulk-client': { type: 'string', default: 'node' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -154,7 +159,9 @@ async function main(): Promise<void> {
   const rows: StormSummary[] = [];
   const clientCounts = values.clients.split(',').map(Number);
   const servers = values.servers.split(',');
+  if (values.baseline && !servers.includes('xenboot-baseline')) servers.push('xenboot-baseline');
   const bundle = servers.includes('xenboot') ? await buildXenboot() : '';
+  const baselineBundle = values.baseline ? await buildXenboot(values.baseline) : '';
   const variants = values.variants.split(',');
   const maxTransfers = Number(values['max-transfers']);
   const rounds = Number(values.rounds);
@@ -171,7 +178,9 @@ async function main(): Promise<void> {
             const server =
               serverName === 'dnsmasq'
                 ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
-                : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers);
+                : serverName === 'xenboot-baseline'
+                  ? await startXenbootServer(net.server, baselineBundle, root, runDir, maxTransfers, 'xenboot-baseline')
+                  : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers);
             const plan: StormPlan = {
               clients,
               macPrefix: run,

@@ -53,7 +53,8 @@ export function threadUsage(pid: number): ThreadUsage[] {
 
 /** A server to storm. */
 export interface StormServer {
-  name: 'xenboot' | 'dnsmasq';
+  /** `xenboot-baseline` is another checkout's build (`--baseline DIR`), run beside this one. */
+  name: 'xenboot' | 'dnsmasq' | 'xenboot-baseline';
   process: RunningProcess;
   /** Base URL for the HTTP variant, when the server has one. */
   httpBase?: string;
@@ -90,7 +91,14 @@ export async function startDnsmasqServer(ns: Namespace, iface: string, root: str
  * xenboot: full DHCP on the same pool, TFTP and HTTP from the same root, logging at its default level;
  * run as plain JavaScript from `bundle` (bench/tftp/servers.ts `buildXenboot`), as `npm start` runs it.
  */
-export async function startXenbootServer(ns: Namespace, bundle: string, root: string, workDir: string, maxTransfers: number): Promise<StormServer> {
+export async function startXenbootServer(
+  ns: Namespace,
+  bundle: string,
+  root: string,
+  workDir: string,
+  maxTransfers: number,
+  name: 'xenboot' | 'xenboot-baseline' = 'xenboot',
+): Promise<StormServer> {
   const config = {
     server: { address: STORM_NET.server },
     log: { level: 'info', format: 'json' },
@@ -105,6 +113,6 @@ export async function startXenbootServer(ns: Namespace, bundle: string, root: st
       rateLimit: { perSecond: 50, burst: 100 },
     },
   };
-  const proc = await startXenboot(writeTempConfig(config, workDir), ns, 60_000, {}, bundle);
-  return { name: 'xenboot', process: proc, httpBase: `http://${STORM_NET.server}:8080` };
+  const proc = await startXenboot(writeTempConfig(config, workDir, { addUser: name !== 'xenboot-baseline' }), ns, 60_000, {}, bundle);
+  return { name, process: proc, httpBase: `http://${STORM_NET.server}:8080` };
 }

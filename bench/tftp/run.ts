@@ -1,8 +1,11 @@
 /**
  * TFTP benchmark: xenboot against tftpd-hpa in the same run, on 127.0.0.1.
  *
- *   node --import tsx bench/tftp/run.ts [--rounds N] [--clients N]
+ *   node --import tsx bench/tftp/run.ts [--rounds N] [--clients N] [--baseline DIR]
  *
+ * With `--baseline DIR` (a checkout of an earlier commit, with its `node_modules` and its native addon
+ * built), that build runs too, as `xenboot-baseline` with the native engine, in every round: a change is
+ * measured before and after in one run, beside the reference.
  * xenboot runs twice, once per transfer engine (`tftp.engine` native and dgram), beside tftpd-hpa.
  * Single streams (one 40 MiB file with atftp at blksize 512, 1468, 8192, and 1468 with windowsize 16)
  * run with server and client pinned to CPU 0, servers interleaved A B C A B C, median of the rounds: lock-step
@@ -25,7 +28,9 @@ import { exitOnHelp } from '../usage.js';
 exitOnHelp(import.meta.url);
 
 const MiB = 1024 * 1024;
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, clients: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, clients: { type: 'string', default: '50' }, baseline: { type: 'string' } },
+});
 const rounds = Number(values.rounds);
 const clientCount = Number(values.clients);
 
@@ -119,8 +124,12 @@ async function main(): Promise<void> {
   const bundle = await buildXenboot();
   const xen = await startXenbootTftp(bundle, root, basePort + 1, dir, 'native');
   const xenDgram = await startXenbootTftp(bundle, root, basePort + 2, dir, 'dgram');
-  // xenboot with each transfer engine, and the reference; every round runs all three, rotating who goes first.
-  const servers = [xen, xenDgram, hpa];
+  const baseline = values.baseline
+    ? await startXenbootTftp(await buildXenboot(values.baseline), root, basePort + 3, dir, 'native', 'xenboot-baseline')
+    : null;
+  // xenboot with each transfer engine (and the baseline build), and the reference; every round runs them all,
+  // rotating who goes first.
+  const servers = [xen, xenDgram, ...(baseline ? [baseline] : []), hpa];
   const names = servers.map((s) => s.name);
   const perServer = <T>(make: () => T): Record<string, T> => Object.fromEntries(names.map((n) => [n, make()]));
   const rotation = (round: number) => servers.map((_, i) => servers[(i + round) % servers.length]!);
@@ -132,9 +141,13 @@ async function main(): Promise<void> {
   try {
     print(`TFTP benchmark ${new Date().toISOString()}, ${rounds} rounds, load average ${loadavg().map((l) => fmt(l, 2)).join(' ')}`);
     print('xenboot = native UDP engine (tftp.engine: native); xenboot-dgram = node:dgram (tftp.engine: dgram)');
+    if (values.baseline) print(`xenboot-baseline = the build of ${values.baseline} (native engine)`);
+    const xenbootNames = names.filter((n) => n !== 'tftpd-hpa');
     print('');
-    print('| single stream, 40 MiB, pinned to CPU 0 | xenboot MB/s | xenboot-dgram MB/s | tftpd-hpa MB/s | xenboot ÷ tftpd-hpa | xenboot-dgram ÷ tftpd-hpa | server CPU s: xenboot / xenboot-dgram / tftpd-hpa |');
-    print('|---|---|---|---|---|---|---|');
+    print(
+      `| single stream, 40 MiB, pinned to CPU 0 | ${names.map((n) => `${n} MB/s`).join(' | ')} | ${xenbootNames.map((n) => `${n} ÷ tftpd-hpa`).join(' | ')}${baseline ? ' | xenboot ÷ xenboot-baseline' : ''} | server CPU s: ${names.join(' / ')} |`,
+    );
+    print(`|---|${names.map(() => '---|').join('')}${xenbootNames.map(() => '---|').join('')}${baseline ? '---|' : ''}---|`);
     const single: Array<[string, string[]]> = [
       ['blksize 512', ['blksize 512', 'tsize 0']],
       ['blksize 1468', ['blksize 1468', 'tsize 0']],
@@ -154,11 +167,12 @@ async function main(): Promise<void> {
         }
       }
       const rate = (name: string) => (40 * MiB) / 1e6 / median(times[name]!);
-      const [xenRate, dgramRate, hpaRate] = [rate('xenboot'), rate('xenboot-dgram'), rate('tftpd-hpa')];
-      xenMedians[label] = xenRate;
-      print(
-        `| ${label} | ${fmt(xenRate)} | ${fmt(dgramRate)} | ${fmt(hpaRate)}${label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''} | ${fmt(xenRate / hpaRate, 2)}× | ${fmt(dgramRate / hpaRate, 2)}× | ${names.map((n) => fmt(median(cpu[n]!), 2)).join(' / ')} |`,
-      );
+      const hpaRate = rate('tftpd-hpa');
+      xenMedians[label] = rate('xenboot');
+      const rates = names.map((n) => `${fmt(rate(n))}${n === 'tftpd-hpa' && label.includes('windowsize') ? ' (no windowsize: lock-step)' : ''}`);
+      const toHpa = xenbootNames.map((n) => `${fmt(rate(n) / hpaRate, 2)}×`);
+      const toBaseline = baseline ? [`${fmt(rate('xenboot') / rate('xenboot-baseline'), 2)}×`] : [];
+      print(`| ${label} | ${[...rates, ...toHpa, ...toBaseline].join(' | ')} | ${names.map((n) => fmt(median(cpu[n]!), 2)).join(' / ')} |`);
     }
     const windowGain = xenMedians['blksize 1468, windowsize 16']! / xenMedians['blksize 1468']!;
     print('');
@@ -207,14 +221,15 @@ async function main(): Promise<void> {
       print(`| ${server.name} | ${fmt(wall, 2)} (median of ${rounds}) | ${fmt(aggregate[server.name]!)} | ${failed[server.name]} |`);
     }
     print('');
-    print(
-      `ratio to tftpd-hpa (aggregate): xenboot ${fmt(aggregate.xenboot! / aggregate['tftpd-hpa']!, 2)}×, xenboot-dgram ${fmt(aggregate['xenboot-dgram']! / aggregate['tftpd-hpa']!, 2)}×`,
-    );
+    print(`ratio to tftpd-hpa (aggregate): ${xenbootNames.map((n) => `${n} ${fmt(aggregate[n]! / aggregate['tftpd-hpa']!, 2)}×`).join(', ')}`);
+    if (baseline) print(`xenboot ÷ xenboot-baseline (aggregate): ${fmt(aggregate.xenboot! / aggregate['xenboot-baseline']!, 2)}×`);
     print(`xenboot peak RSS (VmHWM, whole run): ${fmt(peakRssMiB(xen.pid))} MiB; highest RSS sampled during the ${clientCount}-client round: ${fmt(xenPeakDuring)} MiB`);
     print(`xenboot-dgram peak RSS (VmHWM, whole run): ${fmt(peakRssMiB(xenDgram.pid))} MiB`);
+    if (baseline) print(`xenboot-baseline peak RSS (VmHWM, whole run): ${fmt(peakRssMiB(baseline.pid))} MiB`);
   } finally {
     await xen.stop();
     await xenDgram.stop();
+    await baseline?.stop();
     await hpa.stop();
     rmSync(dir, { recursive: true, force: true });
   }

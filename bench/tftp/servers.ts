@@ -9,7 +9,8 @@ import { repoRoot, writeTempConfig } from '../../lab/xenboot.js';
 
 /** A running server under test. */
 export interface BenchServer {
-  name: 'tftpd-hpa' | 'xenboot' | 'xenboot-dgram';
+  /** `xenboot-baseline` is another checkout's build (`--baseline DIR`), run beside this one. */
+  name: 'tftpd-hpa' | 'xenboot' | 'xenboot-dgram' | 'xenboot-baseline';
   port: number;
   pid: number;
   stop(): Promise<void>;
@@ -26,12 +27,15 @@ export async function startTftpdHpa(root: string, port: number): Promise<BenchSe
  * Bundles the CLI with esbuild (shipped with tsx) into `bench/out/tftp-build/cli.mjs`, so the server runs
  * as plain JavaScript, the way `npm start` runs the tsc build: no TypeScript loader thread in its CPU
  * time or its memory. Dependencies stay external and resolve from the repository's node_modules.
+ * `checkout` is the repository to bundle: this one, or another checkout (an earlier commit with its own
+ * `node_modules` and native build) to measure before and after a change in one run; the bundle lands in
+ * that checkout, so it finds that checkout's native addon.
  */
-export async function buildXenboot(): Promise<string> {
-  const outfile = join(repoRoot, 'bench', 'out', 'tftp-build', 'cli.mjs');
+export async function buildXenboot(checkout: string = repoRoot): Promise<string> {
+  const outfile = join(checkout, 'bench', 'out', 'tftp-build', 'cli.mjs');
   const esbuild = join(repoRoot, 'node_modules', '.bin', 'esbuild');
   const args = ['src/cli.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20', `--outfile=${outfile}`, '--log-level=warning'];
-  const result = await runCommand(esbuild, args, { cwd: repoRoot, timeoutMs: 60_000 });
+  const result = await runCommand(esbuild, args, { cwd: checkout, timeoutMs: 60_000 });
   if (result.code !== 0) throw new Error(`esbuild failed: ${result.stderr}`);
   return outfile;
 }
@@ -40,14 +44,21 @@ export async function buildXenboot(): Promise<string> {
  * Starts `xenboot serve` (the bundle from `buildXenboot`) with TFTP on 127.0.0.1:PORT serving `root`, HTTP
  * off, warnings only; `engine` is `tftp.engine` (native: the xenboot_udp addon, which must be built).
  */
-export async function startXenbootTftp(bundle: string, root: string, port: number, dir: string, engine: 'native' | 'dgram' = 'native'): Promise<BenchServer> {
+export async function startXenbootTftp(
+  bundle: string,
+  root: string,
+  port: number,
+  dir: string,
+  engine: 'native' | 'dgram' = 'native',
+  name: BenchServer['name'] = engine === 'native' ? 'xenboot' : 'xenboot-dgram',
+): Promise<BenchServer> {
   const config = { log: { format: 'json', level: 'warn' }, http: { enabled: false }, store: { kind: 'memory' }, tftp: { port, root, maxWindowsize: 64, engine } };
-  const configDir = join(dir, `xenboot-${engine}`);
+  const configDir = join(dir, name);
   mkdirSync(configDir, { recursive: true });
-  const args = [bundle, 'serve', '--config', writeTempConfig(config, configDir)];
+  const args = [bundle, 'serve', '--config', writeTempConfig(config, configDir, { addUser: name !== 'xenboot-baseline' })];
   const proc = startProcess('taskset', ['-c', '0,1', process.execPath, ...args], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   await waitForUdpPort(proc, port);
-  return { name: engine === 'native' ? 'xenboot' : 'xenboot-dgram', port, pid: proc.pid, stop: () => proc.stop() };
+  return { name, port, pid: proc.pid, stop: () => proc.stop() };
 }
 
 /** Waits (bounded) until something listens on UDP 127.0.0.1:port. */
