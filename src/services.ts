@@ -176,7 +176,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       const dhcp = await startDhcpServer({
         config: config.dhcp,
         serverAddress: config.server.address,
-        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) })),
+        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) }), config.http.publicUrl),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
         reservedMacOf: (ip) => boot.provider.current().hostByIp(ip)?.mac,

@@ -27,6 +27,8 @@ export interface GeneratedFilesContext {
   ipxeBase: string;
   /** A dynamic lease's MAC for an address, when hex-IP names should also find leased machines. */
   macForIp?: (ip: string) => Promise<string | null>;
+  /** The requesting client's address; only vendor config paths (`vendor-config.ts`) answer by it. */
+  clientIp?: string;
 }
 
 /** The machine a name selects and why, or why it selects none. */

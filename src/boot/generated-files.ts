@@ -11,12 +11,18 @@ import type { Logger } from '../log.js';
 import type { GeneratedAnswer, GeneratedFilesContext } from './answer.js';
 import type { InventoryProvider } from '../inventory/snapshot.js';
 import { findLoader, parseGeneratedPath } from './loaders/index.js';
+import { answerVendorConfig } from './vendor-config.js';
 import type { BootRenderer } from './render.js';
 
 export type { GeneratedAnswer, GeneratedFilesContext };
 
-/** Answers a generated name through the family that serves it; `null` when the path is not a generated file. */
+/**
+ * Answers a generated name through the family that serves it; `null` when the path is not a generated file.
+ * A vendor GRUB config path answers first, for the machine whose choice names it (`vendor-config.ts`).
+ */
 export async function answerGeneratedPath(path: string, ctx: GeneratedFilesContext): Promise<GeneratedAnswer | null> {
+  const vendor = await answerVendorConfig(path, ctx);
+  if (vendor !== null) return vendor;
   const name = parseGeneratedPath(path);
   if (name === null) return null;
   const names = findLoader(name.loader)?.names;
@@ -44,6 +50,7 @@ export function createGeneratedFilesHandler(deps: GeneratedFilesDeps): ContentHa
       inventory: deps.provider.current(),
       renderer: deps.renderer,
       ipxeBase: ipxeBaseFor(request, deps.renderer.server.publicUrl),
+      clientIp: request.clientIp,
       ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
     };
     let answer: GeneratedAnswer | null;

@@ -33,6 +33,8 @@ export interface Machine {
 export interface DhcpBootAnswer {
   /** `file` field and option 67 (a TFTP path or, for iPXE and HTTP boot, a URL). */
   bootFile: string;
+  /** The rule that picked `bootFile` (`dhcp.boot.bios`, `profile NAME loader.bios`, …), for explain and logs. */
+  bootFileRule?: string;
   /** `siaddr`; defaults to `server.address`. */
   nextServer?: string;
   /** PXELINUX option 209 (config file). */

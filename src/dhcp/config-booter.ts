@@ -14,7 +14,7 @@ export interface ConfigBooterOptions {
    * The boot file (`file`, option 67) for a machine: which loader family it is handed per firmware, from
    * `dhcp.boot`. The loaders decide it (`dhcpBootFileChooser` in Boot); DHCP only carries it.
    */
-  bootFile: (machine: Machine) => string;
+  bootFile: (machine: Machine) => { file: string; rule: string };
 }
 
 /** Creates the config-backed Booter. */
@@ -26,7 +26,8 @@ export function createConfigBooter(dhcp: DhcpConfig, options: ConfigBooterOption
   }
   return {
     dhcpAnswer(machine) {
-      const answer: DhcpBootAnswer = { bootFile: options.bootFile(machine) };
+      const chosen = options.bootFile(machine);
+      const answer: DhcpBootAnswer = { bootFile: chosen.file, bootFileRule: chosen.rule };
       if (dhcp.boot.nextServer !== undefined) answer.nextServer = dhcp.boot.nextServer;
       // PXELINUX reads 209/210 (boot-protocols.md §2.2); other clients ignore them, so they go to everyone
       // except iPXE clients that get a script.

@@ -18,7 +18,7 @@ export function explainDepsFor(config: Config, boot: BootService): ExplainDeps {
   return {
     inventory: boot.provider.current(),
     renderer: boot.renderer,
-    booter: createInventoryBooter(boot.provider, base),
+    booter: createInventoryBooter(boot.provider, base, config.http.publicUrl),
     serverAddress: config.dhcp.boot.nextServer ?? config.server.address,
     publicUrl: config.http.publicUrl,
     firmwareFromArch,

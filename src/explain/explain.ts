@@ -9,6 +9,7 @@ import { answerGeneratedPath, type GeneratedFilesContext } from '../boot/generat
 import { hostForMachine } from '../inventory/snapshot.js';
 import type { Inventory } from '../inventory/snapshot.js';
 import { explainingLoader } from '../boot/loaders/index.js';
+import { chosenLoader } from '../boot/loader-choice.js';
 import type { AskedFile, ExplainSubject } from '../boot/loaders/types.js';
 import type { Booter, DhcpBootAnswer, Firmware, Machine } from '../boot/machine.js';
 import type { BootRenderer } from '../boot/render.js';
@@ -102,6 +103,7 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   const reserved = deps.booter?.reservedIp(mac) ?? host?.ip;
   const dhcp = dhcpAnswer === null ? null : { ...dhcpAnswer, ...(reserved !== undefined ? { yiaddr: reserved } : {}) };
   const ip = query.ip ?? reserved;
+  const own = isIpxe ? null : chosenLoader(host, host ? host.profile : unknownProfile, firmware, deps.publicUrl);
 
   const subject: ExplainSubject = {
     mac,
@@ -111,6 +113,8 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
     ...(query.arch !== undefined ? { arch: query.arch } : {}),
     ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
     ...(ip !== undefined ? { ip } : {}),
+    ...(own !== null ? { chosenFamily: own.family } : {}),
+    ...(own?.config !== undefined ? { vendorConfig: own.config } : {}),
   };
   const loader = explainingLoader(subject);
   const client = loader.id;
@@ -118,6 +122,7 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
     inventory,
     renderer: deps.renderer,
     ipxeBase: via === 'http' ? deps.publicUrl : `tftp://${deps.serverAddress}`,
+    ...(ip !== undefined ? { clientIp: ip } : {}),
     ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
   });
   const files: ExplainedFile[] = [];
@@ -184,7 +189,7 @@ export function formatExplanation(e: Explanation): string {
     const d = e.dhcp;
     const fields = [
       d.yiaddr ? `yiaddr ${d.yiaddr}` : 'yiaddr from the pool',
-      `file ${d.bootFile}`,
+      `file ${d.bootFile}${d.bootFileRule ? ` (by ${d.bootFileRule})` : ''}`,
       d.nextServer ? `siaddr ${d.nextServer}` : null,
       d.hostname ? `hostname ${d.hostname}` : null,
       d.pxelinuxConfigFile ? `209 ${d.pxelinuxConfigFile}` : null,

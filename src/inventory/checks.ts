@@ -5,7 +5,7 @@
  */
 import { parseMac } from '../net/mac.js';
 import { parseUuid, swapUuidFields } from '../net/uuid.js';
-import type { Group, Host, InventoryDocuments, Profile, UnknownPolicy } from './model.js';
+import { LOADER_BOOT_FILES, type Group, type Host, type InventoryDocuments, type LoaderChoices, type Profile, type UnknownPolicy } from './model.js';
 import { argTokenProblem } from './pypxeboot-args.js';
 
 /** One problem in an inventory: where it is (`hosts[2].mac`) and what is wrong with it. */
@@ -18,6 +18,30 @@ export interface InventoryProblem {
 export function at(prefix: string, key: string): string {
   if (prefix === '') return key;
   return key === '' ? prefix : `${prefix}.${key}`;
+}
+
+/**
+ * Problems with loader choices (`loader.<firmware>`): a family that cannot be handed to that firmware
+ * without a named file, a URL where the firmware fetches by TFTP, a path where UEFI HTTP boot needs a
+ * URL's worth of server (a path is made a URL on the public HTTP address, so only `http(s)://` or a path),
+ * and a vendor config path on a family other than GRUB.
+ */
+export function loaderChoiceProblems(choices: LoaderChoices | undefined, path: string): InventoryProblem[] {
+  const problems: InventoryProblem[] = [];
+  for (const [key, choice] of Object.entries(choices ?? {}) as Array<[keyof LoaderChoices, LoaderChoices[keyof LoaderChoices]]>) {
+    if (choice === undefined) continue;
+    const where = `${path}.loader.${key}`;
+    if (choice.file === undefined && LOADER_BOOT_FILES[choice.family][key] === undefined) {
+      problems.push({ path: `${where}.family`, message: `${choice.family} has no usual boot file for ${key}: name one in file` });
+    }
+    if (choice.file !== undefined && /^https?:\/\//.test(choice.file) && key !== 'httpX64') {
+      problems.push({ path: `${where}.file`, message: `${key} firmware fetches its boot file over TFTP: give a path in the TFTP root, not a URL` });
+    }
+    if (choice.config !== undefined && choice.family !== 'grub') {
+      problems.push({ path: `${where}.config`, message: `config is the fixed path a vendor GRUB image reads: only with family grub` });
+    }
+  }
+  return problems;
 }
 
 /** Problems with profile names and per-profile rules (duplicate names, unsafe domU args, custom without templates). */
@@ -36,6 +60,7 @@ export function profileProblems(profiles: readonly Profile[], prefix = ''): Inve
         if (problem) problems.push({ path: `${path}.args[${j}]`, message: problem });
       });
     }
+    problems.push(...loaderChoiceProblems(profile.loader, path));
     if (profile.kind === 'custom' && Object.keys(profile.templates).length === 0) {
       problems.push({ path: `${path}.templates`, message: 'names no template: give at least one of pxelinux, ipxe, grub, xenCfg' });
     }
@@ -71,6 +96,7 @@ export function hostProblems(hosts: readonly Host[], profileNames: ReadonlySet<s
     if (host.profile !== undefined && !profileNames.has(host.profile)) {
       problems.push({ path: `${path}.profile`, message: `no profile named "${host.profile}"` });
     }
+    problems.push(...loaderChoiceProblems(host.loader, path));
   });
   return problems;
 }

@@ -56,10 +56,68 @@ export const SerialSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The loader families a profile or host may choose as what DHCP hands a machine (`loader.<firmware>`):
+ * those the firmware itself loads from a boot file. xen.efi and pypxeboot are reached through another
+ * loader or the dom0, never handed by DHCP. `src/boot/loaders/` holds a family of each name.
+ */
+export const CHOOSABLE_LOADERS = ['pxelinux', 'ipxe', 'grub'] as const;
+
+/** The firmware a loader choice is made for: the keys of `dhcp.boot` (`fallback`: no or unknown option 93). */
+export const LOADER_FIRMWARE_KEYS = ['bios', 'efiX64', 'efiIa32', 'efiArm64', 'efiArm32', 'httpX64', 'fallback'] as const;
+
+/**
+ * The boot file DHCP hands for a family chosen without a `file`, per firmware; a firmware missing from a
+ * family's row cannot be handed that family without naming the file. PXELINUX: Debian's `pxelinux`
+ * package (`lpxelinux.0` also fetches `http://` paths; name it as `file`), BIOS only. iPXE: Debian's
+ * `ipxe` package (`/usr/lib/ipxe`): `undionly.kpxe` chains through the PXE ROM's UNDI driver, `ipxe.efi`
+ * carries its own NIC drivers (`snponly.efi` uses the firmware's). GRUB: the network images `dhcp.boot`
+ * names by default (`grub-mkimage`, Debian's `grubnetx64.efi`).
+ */
+export const LOADER_BOOT_FILES: Readonly<Record<(typeof CHOOSABLE_LOADERS)[number], Readonly<Partial<Record<(typeof LOADER_FIRMWARE_KEYS)[number], string>>>>> = {
+  pxelinux: { bios: 'pxelinux.0', fallback: 'pxelinux.0' },
+  ipxe: { bios: 'undionly.kpxe', efiX64: 'ipxe.efi', httpX64: 'ipxe.efi', fallback: 'undionly.kpxe' },
+  grub: { efiX64: 'grubnetx64.efi', efiIa32: 'grubnetia32.efi', efiArm64: 'grubnetaa64.efi', efiArm32: 'grubnetarm.efi', httpX64: 'grubnetx64.efi' },
+};
+
+/**
+ * What DHCP hands a machine of one firmware: the family and, when not that family's usual file, the boot
+ * file (`lpxelinux.0`, `ipxe/snponly.efi`, a vendor `EFI/xenserver/grubx64.efi`). `config` is for vendor
+ * GRUB images that read one fixed path: the machine's own GRUB render is served there, found by the
+ * address it leased.
+ */
+export const LoaderChoiceSchema = Type.Object(
+  {
+    family: Type.Union(CHOOSABLE_LOADERS.map((name) => Type.Literal(name)), { description: 'pxelinux, ipxe or grub' }),
+    file: Type.Optional(
+      Type.Union([BootPathText, Type.String({ pattern: '^https?://\\S+$', maxLength: 255 })], {
+        description: 'the boot file (`file`, option 67): a path in the TFTP root, or a URL for UEFI HTTP boot',
+      }),
+    ),
+    config: Type.Optional(Type.Union([BootPathText], { description: 'a vendor GRUB image\'s fixed config path (family grub only)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A loader choice per firmware; a host's choices override its profile's, firmware by firmware. */
+export const LoaderChoicesSchema = Type.Object(
+  {
+    bios: Type.Optional(LoaderChoiceSchema),
+    efiX64: Type.Optional(LoaderChoiceSchema),
+    efiIa32: Type.Optional(LoaderChoiceSchema),
+    efiArm64: Type.Optional(LoaderChoiceSchema),
+    efiArm32: Type.Optional(LoaderChoiceSchema),
+    httpX64: Type.Optional(LoaderChoiceSchema),
+    fallback: Type.Optional(LoaderChoiceSchema),
+  },
+  { additionalProperties: false, description: 'which loader DHCP hands the machine, per firmware (default: dhcp.boot)' },
+);
+
 const common = {
   name: NameText,
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   vars: Type.Optional(VarsSchema),
+  loader: Type.Optional(LoaderChoicesSchema),
 };
 
 /** dom0 root filesystem: everything in the multiboot initrd. */
@@ -231,6 +289,7 @@ export const HostSchema = Type.Object(
     profile: Type.Optional(NameText),
     labels: Type.Optional(LabelsSchema),
     vars: Type.Optional(VarsSchema),
+    loader: Type.Optional(LoaderChoicesSchema),
   },
   { additionalProperties: false },
 );
@@ -288,6 +347,12 @@ export type UnknownPolicy = Static<typeof UnknownPolicySchema>;
 export type Vars = Static<typeof VarsSchema>;
 /** Host labels. */
 export type Labels = Static<typeof LabelsSchema>;
+/** One loader choice. */
+export type LoaderChoice = Static<typeof LoaderChoiceSchema>;
+/** Loader choices by firmware key. */
+export type LoaderChoices = Static<typeof LoaderChoicesSchema>;
+/** A firmware key of `loader` (and of `dhcp.boot`). */
+export type LoaderFirmwareKey = (typeof LOADER_FIRMWARE_KEYS)[number];
 
 /**
  * An inventory as one source holds it: the config file's `inventory` section, the store's documents, or

@@ -88,25 +88,28 @@ describe('the DHCP boot file each family is handed', () => {
   const machine = (firmware: Firmware, isIpxe = false): Machine => ({ mac: '52:54:00:12:34:56', firmware, isIpxe, isPxe: true });
   const choose = dhcpBootFileChooser(boot, 'http://10.99.0.1:8080/');
 
-  it('PXELINUX for BIOS and clients without option 93, GRUB per UEFI architecture', () => {
-    expect(choose(machine('bios'))).toBe('pxelinux.0');
-    expect(choose(machine('unknown'))).toBe('fallback.0');
-    expect(choose(machine('efi-x64'))).toBe('grubnetx64.efi');
-    expect(choose(machine('efi-ia32'))).toBe('grubnetia32.efi');
-    expect(choose(machine('efi-arm64'))).toBe('grubnetaa64.efi');
-    expect(choose(machine('efi-arm32'))).toBe('grubnetarm.efi');
+  it('PXELINUX for BIOS and clients without option 93, GRUB per UEFI architecture, each with its dhcp.boot key', () => {
+    expect(choose(machine('bios'))).toEqual({ file: 'pxelinux.0', rule: 'dhcp.boot.bios' });
+    expect(choose(machine('unknown'))).toEqual({ file: 'fallback.0', rule: 'dhcp.boot.fallback' });
+    expect(choose(machine('efi-x64'))).toEqual({ file: 'grubnetx64.efi', rule: 'dhcp.boot.efiX64' });
+    expect(choose(machine('efi-ia32'))).toEqual({ file: 'grubnetia32.efi', rule: 'dhcp.boot.efiIa32' });
+    expect(choose(machine('efi-arm64'))).toEqual({ file: 'grubnetaa64.efi', rule: 'dhcp.boot.efiArm64' });
+    expect(choose(machine('efi-arm32'))).toEqual({ file: 'grubnetarm.efi', rule: 'dhcp.boot.efiArm32' });
   });
 
   it('UEFI HTTP boot gets httpX64, else the x86-64 file', () => {
-    expect(choose(machine('efi-x64-http'))).toBe('grubnetx64.efi');
-    expect(dhcpBootFileChooser({ ...boot, httpX64: 'http://10.99.0.1/grub.efi' }, 'http://x')(machine('efi-x64-http'))).toBe('http://10.99.0.1/grub.efi');
+    expect(choose(machine('efi-x64-http'))).toEqual({ file: 'grubnetx64.efi', rule: 'dhcp.boot.efiX64' });
+    expect(dhcpBootFileChooser({ ...boot, httpX64: 'http://10.99.0.1/grub.efi' }, 'http://x')(machine('efi-x64-http'))).toEqual({
+      file: 'http://10.99.0.1/grub.efi',
+      rule: 'dhcp.boot.httpX64',
+    });
   });
 
   it('a running iPXE gets a script URL on any firmware, never another loader', () => {
     expect(defaultIpxeScriptUrl('http://10.99.0.1:8080/')).toBe('http://10.99.0.1:8080/boot.ipxe?mac=${net0/mac}&uuid=${uuid}&arch=${buildarch}');
-    expect(choose(machine('bios', true))).toBe(defaultIpxeScriptUrl('http://10.99.0.1:8080'));
-    expect(choose(machine('efi-x64', true))).toBe(defaultIpxeScriptUrl('http://10.99.0.1:8080'));
-    expect(dhcpBootFileChooser({ ...boot, ipxeScript: 'http://s/x.ipxe' }, 'http://x')(machine('efi-x64', true))).toBe('http://s/x.ipxe');
+    expect(choose(machine('bios', true)).file).toBe(defaultIpxeScriptUrl('http://10.99.0.1:8080'));
+    expect(choose(machine('efi-x64', true))).toEqual({ file: defaultIpxeScriptUrl('http://10.99.0.1:8080'), rule: 'dhcp.boot.ipxeScript' });
+    expect(dhcpBootFileChooser({ ...boot, ipxeScript: 'http://s/x.ipxe' }, 'http://x')(machine('efi-x64', true)).file).toBe('http://s/x.ipxe');
   });
 });
 

@@ -45,7 +45,7 @@ describe('explain', () => {
         'group     dom0s [role=dom0] profile xen-diskless  ← selected',
         'profile   xen-diskless (xen-dom0) from group "dom0s"',
         'why       no profile on the host; group "dom0s" is the most specific matching group with a profile',
-        'dhcp      yiaddr 10.99.0.123, file pxelinux.0, hostname xen1',
+        'dhcp      yiaddr 10.99.0.123, file pxelinux.0 (by dhcp.boot.bios), hostname xen1',
         'files',
         '  tftp pxelinux.cfg/085994b8-a6d6-a941-611d-74a6ab80b83d: rendered  (host 52:54:00:12:34:56, profile "xen-diskless" from group "dom0s")',
         '      | # xenboot: xen-diskless for 52:54:00:12:34:56 (xen-dom0, PXELINUX + mboot.c32)',

@@ -11,7 +11,7 @@ import { parseNameKey, shrinkingHexNames } from '../lookup.js';
 import type { Machine } from '../machine.js';
 import { macHyphenated, pxelinuxMacName, type Mac } from '../../net/mac.js';
 import { refuseIbft } from '../profile-context.js';
-import type { DhcpBootSettings, Loader } from './types.js';
+import type { DhcpBootPick, DhcpBootSettings, Loader } from './types.js';
 
 const DISPATCHER = 'grub/grub.cfg';
 const PREFIX = 'grub/grub.cfg-';
@@ -24,18 +24,18 @@ export function grubCandidates(mac: Mac, ip?: string): string[] {
   return names;
 }
 
-function efiBootFile(machine: Machine, boot: DhcpBootSettings): string | null {
+function efiBootFile(machine: Machine, boot: DhcpBootSettings): DhcpBootPick | null {
   switch (machine.firmware) {
     case 'efi-x64':
-      return boot.efiX64;
+      return { file: boot.efiX64, setting: 'efiX64' };
     case 'efi-ia32':
-      return boot.efiIa32;
+      return { file: boot.efiIa32, setting: 'efiIa32' };
     case 'efi-arm64':
-      return boot.efiArm64;
+      return { file: boot.efiArm64, setting: 'efiArm64' };
     case 'efi-arm32':
-      return boot.efiArm32;
+      return { file: boot.efiArm32, setting: 'efiArm32' };
     case 'efi-x64-http':
-      return boot.httpX64 ?? boot.efiX64;
+      return boot.httpX64 !== undefined ? { file: boot.httpX64, setting: 'httpX64' } : { file: boot.efiX64, setting: 'efiX64' };
     default:
       return null;
   }
@@ -82,6 +82,11 @@ export const grub: Loader = {
     // Asked after PXELINUX: every UEFI firmware.
     claims: (m) => m.firmware !== 'bios' && m.firmware !== 'unknown',
     async walk(m, walk) {
+      // A vendor image reads its one fixed path, answered for this machine by its address.
+      if (m.vendorConfig !== undefined) {
+        await walk.ask([m.vendorConfig], 'tftp');
+        return;
+      }
       const last = await walk.ask(grubCandidates(m.mac, m.ip), 'tftp');
       if (last?.path === DISPATCHER && last.result === 'text') await walk.ask([`${PREFIX}01-${macHyphenated(m.mac)}`], 'tftp');
     },

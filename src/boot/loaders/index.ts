@@ -57,22 +57,35 @@ export function hostFiles(mac: string): Record<string, string> {
   return Object.assign({}, ...LOADERS.map((loader) => loader.hostFiles?.(mac) ?? {}));
 }
 
+/** A DHCP boot file and the rule that picked it (`dhcp.boot.bios`). */
+export interface DhcpBootFileChoice {
+  file: string;
+  rule: string;
+}
+
 /**
- * The DHCP boot file decision: the first family that is handed this machine names its file
- * (`dhcp.boot.fallback` when none does).
+ * The DHCP boot file decision from `dhcp.boot`: the first family that is handed this machine names its
+ * file (`dhcp.boot.fallback` when none does). A machine's own `loader` choice is the inventory's
+ * (`loader-choice.ts`), applied over this.
  */
-export function dhcpBootFileChooser(boot: DhcpBootSettings, publicUrl: string): (machine: Machine) => string {
+export function dhcpBootFileChooser(boot: DhcpBootSettings, publicUrl: string): (machine: Machine) => DhcpBootFileChoice {
   return (machine) => {
     for (const loader of LOADERS) {
-      const file = loader.dhcpBootFile(machine, boot, publicUrl);
-      if (file !== null) return file;
+      const pick = loader.dhcpBootFile(machine, boot, publicUrl);
+      if (pick !== null) return { file: pick.file, rule: `dhcp.boot.${pick.setting}` };
     }
-    return boot.fallback;
+    return { file: boot.fallback, rule: 'dhcp.boot.fallback' };
   };
 }
 
-/** The family explain says boots this machine: the first that claims it (GRUB claims every UEFI machine). */
+/**
+ * The family explain says boots this machine: a running iPXE is iPXE's; else the family its host or
+ * profile chooses; else the first that claims it (GRUB claims every UEFI machine).
+ */
 export function explainingLoader(machine: ExplainSubject): Loader {
+  if (machine.isIpxe) return ipxe;
+  const chosen = machine.chosenFamily === undefined ? undefined : findLoader(machine.chosenFamily);
+  if (chosen?.explain) return chosen;
   for (const loader of LOADERS) if (loader.explain?.claims(machine)) return loader;
   return pxelinux;
 }

@@ -102,7 +102,7 @@ export const ipxe: Loader = {
       return answerForMac(ctx, name.key.mac, name.target);
     },
   },
-  dhcpBootFile: (machine, boot, publicUrl) => (machine.isIpxe ? (boot.ipxeScript ?? defaultIpxeScriptUrl(publicUrl)) : null),
+  dhcpBootFile: (machine, boot, publicUrl) => (machine.isIpxe ? { file: boot.ipxeScript ?? defaultIpxeScriptUrl(publicUrl), setting: 'ipxeScript' } : null),
   explain: {
     claims: (m) => m.isIpxe,
     async walk(m, walk) {

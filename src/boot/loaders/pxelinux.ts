@@ -75,8 +75,8 @@ export const pxelinux: Loader = {
     },
   },
   dhcpBootFile(machine, boot) {
-    if (machine.firmware === 'bios') return boot.bios;
-    if (machine.firmware === 'unknown') return boot.fallback;
+    if (machine.firmware === 'bios') return { file: boot.bios, setting: 'bios' };
+    if (machine.firmware === 'unknown') return { file: boot.fallback, setting: 'fallback' };
     return null;
   },
   explain: {

@@ -58,6 +58,12 @@ export interface DhcpBootSettings {
   ipxeScript?: string;
 }
 
+/** The DHCP boot file a family picks, and the `dhcp.boot` setting it came from (`bios`, `ipxeScript`, …). */
+export interface DhcpBootPick {
+  file: string;
+  setting: string;
+}
+
 /** A machine as explain sees it when choosing the family that boots it and walking its file names. */
 export interface ExplainSubject {
   mac: string;
@@ -71,6 +77,10 @@ export interface ExplainSubject {
   uuid?: string;
   /** The machine's address: asked for, or reserved. */
   ip?: string;
+  /** The family its host or profile chooses for this firmware (`loader.<firmware>`), if any. */
+  chosenFamily?: string;
+  /** The fixed config path of the vendor GRUB image it is handed, if any. */
+  vendorConfig?: string;
 }
 
 /** One file explain asked for, as a family's walk sees it. */
@@ -117,6 +127,6 @@ export interface Loader {
   /** Paths of a host's files this family serves that other templates link to (`xenCfg`). */
   hostFiles?(mac: string): Record<string, string>;
   /** The DHCP boot file (`file`, option 67) when this family is what the machine is handed, else `null`. */
-  dhcpBootFile(machine: Machine, boot: DhcpBootSettings, publicUrl: string): string | null;
+  dhcpBootFile(machine: Machine, boot: DhcpBootSettings, publicUrl: string): DhcpBootPick | null;
   explain: LoaderExplain | null;
 }
