@@ -21,6 +21,11 @@ export const StoreConfigSchema = StrictObject(
     path: Type.String({ default: 'var/xenboot.db', description: 'SQLite file; relative to the config file' }),
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL (kind: postgres)' })),
     schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public', description: 'PostgreSQL schema for xenboot’s tables (created if missing)' }),
+    durability: Type.Union([Type.Literal('process'), Type.Literal('power')], {
+      default: 'process',
+      description:
+        'when a lease counts as committed (an ACK leaves only after): process = survives kill -9 of xenboot (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off); power = survives a power cut (synchronous=FULL, synchronous_commit=on)',
+    }),
     poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'PostgreSQL connections per instance' }),
     events: Type.Optional(EventRetentionSchema),
     pollSeconds: Type.Number({

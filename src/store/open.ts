@@ -16,12 +16,12 @@ export async function openStore(config: StoreConfig, logger: Logger): Promise<St
       log.debug('store in memory');
       return openSqliteStore(':memory:');
     case 'sqlite':
-      log.info({ path: config.path }, 'store: SQLite');
-      return openSqliteStore(config.path);
+      log.info({ path: config.path, durability: config.durability }, 'store: SQLite');
+      return openSqliteStore(config.path, { durability: config.durability });
     case 'postgres': {
       if (config.url === undefined) throw new Error('store.url is required when store.kind is postgres');
-      const store = await openPostgresStore({ url: config.url, schema: config.schema, poolSize: config.poolSize });
-      log.info({ url: redactUrl(config.url), schema: config.schema }, 'store: PostgreSQL');
+      const store = await openPostgresStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, durability: config.durability });
+      log.info({ url: redactUrl(config.url), schema: config.schema, durability: config.durability }, 'store: PostgreSQL');
       return store;
     }
   }

@@ -9,7 +9,7 @@ import type { BootEvent } from '../timeline/types.js';
 import { createPostgresInventory } from './postgres-inventory.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
-import type { EventLog, EventQuery, LeaseStore, Store } from './types.js';
+import type { Durability, EventLog, EventQuery, LeaseStore, Store } from './types.js';
 
 /** Connection settings for the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -18,6 +18,13 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Maximum pooled connections. */
   poolSize?: number;
+  /**
+   * `process` (default): `synchronous_commit = off` for xenboot's sessions: a commit returns before the
+   * WAL is flushed; it survives xenboot being killed (the database has it) and loses at most the last
+   * ~0.6 s (3 × wal_writer_delay) if the database server itself crashes. `power`: `synchronous_commit = on`,
+   * the commit waits for the WAL flush (PostgreSQL documentation, "Asynchronous Commit").
+   */
+  durability?: Durability;
 }
 
 /** Schema names are interpolated into `search_path`, so only plain identifiers are accepted. */
@@ -30,7 +37,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema} -c synchronous_commit=${options.durability === 'power' ? 'on' : 'off'}`,
     connectionTimeoutMillis: 10_000,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.

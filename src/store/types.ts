@@ -5,6 +5,13 @@
  */
 import type { BootEvent } from '../timeline/types.js';
 
+/**
+ * What "committed" means for a store write: `process`, it survives the xenboot process being killed
+ * (`kill -9`, a crash), not necessarily a power cut; `power`, it also survives a power cut (the write is
+ * on stable storage before the claim resolves).
+ */
+export type Durability = 'process' | 'power';
+
 /** The state of one address binding. */
 export type LeaseState = 'offered' | 'bound' | 'released' | 'declined';
 

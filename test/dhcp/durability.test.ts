@@ -1,6 +1,8 @@
 /**
  * Durability: xenboot (SQLite store) under perfdhcp load is killed with SIGKILL; every ACK seen on the wire
  * must be in the store after restart, and the restarted server must not hand those addresses to others.
+ * Both `store.durability` settings are run: `process` (WAL, synchronous=NORMAL) and `power`
+ * (synchronous=FULL), each with lease claims group-committed.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ function ackedLeases(pcap: string): Map<string, string> {
   return acked;
 }
 
-describe('lease durability across SIGKILL', () => {
+describe.each(['process', 'power'] as const)('lease durability across SIGKILL (store.durability: %s)', (durability) => {
   let server: Namespace;
   let client: Namespace;
   let clientIf: string;
@@ -51,7 +53,7 @@ describe('lease durability across SIGKILL', () => {
         log: { level: 'info', format: 'json' },
         http: { enabled: false },
         tftp: { enabled: false },
-        store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
+        store: { kind: 'sqlite', path: join(dir, 'xenboot.db'), durability },
         dhcp: { mode: 'full', subnet: '10.202.64.0/18', ranges: [{ start: '10.202.64.10', end: '10.202.127.250' }] },
       },
       dir,

@@ -12,7 +12,7 @@ import { dropSchema, ensurePostgres, testPostgresUrl, uniqueSchema } from './bac
 const dir = mkdtempSync(join(tmpdir(), 'xenboot-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const base = { path: join(dir, 'x.db'), schema: 'public', poolSize: 2, pollSeconds: 0 } as const;
+const base = { path: join(dir, 'x.db'), schema: 'public', poolSize: 2, pollSeconds: 0, durability: 'process' } as const;
 
 describe('openStore', () => {
   it('opens SQLite at store.path (creating directories) and memory stores; both answer ping', async () => {
