@@ -1,15 +1,19 @@
 /**
- * DHCP benchmark: ISC perfdhcp (Debian kea-admin) against xenboot and against dnsmasq (with its lease
- * file, and with `leasefile-ro`, i.e. no persistence), each in its own pair of network namespaces, the
- * same pool, in the same run, at rising target rates. Every server starts fresh for every rate.
+ * DHCP benchmark: ISC perfdhcp (Debian kea-admin) against xenboot (SQLite, `store.durability` process
+ * and power), ISC Kea (Debian kea-dhcp4-server: memfile with `persist: true`, single-threaded: each lease
+ * line is written before its ACK, without fsync, the same class as `durability: process`) and dnsmasq
+ * (with its lease file, and with `leasefile-ro`, i.e. no persistence), each in its own pair of network
+ * namespaces, the same pool, in the same run, at rising target rates. Every server starts fresh for every
+ * rate.
  *
- *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…]
+ *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…] [server,server,…]
  *
- * Prints one line per (server, rate) and a table of 4-way exchanges per second, drops, delays and the
- * ratio of xenboot to each dnsmasq variant. Needs root; only addresses in 10.202.128.0/17 inside the
- * namespaces it creates are used.
+ * Servers: xenboot, xenboot-power, kea, dnsmasq, dnsmasq-ro (default: all). Prints one line per
+ * (server, rate) and a table of 4-way exchanges per second, drops, delays and the ratio of xenboot
+ * (durability process) to each. Needs root; only addresses in 10.202.128.0/17 inside the namespaces it
+ * creates are used.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, Namespace } from '../../lab/netns.js';
@@ -20,17 +24,22 @@ import { exitOnHelp } from '../usage.js';
 exitOnHelp(import.meta.url);
 
 const seconds = Number(process.argv[2] ?? 10);
-const rates = (process.argv[3] ?? '250,500,1000,2000,4000,6000').split(',').map(Number);
+const rates = (process.argv[3] ?? '1000,2500,5000,7500,10000').split(',').map(Number);
 const SERVER = '10.202.128.1';
 const CLIENT = '10.202.128.2';
 const POOL = { start: '10.202.129.0', end: '10.202.255.250' };
 
-/** The servers compared, and whether each keeps its leases across a restart. */
-const servers = [
-  { name: 'xenboot (SQLite)', persists: true },
-  { name: 'dnsmasq (lease file)', persists: true },
-  { name: 'dnsmasq (leasefile-ro)', persists: false },
+/** The servers compared, and what each keeps across a restart. */
+const allServers = [
+  { key: 'xenboot', name: 'xenboot (SQLite, durability process)', persists: 'kill -9' },
+  { key: 'xenboot-power', name: 'xenboot (SQLite, durability power)', persists: 'power cut' },
+  { key: 'kea', name: 'Kea (memfile, persist)', persists: 'kill -9' },
+  { key: 'dnsmasq', name: 'dnsmasq (lease file)', persists: 'kill -9' },
+  { key: 'dnsmasq-ro', name: 'dnsmasq (leasefile-ro)', persists: 'no' },
 ] as const;
+type ServerKey = (typeof allServers)[number]['key'];
+const chosen = (process.argv[4] ?? allServers.map((s) => s.key).join(',')).split(',');
+const servers = allServers.filter((s) => chosen.includes(s.key));
 
 interface PerfResult {
   server: string;
@@ -61,20 +70,44 @@ function parsePerf(server: string, target: number, output: string): PerfResult {
   };
 }
 
-async function startServer(name: (typeof servers)[number]['name'], ns: Namespace, ifName: string, dir: string): Promise<RunningProcess> {
-  if (name.startsWith('xenboot')) {
+async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: string): Promise<RunningProcess> {
+  if (key === 'xenboot' || key === 'xenboot-power') {
     const config = writeTempConfig(
       {
         server: { address: SERVER },
         log: { level: 'info', format: 'json' },
         http: { enabled: false },
         tftp: { enabled: false },
-        store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
+        store: { kind: 'sqlite', path: join(dir, 'xenboot.db'), durability: key === 'xenboot' ? 'process' : 'power' },
         dhcp: { mode: 'full', subnet: '10.202.128.0/17', ranges: [POOL], router: SERVER, leaseTime: 3600 },
       },
       dir,
     );
     return startXenboot(config, ns, 60_000);
+  }
+  if (key === 'kea') {
+    const config = join(dir, 'kea-dhcp4.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        Dhcp4: {
+          'interfaces-config': { interfaces: [ifName], 'dhcp-socket-type': 'raw' },
+          'lease-database': { type: 'memfile', persist: true, name: join(dir, 'kea-leases4.csv'), 'lfc-interval': 0 },
+          'multi-threading': { 'enable-multi-threading': false },
+          'valid-lifetime': 3600,
+          authoritative: true,
+          subnet4: [{ id: 1, subnet: '10.202.128.0/17', pools: [{ pool: `${POOL.start} - ${POOL.end}` }], 'option-data': [{ name: 'routers', data: SERVER }] }],
+          // INFO for the start-up line waited for below; per-lease and per-packet loggers stay quiet.
+          loggers: [
+            { name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'INFO' },
+            ...['leases', 'packets', 'ddns', 'alloc-engine', 'bad-packets', 'options', 'hooks'].map((sub) => ({ name: `kea-dhcp4.${sub}`, output_options: [{ output: 'stdout' }], severity: 'WARN' })),
+          ],
+        },
+      }),
+    );
+    const proc = ns.spawn('kea-dhcp4', ['-c', config], { env: { ...process.env, KEA_LOCKFILE_DIR: dir, KEA_PIDFILE_DIR: dir } });
+    await proc.waitFor(/DHCP4_STARTED/, 30_000);
+    return proc;
   }
   const args = [
     '--keep-in-foreground', '--log-facility=-', '--quiet-dhcp', '--no-resolv', '--no-hosts', '--port=0', '--no-ping',
@@ -82,22 +115,24 @@ async function startServer(name: (typeof servers)[number]['name'], ns: Namespace
     `--dhcp-range=${POOL.start},${POOL.end},255.255.128.0,1h`, `--dhcp-option=3,${SERVER}`,
     `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
   ];
-  if (name.includes('leasefile-ro')) args.push('--leasefile-ro');
+  if (key === 'dnsmasq-ro') args.push('--leasefile-ro');
   const proc = ns.spawn('dnsmasq', args);
   await new Promise((r) => setTimeout(r, 1_000));
   return proc;
 }
 
-async function runOne(name: (typeof servers)[number]['name'], rate: number): Promise<PerfResult> {
+async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfResult> {
   const server = await Namespace.create('xbd');
   const client = await Namespace.create('xbd');
   let proc: RunningProcess | undefined;
   try {
     const [serverIf, clientIf] = await connect(server, `${SERVER}/17`, client, `${CLIENT}/17`);
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-dhcp-'));
-    proc = await startServer(name, server, serverIf, dir);
+    proc = await startServer(key, server, serverIf, dir);
     const perf = await client.exec('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: (seconds + 30) * 1000 });
-    return parsePerf(name, rate, perf.stdout + perf.stderr);
+    const result = parsePerf(name, rate, perf.stdout + perf.stderr);
+    if (!(result.exchanges > 0)) console.error(`${name} answered nothing at ${rate}/s; its output:\n${proc.output().slice(-3000)}`);
+    return result;
   } finally {
     await proc?.stop('SIGTERM', 3_000);
     await client.delete();
@@ -106,23 +141,23 @@ async function runOne(name: (typeof servers)[number]['name'], rate: number): Pro
 }
 
 async function main(): Promise<void> {
-  await requireCommands('ip', 'perfdhcp', 'dnsmasq');
+  await requireCommands('ip', 'perfdhcp', ...(chosen.some((k) => k.startsWith('dnsmasq')) ? ['dnsmasq'] : []), ...(chosen.includes('kea') ? ['kea-dhcp4'] : []));
   const results: PerfResult[] = [];
   for (const rate of rates) {
-    for (const { name } of servers) {
-      const result = await runOne(name, rate);
+    for (const { key, name } of servers) {
+      const result = await runOne(key, name, rate);
       results.push(result);
       console.log(JSON.stringify(result));
     }
   }
-  const persists = (s: string) => (servers.find((x) => x.name === s)!.persists ? 'yes' : 'no');
-  console.log(`\n| target/s | server | persists leases | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | xenboot ÷ this |`);
+  const persists = (s: string) => servers.find((x) => x.name === s)!.persists;
+  console.log(`\n| target/s | server | leases survive | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | xenboot ÷ this |`);
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const rate of rates) {
     const row = results.filter((r) => r.target === rate);
-    const xenboot = row.find((r) => r.server.startsWith('xenboot'))!;
+    const xenboot = row.find((r) => r.server === allServers[0].name);
     for (const r of row) {
-      const ratio = r === xenboot ? '' : (xenboot.exchanges / r.exchanges).toFixed(2);
+      const ratio = xenboot === undefined || r === xenboot ? '' : (xenboot.exchanges / r.exchanges).toFixed(2);
       console.log(`| ${rate} | ${r.server} | ${persists(r.server)} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${ratio} |`);
     }
   }
