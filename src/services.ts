@@ -6,7 +6,7 @@
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
-import { bootServiceFromConfig, inventoryInputFromConfig, loadTemplates } from './boot-service.js';
+import { bootServiceFromConfig, contentFileSize, inventoryInputFromConfig, loadTemplates } from './boot-service.js';
 import type { TemplateSet } from './boot/templates.js';
 import { explainDepsFor } from './explain/deps.js';
 import { chainHandlers } from './content/chain.js';
@@ -150,7 +150,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         recorder,
         metrics,
         storeWrites,
-        extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot) }),
+        extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
       const address = app.server.address();
