@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/commands/check.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { TFTPY_MAX_BYTES } from '../../src/boot/pypxeboot-audit.js';
+import { silentLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xenboot-audit-'));
 const root = join(dir, 'tftp');
@@ -23,13 +25,13 @@ truncateSync(join(root, 'domu/initrd.img'), TFTPY_MAX_BYTES + 1); // sparse: no 
 const disks = [{ target: '/dev/vg0/{{name}}' }];
 const domu = (name: string, extra: object) => ({ name, kind: 'xen-domu', kernel: 'domu/vmlinuz', disks, ...extra });
 
-function writeConfig(hosts: object[], unknown: object = { boot: 'nothing' }): string {
-  const path = join(dir, `config-${hosts.length}-${JSON.stringify(unknown).length}.json`);
+function writeConfig(hosts: object[], unknown: object = { boot: 'nothing' }, store: object = { kind: 'memory' }): string {
+  const path = join(dir, `config-${hosts.length}-${JSON.stringify(unknown).length}-${JSON.stringify(store).length}.json`);
   writeFileSync(
     path,
     JSON.stringify({
       server: { address: '127.0.0.1', user: 'root' },
-      store: { kind: 'memory' },
+      store,
       tftp: { root },
       inventory: {
         profiles: [
@@ -72,6 +74,16 @@ describe('pypxeboot audit in check and explain', () => {
     expect(errors[1]).toMatch(/domU 00:16:3e:00:00:04: .*bare flag "ro"/);
     // The static default is only served because nothing generates one: warned about, not an error.
     expect(result.err).toMatch(/warning: the static pxelinux\.cfg\/default .* COM32 module/);
+  });
+
+  it('check renders the hosts written to the store through the API too', async () => {
+    const storeConfig = { kind: 'sqlite', path: join(dir, 'inventory.db') };
+    const store = await openStore(storeConfig as Parameters<typeof openStore>[0], silentLogger());
+    await store.inventory.apply([{ op: 'put', kind: 'hosts', doc: { mac: '00:16:3e:00:00:09', profile: 'console-var', vars: { console: '' } } }]);
+    await store.close();
+    const result = await run(checkCommand, ['--config', writeConfig([], { boot: 'nothing' }, storeConfig)]);
+    expect(result.code, result.err).toBe(1);
+    expect(result.err).toMatch(/error: domU 00:16:3e:00:00:09: .*"console=" has an empty value/);
   });
 
   it('check passes a pvboot-only profile with nfsroot=…,vers=3 and warns of a file too large for tftpy', async () => {
