@@ -5,6 +5,10 @@ import { inventoryProblems } from '../../src/inventory/checks.js';
 import type { Profile } from '../../src/inventory/model.js';
 import { argsSxp, argsText, parseLikePypxeboot } from '../clients/pypxeboot.js';
 import { readXendSxp, SxpParseError } from '../clients/xend-sxp.js';
+import { BootRenderer } from '../../src/boot/render.js';
+import { TemplateSet } from '../../src/boot/templates.js';
+import { bootSpecFor, BootSpecError } from '../../src/boot/boot-spec.js';
+import { mayBePypxeboot } from '../../src/boot/loaders/pypxeboot.js';
 
 const ok = 'DEFAULT netboot\nLABEL netboot\n  KERNEL domu/vmlinuz\n  APPEND initrd=domu/initrd.img root=/dev/xvda1 console=hvc0\n';
 
@@ -106,5 +110,31 @@ describe('xen-domu bootloaders', () => {
   it('refuses an empty list and a bootloader named twice', () => {
     expect(problems(domu({ args: ['a=b'], bootloaders: [] }))).toEqual([{ path: 'profiles[0].bootloaders', message: expect.stringMatching(/is empty/) }]);
     expect(problems(domu({ args: ['a=b'], bootloaders: ['pvboot', 'pvboot'] }))).toEqual([{ path: 'profiles[0].bootloaders', message: 'lists pvboot twice' }]);
+  });
+});
+
+describe('xen-domu bootloaders at render and boot-spec time', () => {
+  const renderer = new BootRenderer(TemplateSet.load(), { address: '10.99.0.1', publicUrl: 'http://10.99.0.1:8080' });
+  const base = { name: 'd', kind: 'xen-domu', kernel: 'k', initrd: 'i', memory: 512, vcpus: 1, bridge: 'xenbr0', disks: [{ type: 'phy', target: '/dev/x', vdev: 'xvda', access: 'w' }], bootloader: 'xenboot-pvboot' };
+  const subject = (extra: object) => ({ mac: '00:16:3e:00:00:01', profile: { ...base, ...extra } as Profile, vars: {}, known: true });
+
+  it('a pvboot-only profile gets its boot spec with any arguments, and pypxeboot no PXELINUX file', () => {
+    const nfs = subject({ args: ['nfsroot=10.0.0.1:/srv,vers=3'], bootloaders: ['pvboot'] });
+    expect(bootSpecFor(nfs, renderer, 'http://10.99.0.1:8080').args).toBe('nfsroot=10.0.0.1:/srv,vers=3');
+    expect(() => renderer.render('pxelinux', nfs, { pypxeboot: true })).toThrow(/served to xenboot-pvboot only/);
+  });
+
+  it('a pypxeboot-only profile gets its PXELINUX file, and xenboot-pvboot no boot spec', () => {
+    const only = subject({ args: ['console=hvc0'], bootloaders: ['pypxeboot'] });
+    expect(renderer.render('pxelinux', only, { pypxeboot: true })).toContain('APPEND initrd=i console=hvc0');
+    expect(() => bootSpecFor(only, renderer, 'http://10.99.0.1:8080')).toThrow(BootSpecError);
+  });
+
+  it('the final render is linted with the host variables in it', () => {
+    const withVar = { ...subject({ args: ['root=/dev/xvda1', 'console={{vars.console}}'] }), vars: { console: '' } };
+    expect(() => renderer.render('pxelinux', withVar, { pypxeboot: true })).toThrow(/"console=" has an empty value/);
+    // A known 00:16:3e host with a linux profile is linted as a domU too.
+    const linux = { mac: '00:16:3e:00:00:02', profile: { name: 'l', kind: 'linux', kernel: 'k', initrds: [], args: ['ro'] } as Profile, vars: {}, known: true };
+    expect(() => renderer.render('pxelinux', linux, { pypxeboot: mayBePypxeboot(linux) })).toThrow(/bare flag "ro"/);
   });
 });
