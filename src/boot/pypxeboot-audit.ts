@@ -6,7 +6,7 @@
  *   is generated (a warning);
  * - a static `pxelinux.cfg/default` in the TFTP root (served when none is generated) that fails the lint
  *   is refused to domUs (`pypxeboot-guard.ts`; a warning, since real PXELINUX clients still get it);
- * - tftpy 0.4.6–0.5.x, pypxeboot's TFTP library of its era, asks for 512-byte blocks and cannot fetch
+ * - tftpy 0.5.x, pypxeboot's TFTP library of its era, asks for 512-byte blocks and cannot fetch
  *   more than 65535 of them: its block counter does not roll over to 0 (boot-protocols.md §1.4,
  *   msoulier/tftpy 0.5 `TftpStates.py`), whatever the server does. A kernel or initrd larger than
  *   65535 × 512 bytes (just under 32 MiB) cannot reach such a domU (a warning).
