@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { LeaseStore, Store } from './store/types.js';
+import type { ContentHandler } from './content/types.js';
 import { createBootService, type BootService } from './boot/service.js';
 import { TemplateSet } from './boot/templates.js';
 import { GroupSchema, HostSchema, ProfileSchema, type Group, type Host, type InventoryDocuments, type Profile } from './inventory/model.js';
@@ -60,4 +61,18 @@ export async function bootServiceFromConfig(config: Config, options: { logger?: 
     ...(options.store ? { loadStored: storeInventoryLoader(options.store, options.logger), macForIp: leaseMacLookup(options.store.leases) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
+}
+
+/** A path's size as `content` serves it (what a boot client would download), or null when it has none. */
+export function contentFileSize(content: ContentHandler): (path: string) => Promise<number | null> {
+  return async (path) => {
+    try {
+      const found = await content({ path, rawPath: path, protocol: 'http', clientIp: '127.0.0.1', clientPort: 0, serverIp: '127.0.0.1' });
+      if (found === null) return null;
+      await found.close();
+      return found.size;
+    } catch {
+      return null;
+    }
+  };
 }

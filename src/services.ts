@@ -6,12 +6,13 @@
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
-import { bootServiceFromConfig, inventoryInputFromConfig, loadTemplates } from './boot-service.js';
+import { bootServiceFromConfig, contentFileSize, inventoryInputFromConfig, loadTemplates } from './boot-service.js';
 import type { TemplateSet } from './boot/templates.js';
 import { explainDepsFor } from './explain/deps.js';
 import { chainHandlers } from './content/chain.js';
 import { staticFileHandler } from './content/static-files.js';
 import { createInventoryBooter } from './boot/inventory-booter.js';
+import { pypxebootGuard } from './boot/pypxeboot-guard.js';
 import { createConfigBooter } from './dhcp/config-booter.js';
 import { dhcpBootFileChooser } from './boot/loaders/index.js';
 import { startDhcpServer } from './dhcp/server.js';
@@ -115,8 +116,13 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
 
     // --- content: generated handlers first, static files from the TFTP root last ------------------
     const contentHandlers: ContentHandler[] = [boot.contentHandler];
-    // One chain for TFTP and HTTP, so both protocols serve exactly the same names.
-    const content = chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]);
+    // One chain for TFTP and HTTP, so both protocols serve exactly the same names; over TFTP no PXELINUX
+    // file pypxeboot would crash on reaches a domU, whichever handler answered (boot/pypxeboot-guard.ts).
+    const content = pypxebootGuard(chainHandlers([...contentHandlers, staticFileHandler(config.tftp.root)]), {
+      inventory: () => boot.provider.current(),
+      logger: logger.child({ subsystem: 'boot' }),
+      ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
+    });
 
     // --- HTTP --------------------------------------------------------------------------------------
     hostMacByIp = (ip) => boot.provider.current().hostByIp(ip)?.mac;
@@ -144,7 +150,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         recorder,
         metrics,
         storeWrites,
-        extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot) }),
+        extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
       const address = app.server.address();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { BootSpec, BootSpecFile } from '../net/boot-spec.js';
 import type { RenderSubject, BootRenderer } from './render.js';
 import { RenderError } from './render.js';
+import { servesBootloader } from '../inventory/model.js';
 
 /** Thrown when the machine's profile cannot be booted as a PV domU. */
 export class BootSpecError extends Error {}
@@ -21,6 +22,7 @@ export function bootSpecFor(subject: RenderSubject, renderer: BootRenderer, publ
   let ramdisk: string | undefined;
   let tokens: readonly string[];
   if (profile.kind === 'xen-domu') {
+    if (!servesBootloader(profile, 'pvboot')) throw new BootSpecError(`profile "${profile.name}" is served to pypxeboot only (bootloaders: [${profile.bootloaders!.join(', ')}]): no boot spec for xenboot-pvboot`);
     kernel = profile.kernel;
     ramdisk = profile.initrd;
     tokens = profile.args;

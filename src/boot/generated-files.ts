@@ -67,7 +67,7 @@ export function createGeneratedFilesHandler(deps: GeneratedFilesDeps): ContentHa
     }
     if (answer.kind === 'refused') {
       deps.logger?.warn({ path: request.path, client: request.clientIp, why: answer.why }, 'generated file refused');
-      throw new ContentDenied(answer.why);
+      throw new ContentDenied(answer.why, { clientMessage: `refused: ${answer.why}` });
     }
     deps.logger?.debug({ path: request.path, client: request.clientIp, why: answer.why }, 'generated file not found');
     return null;

@@ -2,11 +2,13 @@
  * A linter for PXELINUX files that pypxeboot 0.0.3 will read (boot-protocols.md §1.5). pypxeboot parses
  * a small subset of the format with line regexes and splits every APPEND token on `=`; several ordinary
  * PXELINUX constructs crash it (a token with two `=`, a first token without `=`, a label without APPEND)
- * or silently change what the domU boots (a bare flag overwrites the previous key, INITRD and IPAPPEND
- * are ignored, argument order is lost). Files for domUs are linted before they are served; any problem
- * refuses the render with a message naming the offending token.
+ * or silently change what the domU boots (a bare flag overwrites the previous key, a key given twice keeps
+ * one value, an empty value becomes a bare key, INITRD and IPAPPEND are ignored, argument order is lost),
+ * and an APPEND with nothing but `initrd=` makes it write `(args ')`, which xend cannot read (the rules
+ * and their sources: `inventory/pypxeboot-args.ts`). Files for domUs are linted before they are served;
+ * any problem refuses the render with a message naming the offending token.
  */
-import { argTokenProblem } from '../inventory/pypxeboot-args.js';
+import { appendKey, argTokenProblem, duplicateKeyProblem, NO_ARGS_PROBLEM } from '../inventory/pypxeboot-args.js';
 
 /** One reason pypxeboot would crash on or misread a file. */
 export interface PypxebootLintProblem {
@@ -97,15 +99,27 @@ export function lintPypxebootConfig(text: string): PypxebootLintProblem[] {
     if (tokens[0] !== undefined && !tokens[0].includes('=')) {
       problems.push({ line: label.appendLine!, token: tokens[0], message: `first APPEND token "${tokens[0]}" has no "=": pypxeboot crashes (NameError)` });
     }
+    const keys = new Set<string>();
+    let args = 0;
     for (const token of tokens) {
       if (token === '---') {
         problems.push({ line: label.appendLine!, token, message: 'APPEND contains "---" (an mboot.c32 command line): pypxeboot cannot boot it' });
         continue;
       }
       const problem = argTokenProblem(token);
+      const key = appendKey(token);
+      if (key !== null && key !== 'initrd' && key !== 'kernel') args += 1;
       if (problem) problems.push({ line: label.appendLine!, token, message: problem });
       else if (/^initrd=.*,/.test(token)) problems.push({ line: label.appendLine!, token, message: `"${token}" lists several initrds: pypxeboot fetches it as one file name` });
+      else if (key === 'kernel') problems.push({ line: label.appendLine!, token, message: `"${token}": pypxeboot drops kernel= from the arguments and boots the KERNEL line` });
+      if (key !== null && !problem) {
+        if (keys.has(key)) problems.push({ line: label.appendLine!, token, message: duplicateKeyProblem(key) });
+        keys.add(key);
+      }
     }
+    // pypxeboot writes (args '…') only for a non-empty APPEND, and then cuts one character too many when
+    // nothing but initrd=/kernel= was in it (see inventory/pypxeboot-args.ts).
+    if (tokens.length > 0 && args === 0) problems.push({ line: label.appendLine!, token: label.append, message: NO_ARGS_PROBLEM });
   }
   return problems;
 }

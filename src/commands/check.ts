@@ -1,10 +1,13 @@
 /**
- * `xenboot check --config FILE`: validates a config without starting anything.
+ * `xenboot check --config FILE`: validates a config without starting anything: the config and its
+ * inventory, the templates, the TFTP root's syslinux build, and what pypxeboot would be served.
  */
 import { parseArgs } from 'node:util';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
 import { checkBootSide } from './tftproot.js';
+import { checkPypxeboot } from './check-pypxeboot.js';
+import { TemplateError } from '../boot/templates.js';
 
 /** The `check` command. */
 export const checkCommand: Command = {
@@ -20,6 +23,15 @@ export const checkCommand: Command = {
     if (config === null) return ExitCode.Usage;
     io.stdout(`${config.source}: ok\n`);
     // Templates compile, and pxelinux.0 and the .c32 modules in the TFTP root come from one syslinux build.
-    return checkBootSide(config, io) ? ExitCode.Ok : ExitCode.Failure;
+    const bootOk = checkBootSide(config, io);
+    // Every known domU renders as pypxeboot can read it; warnings for the default and file sizes.
+    let domusOk = true;
+    try {
+      domusOk = await checkPypxeboot(config, io);
+    } catch (error) {
+      // A broken template is already reported; nothing can be rendered with it.
+      if (!(error instanceof TemplateError)) throw error;
+    }
+    return bootOk && domusOk ? ExitCode.Ok : ExitCode.Failure;
   },
 };

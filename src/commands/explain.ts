@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { explainDepsFor } from '../explain/deps.js';
 import { explainMachine, ExplainQueryError, formatExplanation } from '../explain/explain.js';
-import { bootServiceFromConfig } from '../boot-service.js';
+import { bootServiceFromConfig, contentFileSize } from '../boot-service.js';
+import { staticFileHandler } from '../content/static-files.js';
 import { TemplateError } from '../boot/templates.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
@@ -56,7 +57,7 @@ export const explainCommand: Command = {
           ...(values.ip !== undefined ? { ip: values.ip } : {}),
           ...(values['user-class'] !== undefined ? { userClass: values['user-class'] } : {}),
         },
-        explainDepsFor(config, boot),
+        explainDepsFor(config, boot, contentFileSize(staticFileHandler(config.tftp.root))),
       );
       io.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
       return ExitCode.Ok;

@@ -58,11 +58,18 @@ export interface ContentRequest {
 /** Returns content for a request, or `null` when this handler has nothing for the path. */
 export type ContentHandler = (request: ContentRequest) => Promise<Content | null>;
 
-/** Thrown by a handler (or path normalisation) to refuse a request outright (TFTP ERROR 2, HTTP 403). */
+/**
+ * Thrown by a handler (or path normalisation) to refuse a request outright (TFTP ERROR 2, HTTP 403).
+ * `message` is for the log; `clientMessage`, when given, is what the client is told (the TFTP ERROR
+ * text), so a boot client's console shows why (a lint refusal, say); without it TFTP says "access violation".
+ */
 export class ContentDenied extends Error {
-  constructor(message: string) {
+  readonly clientMessage: string | undefined;
+
+  constructor(message: string, options: { clientMessage?: string } = {}) {
     super(message);
     this.name = 'ContentDenied';
+    this.clientMessage = options.clientMessage;
   }
 }
 

@@ -12,8 +12,8 @@ import { createConfigBooter } from '../dhcp/config-booter.js';
 import { firmwareFromArch } from '../net/pxe-arch.js';
 import type { ExplainDeps } from './explain.js';
 
-/** Explain's dependencies for a running (or CLI-built) boot service. */
-export function explainDepsFor(config: Config, boot: BootService): ExplainDeps {
+/** Explain's dependencies for a running (or CLI-built) boot service; `fileSize` reads the TFTP root. */
+export function explainDepsFor(config: Config, boot: BootService, fileSize?: (path: string) => Promise<number | null>): ExplainDeps {
   const base = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) });
   return {
     inventory: boot.provider.current(),
@@ -23,5 +23,6 @@ export function explainDepsFor(config: Config, boot: BootService): ExplainDeps {
     publicUrl: config.http.publicUrl,
     firmwareFromArch,
     ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
+    ...(fileSize ? { fileSize } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { hostForMachine } from '../inventory/snapshot.js';
 import type { Inventory } from '../inventory/snapshot.js';
 import { explainingLoader } from '../boot/loaders/index.js';
 import { chosenLoader } from '../boot/loader-choice.js';
+import { tftpySizeWarnings } from '../boot/pypxeboot-audit.js';
 import type { AskedFile, ExplainSubject } from '../boot/loaders/types.js';
 import type { Booter, DhcpBootAnswer, Firmware, Machine } from '../boot/machine.js';
 import type { BootRenderer } from '../boot/render.js';
@@ -46,6 +47,8 @@ export interface Explanation {
   reason: string;
   dhcp: (DhcpBootAnswer & { yiaddr?: string }) | null;
   files: ExplainedFile[];
+  /** What would go wrong later although every file answers (a file too large for pypxeboot's tftpy). */
+  warnings: string[];
 }
 
 /** What explain needs from the running service (or from the config, for the CLI). */
@@ -59,6 +62,8 @@ export interface ExplainDeps {
   publicUrl: string;
   firmwareFromArch: (arch: number | undefined) => Firmware;
   macForIp?: (ip: string) => Promise<string | null>;
+  /** A path's size in the TFTP root (null when absent), for the pypxeboot file-size warning. */
+  fileSize?: (path: string) => Promise<number | null>;
 }
 
 /** Thrown for a query that does not name a machine. */
@@ -141,6 +146,9 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   };
   await loader.explain?.walk(subject, { ask });
 
+  const booted = host ? host.profile : unknownProfile;
+  const warnings = booted && loader.id === 'pypxeboot' && deps.fileSize ? await tftpySizeWarnings(booted, deps.fileSize) : [];
+
   const explained: Explanation = {
     machine: { mac, firmware, isIpxe, ...(query.uuid !== undefined ? { uuid: query.uuid } : {}), ...(query.arch !== undefined ? { arch: query.arch } : {}), ...(ip !== undefined ? { ip } : {}) },
     client,
@@ -164,6 +172,7 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
     reason,
     dhcp,
     files,
+    warnings,
   };
   return explained;
 }
@@ -202,5 +211,6 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`  ${f.via} ${f.path}: ${f.result === 'text' ? 'rendered' : f.result}  (${f.why})`);
     if (f.text !== undefined) for (const line of f.text.replace(/\n$/, '').split('\n')) lines.push(`      | ${line}`);
   }
+  for (const warning of e.warnings) lines.push(`warning   ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,8 +5,8 @@
  */
 import { parseMac } from '../net/mac.js';
 import { parseUuid, swapUuidFields } from '../net/uuid.js';
-import { LOADER_BOOT_FILES, type Group, type Host, type InventoryDocuments, type LoaderChoices, type Profile, type UnknownPolicy } from './model.js';
-import { argTokenProblem } from './pypxeboot-args.js';
+import { LOADER_BOOT_FILES, servesBootloader, type Group, type Host, type InventoryDocuments, type LoaderChoices, type Profile, type UnknownPolicy } from './model.js';
+import { argListProblems } from './pypxeboot-args.js';
 
 /** One problem in an inventory: where it is (`hosts[2].mac`) and what is wrong with it. */
 export interface InventoryProblem {
@@ -54,11 +54,13 @@ export function profileProblems(profiles: readonly Profile[], prefix = ''): Inve
     if (first !== undefined) problems.push({ path: `${path}.name`, message: `duplicate profile name "${profile.name}" (also profiles[${first}])` });
     else seen.set(profile.name, i);
     if (profile.kind === 'xen-domu') {
-      // pypxeboot parses these tokens itself (spec §1.5): refuse what would crash or mislead it.
-      profile.args.forEach((token, j) => {
-        const problem = argTokenProblem(token);
-        if (problem) problems.push({ path: `${path}.args[${j}]`, message: problem });
-      });
+      problems.push(...domuBootloaderProblems(profile.bootloaders, path));
+      // pypxeboot parses these tokens itself (spec §1.5): refuse what would crash or mislead it, where it is served.
+      if (servesBootloader(profile, 'pypxeboot')) {
+        for (const problem of argListProblems(profile.args, { initrd: profile.initrd !== undefined })) {
+          problems.push({ path: problem.index === null ? `${path}.args` : `${path}.args[${problem.index}]`, message: problem.message });
+        }
+      }
     }
     problems.push(...loaderChoiceProblems(profile.loader, path));
     if (profile.kind === 'custom' && Object.keys(profile.templates).length === 0) {
@@ -66,6 +68,14 @@ export function profileProblems(profiles: readonly Profile[], prefix = ''): Inve
     }
   });
   return problems;
+}
+
+/** Problems with a `xen-domu` profile's `bootloaders`: an empty list, a bootloader named twice. */
+export function domuBootloaderProblems(bootloaders: readonly string[] | undefined, path: string): InventoryProblem[] {
+  if (bootloaders === undefined) return [];
+  if (bootloaders.length === 0) return [{ path: `${path}.bootloaders`, message: 'is empty: no bootloader would be served the profile (list pypxeboot, pvboot or both, or leave it out for both)' }];
+  const twice = bootloaders.filter((name, i) => bootloaders.indexOf(name) !== i);
+  return twice.map((name) => ({ path: `${path}.bootloaders`, message: `lists ${name} twice` }));
 }
 
 /** Problems with hosts: duplicate MAC, UUID (either byte order) or IP, and references to missing profiles. */

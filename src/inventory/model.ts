@@ -207,6 +207,12 @@ export const DomuDiskSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The dom0 bootloaders a `xen-domu` profile can be booted by: pypxeboot (xm) and xenboot-pvboot (xl). */
+export const DOMU_BOOTLOADERS = ['pypxeboot', 'pvboot'] as const;
+
+/** A dom0 bootloader a `xen-domu` profile serves. */
+export type DomuBootloader = (typeof DOMU_BOOTLOADERS)[number];
+
 /** A PV domU booted over the network by pypxeboot (xm) or xenboot-pvboot (xl). */
 export const XenDomuProfileSchema = Type.Object(
   {
@@ -220,9 +226,20 @@ export const XenDomuProfileSchema = Type.Object(
     bridge: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,15}$', default: 'xenbr0' }),
     disks: Type.Array(DomuDiskSchema, { minItems: 1, maxItems: 16, description: 'xl and xm refuse a bootloader without a disk' }),
     bootloader: Type.String({ pattern: '^\\S+$', default: 'xenboot-pvboot', description: 'bootloader= in generated xl configs' }),
+    bootloaders: Type.Optional(
+      Type.Array(Type.Union(DOMU_BOOTLOADERS.map((name) => Type.Literal(name)), { description: 'pypxeboot or pvboot' }), {
+        maxItems: 2,
+        description: 'which dom0 bootloaders the profile is served to (default both): pypxeboot gets the linted PXELINUX file, pvboot the boot spec',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/** True when `profile` is served to `bootloader` (`bootloaders` absent: to both). */
+export function servesBootloader(profile: Pick<XenDomuProfile, 'bootloaders'>, bootloader: DomuBootloader): boolean {
+  return profile.bootloaders === undefined || profile.bootloaders.includes(bootloader);
+}
 
 /** A plain Linux kernel and initrds. */
 export const LinuxProfileSchema = Type.Object(

@@ -7,6 +7,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { normaliseContentPath } from '../content/path.js';
 import { ContentDenied, type Content, type ContentHandler } from '../content/types.js';
+import { tftpErrorText } from './codec/error-text.js';
 import type { EventBus } from '../timeline/bus.js';
 import type { TftpOutcome } from '../timeline/types.js';
 import type { Logger } from '../log.js';
@@ -290,7 +291,8 @@ export class TftpServer {
       const denied = error instanceof ContentDenied;
       const refused = error instanceof ModeRefused;
       const code = denied ? TftpErrorCode.AccessViolation : refused ? TftpErrorCode.IllegalOperation : TftpErrorCode.NotDefined;
-      this.replyError(listener, rinfo, code, denied ? 'access violation' : refused ? (error as Error).message : 'server error');
+      const text = denied ? tftpErrorText((error as ContentDenied).clientMessage ?? 'access violation') : refused ? (error as Error).message : 'server error';
+      this.replyError(listener, rinfo, code, text);
       this.record(serverIp, rinfo, request.filename, denied || refused ? 'denied' : 'error', { error: (error as Error).message });
       return;
     }

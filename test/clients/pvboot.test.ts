@@ -53,7 +53,7 @@ describe('xenboot-pvboot as libxl calls it, against xenboot serve', () => {
             args: ['root=/dev/xvda1', 'console=hvc0', 'hostname={{host.hostname}}'],
             disks: [{ target: '/dev/vg0/{{name}}' }],
           },
-          { name: 'no-kernel', kind: 'xen-domu', kernel: 'domu/missing', args: [], disks: [{ target: '/dev/vg0/x' }] },
+          { name: 'no-kernel', kind: 'xen-domu', kernel: 'domu/missing', args: [], bootloaders: ['pvboot'], disks: [{ target: '/dev/vg0/x' }] },
           { name: 'disk', kind: 'localboot' },
         ],
         hosts: [

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningProcess } from '../../lab/process.js';
+import { runCommand, type RunningProcess } from '../../lab/process.js';
 import { makeTftpRoot, md5 } from '../tftp/support.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { argsText, parseLikePypxeboot, PythonCrash, PypxebootFailure, runPypxeboot } from './pypxeboot.js';
@@ -35,6 +35,8 @@ describe('pypxeboot parser reproduction (boot-protocols.md §1.5)', () => {
   });
 });
 
+const STATIC_DEFAULT = 'DEFAULT xen\nLABEL xen\n  KERNEL mboot.c32\n  APPEND xen.gz dom0_mem=512M --- vmlinuz console=hvc0 --- initrd.img\n';
+
 describe('pypxeboot against xenboot over real TFTP', () => {
   const { dir, root, md5s } = makeTftpRoot([]);
   let proc: RunningProcess;
@@ -49,6 +51,9 @@ describe('pypxeboot against xenboot over real TFTP', () => {
       files[name] = md5(data);
     }
     void md5s;
+    // A hand-written shared default for real PXELINUX: pypxeboot would crash on it (NameError).
+    mkdirSync(join(root, 'pxelinux.cfg'), { recursive: true });
+    writeFileSync(join(root, 'pxelinux.cfg/default'), STATIC_DEFAULT);
     const config = {
       server: { address: '127.0.0.1' },
       log: { format: 'json', level: 'info' },
@@ -66,6 +71,14 @@ describe('pypxeboot against xenboot over real TFTP', () => {
             disks: [{ target: '/dev/vg0/{{name}}' }],
           },
           {
+            name: 'domu-console',
+            kind: 'xen-domu',
+            kernel: 'domu/vmlinuz-6.1',
+            initrd: 'domu/initrd.img-6.1',
+            args: ['root=/dev/xvda1', 'console={{vars.console}}'],
+            disks: [{ target: '/dev/vg0/{{name}}' }],
+          },
+          {
             name: 'xen-diskless',
             kind: 'xen-dom0',
             xen: { image: 'xen.gz', args: ['dom0_mem=512M'] },
@@ -75,6 +88,8 @@ describe('pypxeboot against xenboot over real TFTP', () => {
         hosts: [
           { mac: '00:16:3e:11:22:33', profile: 'domu-debian', hostname: 'vm1', ip: '10.99.0.156' },
           { mac: '52:54:00:12:34:56', profile: 'xen-diskless' },
+          // Its console variable renders to `console=`, which pypxeboot would write as a bare key.
+          { mac: '00:16:3e:11:22:44', profile: 'domu-console', hostname: 'vm2', vars: { console: '' } },
         ],
         // Unknown machines get the dom0 profile: a domU must still never be handed an mboot.c32 APPEND.
         unknown: { boot: 'profile', profile: 'xen-diskless' },
@@ -112,6 +127,23 @@ describe('pypxeboot against xenboot over real TFTP', () => {
     const attempt = runPypxeboot('00:16:3e:99:99:99', '10.99.0.200', { host: '127.0.0.1', port, timeoutMs: 2000 });
     await expect(attempt).rejects.toBeInstanceOf(PypxebootFailure);
     await expect(attempt).rejects.not.toBeInstanceOf(PythonCrash);
+  });
+
+  it('a domU whose host variables render an unsafe argument is refused every file, the static default included', async () => {
+    const attempt = runPypxeboot('00:16:3e:11:22:44', '10.99.0.157', { host: '127.0.0.1', port, timeoutMs: 2000 });
+    await expect(attempt).rejects.toBeInstanceOf(PypxebootFailure);
+    await expect(attempt).rejects.not.toBeInstanceOf(PythonCrash);
+  });
+
+  it('real TFTP clients print the reason of a lint refusal (tftp-hpa, atftp)', async () => {
+    const name = 'pxelinux.cfg/01-00-16-3e-11-22-44';
+    const hpa = await runCommand('tftp', ['127.0.0.1', String(port), '-m', 'binary', '-c', 'get', name, join(dir, 'hpa-out')], { timeoutMs: 20_000 });
+    expect(hpa.stdout + hpa.stderr).toMatch(/Error code 2: refused: .*"console=" has an empty value/);
+    const atftp = await runCommand('atftp', ['-g', '-r', name, '-l', join(dir, 'atftp-out'), '127.0.0.1', String(port)], { timeoutMs: 20_000 });
+    expect(atftp.stdout + atftp.stderr).toMatch(/refused: .*"console=" has an empty value/);
+    // The static default is refused to the domU that just asked (pypxeboot's fallback), with the reason.
+    const fallback = await runCommand('tftp', ['127.0.0.1', String(port), '-m', 'binary', '-c', 'get', 'pxelinux.cfg/default', join(dir, 'hpa-default')], { timeoutMs: 20_000 });
+    expect(fallback.stdout + fallback.stderr).toMatch(/Error code 2: refused: pxelinux\.cfg\/default \(a file in the TFTP root\) is not safe for pypxeboot.*COM32/);
   });
 
   it('the dom0 host itself gets its mboot.c32 file over the same server', async () => {

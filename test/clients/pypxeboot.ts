@@ -26,6 +26,8 @@ export interface PypxebootParse {
   initrd?: string;
   /** APPEND tokens as pypxeboot's dict holds them; a bare token stores `null` under the previous key. */
   args: Map<string, string | null> | null;
+  /** Every APPEND key as pypxeboot's dict holds it, initrd= and kernel= included (for the SXP). */
+  appendKeys?: Map<string, string | null>;
   localboot: boolean;
 }
 
@@ -68,7 +70,7 @@ export function parseLikePypxeboot(text: string, label?: string): PypxebootParse
     }
     args.set(key, value);
   }
-  const result: PypxebootParse = { args, localboot: false };
+  const result: PypxebootParse = { args, localboot: false, appendKeys: new Map(args) };
   const initrd = args.get('initrd');
   if (initrd) result.initrd = initrd;
   args.delete('initrd');
@@ -77,9 +79,24 @@ export function parseLikePypxeboot(text: string, label?: string): PypxebootParse
   return result;
 }
 
-/** The args string pypxeboot writes: dict order lost, bare keys for `None` values. */
+/** The args string pypxeboot writes: dict order lost, bare keys for `None` and empty values. */
 export function argsText(args: Map<string, string | null>): string {
-  return [...args].map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ');
+  return [...args].map(([k, v]) => (v === null || v === '' ? k : `${k}=${v}`)).join(' ');
+}
+
+/**
+ * The `(args '…')` part exactly as pypxeboot builds it: written when APPEND held any token (initrd= and
+ * kernel= included), each remaining `key[=value] `, then `sxp[0:-1]` to drop the last space, which
+ * drops the opening quote instead when no argument remained: `(args ')`.
+ */
+export function argsSxp(appendKeys: Map<string, string | null>): string {
+  if (appendKeys.size === 0) return '';
+  let sxp = "(args '";
+  for (const [key, value] of appendKeys) {
+    if (key === 'kernel' || key === 'initrd') continue;
+    sxp += key + (value ? `=${value}` : '') + ' ';
+  }
+  return `${sxp.slice(0, -1)}')`;
 }
 
 /** One pypxeboot run against a TFTP server. */
@@ -131,7 +148,7 @@ export async function runPypxeboot(macAsTyped: string, leasedIp: string, tftp: T
   const base = (p: string) => p.split('/').pop()!;
   let sxp = `linux (kernel /var/lib/xen/${base(parse.kernel)})`;
   if (parse.initrd !== undefined) sxp += `(ramdisk /var/lib/xen/${base(parse.initrd)})`;
-  if (parse.args) sxp += `(args '${argsText(parse.args)}')`;
+  if (parse.appendKeys) sxp += argsSxp(parse.appendKeys);
   const run: PypxebootRun = { requests, config, parse, kernel, sxp };
   if (ramdisk) run.ramdisk = ramdisk;
   return run;

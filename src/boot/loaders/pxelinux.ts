@@ -10,6 +10,7 @@ import { subjectForKey, renderAnswer, type GeneratedAnswer, type GeneratedFilesC
 import { RenderError } from '../dom0-args.js';
 import { parseNameKey, shrinkingHexNames, type LookupIdentity } from '../lookup.js';
 import { pxelinuxMacName } from '../../net/mac.js';
+import { servesBootloader } from '../../inventory/model.js';
 import { refuseIbft } from '../profile-context.js';
 import { checkPypxebootRender, mayBePypxeboot } from './pypxeboot.js';
 import type { Loader } from './types.js';
@@ -51,7 +52,14 @@ export const pxelinux: Loader = {
           if (kit.options.pypxeboot) throw new RenderError(`profile "${profile.name}" (xen-dom0) renders an mboot.c32 APPEND, which pypxeboot cannot parse`);
           return kit.template('xen-dom0', context);
         },
-        'xen-domu': (kit, context) => kit.template('xen-domu', context),
+        'xen-domu': (kit, context) => {
+          const profile = kit.subject.profile;
+          // Only pypxeboot reads a domU's PXELINUX file; a profile not served to it has none.
+          if (profile.kind === 'xen-domu' && !servesBootloader(profile, 'pypxeboot')) {
+            throw new RenderError(`profile "${profile.name}" is served to xenboot-pvboot only (bootloaders: [${profile.bootloaders!.join(', ')}]): no PXELINUX file for pypxeboot`);
+          }
+          return kit.template('xen-domu', context);
+        },
         linux: (kit, context) => kit.template('linux', context),
         localboot: (kit) => kit.template('localboot', kit.base),
       },

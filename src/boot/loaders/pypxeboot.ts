@@ -11,6 +11,7 @@
 import { RenderError } from '../dom0-args.js';
 import { ipToHex } from '../../net/ipv4.js';
 import { assertPypxebootSafe } from '../pypxeboot-lint.js';
+import { servesBootloader } from '../../inventory/model.js';
 import type { RenderKit, RenderSubject } from '../render-context.js';
 import type { Loader } from './types.js';
 
@@ -28,9 +29,18 @@ export function pypxebootCandidates(macAsTyped: string, ip?: string): string[] {
   return names.map((n) => `pxelinux.cfg/${n}`);
 }
 
-/** True when pypxeboot may be the one asking: a domU profile, or an unknown MAC in Xen's range. */
+/**
+ * True when pypxeboot may be the one asking: a domU profile served to pypxeboot, or any MAC in Xen's range
+ * (known or not, whatever its profile: a domU's vif MAC is what pypxeboot asks with).
+ */
 export function mayBePypxeboot(subject: RenderSubject): boolean {
-  return subject.profile.kind === 'xen-domu' || (!subject.known && subject.mac.startsWith(XEN_OUI));
+  const profile = subject.profile;
+  return (profile.kind === 'xen-domu' && servesBootloader(profile, 'pypxeboot')) || isXenMac(subject.mac);
+}
+
+/** True for a MAC in Xen's OUI (any spelling `parseMac` accepts, as canonical `aa:bb:…`). */
+export function isXenMac(mac: string): boolean {
+  return mac.toLowerCase().startsWith(XEN_OUI);
 }
 
 /**
