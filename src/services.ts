@@ -27,6 +27,7 @@ import { StoreWriteHealth } from './metrics/store-health.js';
 import { defaultEventRetention } from './store/config.js';
 import { EventEnricher } from './timeline/enricher.js';
 import { EventRecorder } from './timeline/recorder.js';
+import { ActiveTransfers } from './timeline/active-transfers.js';
 import { openStore } from './store/open.js';
 import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
@@ -85,6 +86,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   // Drop and failure totals of the servers, bound as each starts.
   const counters: ServerCounters = {};
   const storeWrites = new StoreWriteHealth();
+  // Transfers running now, reported by TFTP and the HTTP file route (the console's Overview).
+  const activeTransfers = new ActiveTransfers();
   const metrics = new Metrics({
     poolStats: () => dhcpPoolStats?.() ?? [],
     profileOf: (mac) => profileOf(mac),
@@ -150,6 +153,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         recorder,
         metrics,
         storeWrites,
+        activeTransfers,
         extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });
       await app.listen({ host: config.http.address, port: config.http.port });
@@ -166,6 +170,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         content,
         logger,
         events,
+        progress: activeTransfers,
       });
       if (tftp.engineFallback !== null) logger.warn({ subsystem: 'tftp', reason: tftp.engineFallback }, 'TFTP transfers use node:dgram: the native UDP engine is not available');
       else logger.info({ subsystem: 'tftp', engine: tftp.engine }, `TFTP transfers use the ${tftp.engine} UDP engine`);

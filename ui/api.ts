@@ -39,7 +39,15 @@ export function setToken(token: string | null): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
-/** Called when a request answers 401: the app asks for the token. */
+/**
+ * True when the server refused the token this tab sent (403 `wrong token`, see `src/http/auth.ts`), as
+ * opposed to a 403 for something the token cannot fix (a read-only API, a path outside the root).
+ */
+export function isTokenRefused(status: number, message: string | undefined, sentToken: boolean): boolean {
+  return status === 403 && sentToken && message === 'wrong token';
+}
+
+/** Called when a request answers 401, or 403 for a wrong token: the app asks for the token. */
 let onUnauthorized: (error: ApiError) => void = () => {};
 /** Sets what happens on a 401. */
 export function whenUnauthorized(handler: (error: ApiError) => void): void {
@@ -82,7 +90,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (!response.ok) {
     const b = (json ?? {}) as { code?: string; message?: string; path?: string; problems?: Array<{ path: string; message: string }> };
     const error = new ApiError(response.status, b.code ?? 'error', b.message ?? `HTTP ${response.status}`, b.path, b.problems ?? []);
-    if (response.status === 401) onUnauthorized(error);
+    if (response.status === 401 || isTokenRefused(response.status, b.message, getToken() !== null)) onUnauthorized(error);
     throw error;
   }
   return json as T;

@@ -4,11 +4,11 @@
  * in logs). The stream reconnects by itself after a failure, waiting 1, 2, 4 … up to 30 s, and reports its
  * state so the page can say when it is not live.
  */
-import { authHeaders } from './api.js';
+import { authHeaders, getToken, isTokenRefused } from './api.js';
 import type { BootEvent } from '../src/timeline/types.js';
 
 /** What the stream is doing. */
-export type LiveState = { kind: 'connecting' } | { kind: 'live' } | { kind: 'retrying'; inMs: number; reason: string } | { kind: 'unauthorized' };
+export type LiveState = { kind: 'connecting' } | { kind: 'live' } | { kind: 'retrying'; inMs: number; reason: string } | { kind: 'unauthorized'; reason: string };
 
 /** A running stream; `close()` stops it for good. */
 export interface LiveStream {
@@ -53,9 +53,20 @@ export function openLiveStream(onEvent: (event: BootEvent) => void, onState: (st
     try {
       const url = `/api/v1/events/stream${mac ? `?mac=${encodeURIComponent(mac)}` : ''}`;
       const response = await fetch(url, { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: controller.signal, cache: 'no-store', credentials: 'omit' });
+      // No token, or a wrong one: retrying cannot help until the token changes (the stream is then reopened).
       if (response.status === 401) {
-        onState({ kind: 'unauthorized' });
+        onState({ kind: 'unauthorized', reason: 'token needed' });
         return;
+      }
+      if (response.status === 403) {
+        const message = await response
+          .json()
+          .then((b: { message?: string }) => b.message)
+          .catch(() => undefined);
+        if (isTokenRefused(403, message, getToken() !== null)) {
+          onState({ kind: 'unauthorized', reason: 'wrong token' });
+          return;
+        }
       }
       if (!response.ok || !response.body) {
         retry(`the server answered ${response.status}`);

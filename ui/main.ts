@@ -4,7 +4,7 @@
  * page at a time. One live stream serves every page, so moving between pages never drops it.
  */
 import './console.css';
-import { ApiError, getToken, setToken, whenUnauthorized } from './api.js';
+import { ApiError, getToken, isTokenRefused, setToken, whenUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
 import { openLiveStream, type LiveStream } from './live.js';
 import type { BootEvent } from '../src/timeline/types.js';
@@ -31,8 +31,8 @@ const nav = h(
 );
 
 // --- token dialog --------------------------------------------------------------------------------------
-const tokenInput = h('input', { type: 'password', id: 'token-input', name: 'token', autocomplete: 'off', spellcheck: 'false', size: 40 });
-const tokenWhy = h('p', { id: 'token-why' });
+const tokenInput = h('input', { type: 'password', id: 'token-input', name: 'token', autocomplete: 'off', spellcheck: 'false', size: 40, required: true, 'aria-describedby': 'token-why' });
+const tokenWhy = h('p', { id: 'token-why', role: 'alert' });
 const tokenDialog = h(
   'dialog',
   { id: 'token-dialog', 'aria-labelledby': 'token-title' },
@@ -43,7 +43,7 @@ const tokenDialog = h(
     tokenWhy,
     h('label', { for: 'token-input' }, 'Token (kept in this tab only, sent as a bearer header)'),
     tokenInput,
-    h('div', { class: 'actions' }, h('button', { value: 'save', class: 'primary' }, 'Use token'), h('button', { value: 'forget', type: 'submit' }, 'Forget token'), h('button', { value: 'cancel', formnovalidate: true }, 'Cancel')),
+    h('div', { class: 'actions' }, h('button', { value: 'save', class: 'primary' }, 'Use token'), h('button', { value: 'forget', type: 'submit', formnovalidate: true }, 'Forget token'), h('button', { value: 'cancel', formnovalidate: true }, 'Cancel')),
   ),
 );
 tokenDialog.addEventListener('close', () => {
@@ -61,12 +61,22 @@ function updateTokenButton(): void {
   tokenButton.textContent = getToken() ? 'Token ✓' : 'Token';
   tokenButton.setAttribute('aria-label', getToken() ? 'API token (set)' : 'API token (not set)');
 }
-function askToken(why: string): void {
+function askToken(why: string, refused = false): void {
   tokenWhy.textContent = why;
-  if (!tokenDialog.open) tokenDialog.showModal();
+  tokenWhy.className = refused ? 'token-error' : '';
+  // Escape closes the dialog without a return value, which would leave the last one ("save") in place
+  // and, with the input emptied, forget the token: start every opening from none.
+  if (!tokenDialog.open) {
+    tokenDialog.returnValue = '';
+    tokenDialog.showModal();
+  }
   tokenInput.focus();
 }
-whenUnauthorized((error) => askToken(`The server asks for the API token: ${error.message}`));
+whenUnauthorized((error) =>
+  isTokenRefused(error.status, error.message, getToken() !== null)
+    ? askToken('The server refused the token of this tab (wrong token). Enter the token from http.token.', true)
+    : askToken(`The server asks for the API token: ${error.message}`),
+);
 
 // --- banner --------------------------------------------------------------------------------------------
 function showMessage(text: string | null, kind: 'error' | 'info' = 'error'): void {
@@ -87,7 +97,7 @@ function restartLive(): void {
     (state) => {
       liveBadge.className = `live ${state.kind}`;
       liveBadge.textContent =
-        state.kind === 'live' ? 'live' : state.kind === 'connecting' ? 'connecting…' : state.kind === 'unauthorized' ? 'not live: token needed' : `not live — retrying in ${Math.round(state.inMs / 1000)} s (${state.reason})`;
+        state.kind === 'live' ? 'live' : state.kind === 'connecting' ? 'connecting…' : state.kind === 'unauthorized' ? `not live: ${state.reason}` : `not live — retrying in ${Math.round(state.inMs / 1000)} s (${state.reason})`;
     },
   );
 }
@@ -125,6 +135,7 @@ function describe(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return `xenboot does not answer: ${error.message}. The page retries on its own.`;
     if (error.status === 401) return `The server needs the API token to show this (${error.message}).`;
+    if (isTokenRefused(error.status, error.message, getToken() !== null)) return 'The server refused the token of this tab (wrong token): use the Token button to enter the right one.';
     if (error.status === 403) return `Refused: ${error.message}.`;
     return `${error.message} (HTTP ${error.status}${error.path ? `, ${error.path}` : ''})`;
   }
@@ -133,14 +144,20 @@ function describe(error: unknown): string {
 
 replace(
   app,
-  h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
+  // The hash is the router's: the skip link moves the focus itself instead of setting `#main`.
+  h('a', { href: '#main', class: 'skip', onclick: (e: Event) => (e.preventDefault(), main.focus()) }, 'Skip to content'),
   h('header', {}, h('a', { href: '#/', class: 'brand' }, 'xenboot'), nav, h('div', { class: 'tools' }, liveBadge, tokenButton)),
   banner,
   main,
   tokenDialog,
 );
 updateTokenButton();
-window.addEventListener('hashchange', route);
+// After moving to another page, the focus goes to its content (as a page load would put it at the top),
+// so a keyboard user does not tab through the navigation again.
+window.addEventListener('hashchange', () => {
+  route();
+  main.focus({ preventScroll: true });
+});
 window.addEventListener('error', (e) => showMessage(`Something went wrong in the page: ${e.message}`));
 restartLive();
 route();

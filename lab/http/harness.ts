@@ -21,6 +21,7 @@ import type { PoolStatsSource } from '../../src/metrics/pool-stats.js';
 import { defaultEventRetention } from '../../src/store/config.js';
 import { EventEnricher } from '../../src/timeline/enricher.js';
 import { EventRecorder } from '../../src/timeline/recorder.js';
+import { ActiveTransfers } from '../../src/timeline/active-transfers.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -36,6 +37,8 @@ export interface Harness {
   bus: EventBus;
   recorder: EventRecorder;
   metrics: Metrics;
+  /** The running-transfers registry the file route reports into. */
+  activeTransfers: ActiveTransfers;
   config: Config;
   root: string;
   refreshes: number;
@@ -77,6 +80,7 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     bus,
     recorder,
     metrics,
+    activeTransfers: new ActiveTransfers(),
     config,
     root,
     refreshes: 0,
@@ -102,6 +106,7 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     content: chainHandlers([generated, staticFileHandler(root)]),
     recorder,
     metrics,
+    activeTransfers: harness.activeTransfers,
   });
   return harness;
 }

@@ -17,6 +17,7 @@ import type { EventBus } from '../timeline/bus.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { EventRecorder } from '../timeline/recorder.js';
+import type { ActiveTransfers } from '../timeline/active-transfers.js';
 import type { Store } from '../store/types.js';
 import { accessGuards, installAccessControl } from './auth.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -33,7 +34,9 @@ import { registerTimelineRoutes } from './routes/timeline.js';
 import { registerEffectiveDocumentRoutes } from './routes/effective-document.js';
 import { registerMachinesRoute } from './routes/machines.js';
 import { registerOverviewRoute } from './routes/overview.js';
+import { registerActiveTransfersRoute } from './routes/transfers.js';
 import { registerConsoleRoutes } from './ui/routes.js';
+import { MachineIndex } from './ui/machine-index.js';
 import { typeboxValidatorCompiler } from './validate.js';
 
 /** What the HTTP app needs from the rest of the process. Without `store` only the service endpoints exist. */
@@ -51,6 +54,8 @@ export interface AppDeps {
   /** Live, MAC-enriched events for the SSE streams. */
   recorder?: EventRecorder;
   metrics?: Metrics;
+  /** The TFTP and HTTP transfers running now (TFTP reports into it; the file route here does too). */
+  activeTransfers?: ActiveTransfers;
   /** Whether the store's last write succeeded, for `/readyz`. */
   storeWrites?: StoreWriteState;
   /** Registers further routes (the boot endpoints) before the catch-all file route. */
@@ -87,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           { name: 'leases', description: 'DHCP leases' },
           { name: 'timeline', description: 'boot events per machine' },
           { name: 'machines', description: 'machines known and seen, with state; overview figures (the console reads these)' },
+          { name: 'explain', description: 'what a machine would boot, and why' },
           { name: 'service', description: 'health and metrics' },
         ],
       },
@@ -117,13 +123,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerTimelineRoutes(app, store.events, deps.recorder);
     const current = inventory?.current?.bind(inventory);
     if (current) registerEffectiveInventoryRoute(app, store, current);
-    // The operator's console (`/`) and the endpoints only it needed so far.
+    // The operator's console (`/`) and the endpoints only it needed so far. The machine index reads the
+    // stored window now, so the first visitor does not wait for it; a store shared with other instances
+    // is read again every `store.pollSeconds` for their events.
+    const index = new MachineIndex({ events: store.events, recorder: deps.recorder, pollMs: store.backend === 'postgres' ? deps.config.store.pollSeconds * 1000 : 0 });
+    index.start().catch((error: unknown) => app.log.warn({ err: error }, 'could not read the timeline for the machines list; retried on the next request'));
+    app.addHook('onClose', async () => index.stop());
     if (current) registerEffectiveDocumentRoutes(app, store, current);
-    if (current) registerMachinesRoute(app, store, current);
-    registerOverviewRoute(app, store, deps.metrics);
+    if (current) registerMachinesRoute(app, index, store.leases, current);
+    registerOverviewRoute(app, index, deps.metrics);
   }
+  if (deps.activeTransfers) registerActiveTransfersRoute(app, deps.activeTransfers);
   registerConsoleRoutes(app);
   if (deps.extraRoutes) await deps.extraRoutes(app);
-  if (deps.content) registerFileRoutes(app, deps.content);
+  if (deps.content) registerFileRoutes(app, deps.content, deps.activeTransfers);
   return app;
 }

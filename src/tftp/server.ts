@@ -9,6 +9,7 @@ import { normaliseContentPath } from '../content/path.js';
 import { ContentDenied, type Content, type ContentHandler } from '../content/types.js';
 import { tftpErrorText } from './codec/error-text.js';
 import type { EventBus } from '../timeline/bus.js';
+import type { TransferProgressSink } from '../timeline/active-transfers.js';
 import type { TftpOutcome } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { bindUdp } from '../net/udp-bind.js';
@@ -18,6 +19,7 @@ import { netasciiContent } from './netascii-content.js';
 import { negotiateTftpOptions } from './codec/options.js';
 import { logTftpEvent, tftpTransferEvent, type TftpRequestEnd } from './outcome.js';
 import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPacket } from './codec/packet.js';
+import { ProgressSender } from './progress-sender.js';
 import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer/engine.js';
 import type { TransferSocket } from './transfer/socket.js';
 import { RingPool } from './transfer/ring-pool.js';
@@ -59,6 +61,8 @@ export interface TftpServerOptions {
   content: ContentHandler;
   logger: Logger;
   events?: EventBus;
+  /** Where running transfers and their bytes so far are reported (the console's active transfers). */
+  progress?: TransferProgressSink;
   clock?: TransferClock;
 }
 
@@ -118,6 +122,7 @@ export class TftpServer {
   readonly engineFallback: string | null;
   private sweepTimer: unknown = null;
   private closing = false;
+  private readonly progress: { sink: TransferProgressSink; sender: ProgressSender } | null;
 
   constructor(options: TftpServerOptions) {
     this.settings = options.settings;
@@ -125,6 +130,7 @@ export class TftpServer {
     this.log = options.logger.child({ subsystem: 'tftp' });
     this.events = options.events;
     this.clock = options.clock ?? realClock;
+    this.progress = options.progress ? { sink: options.progress, sender: new ProgressSender(options.progress, this.clock) } : null;
     // Throws when `native` is demanded but the addon is missing: a start failure, not a silent downgrade.
     ({ engine: this.engine, fallback: this.engineFallback } = resolveTransferEngine(this.settings.engine));
     this.admission = new Admission<PendingRead>(
@@ -166,6 +172,7 @@ export class TftpServer {
     if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
     for (const transfer of [...this.inFlight.values()]) transfer?.cancel('server stopping');
+    this.progress?.sender.stop();
   }
 
   private onListenerMessage(socket: Socket, serverIp: string, msg: Buffer, rinfo: RemoteInfo): void {
@@ -328,6 +335,7 @@ export class TftpServer {
       this.record(serverIp, rinfo, request.filename, 'error', { error: `transfer socket: ${(error as Error).message}` });
       return;
     }
+    const progressId = this.progress?.sink.begin({ via: 'tftp', file: request.filename, ip: rinfo.address, port: rinfo.port, size: found.size }) ?? null;
     transfer = new ReadTransfer({
       content: found,
       blksize: negotiation.blksize,
@@ -343,6 +351,7 @@ export class TftpServer {
       ringPool: this.ringPool,
       onEnd: (result) => {
         socket.close();
+        if (progressId !== null) this.progress!.sender.remove(progressId);
         release();
         void found.close();
         this.record(serverIp, rinfo, request.filename, result.outcome, {
@@ -357,6 +366,7 @@ export class TftpServer {
       transfer.cancel('server stopping');
       return;
     }
+    if (progressId !== null) this.progress!.sender.add(progressId, transfer);
     this.inFlight.set(key, transfer);
     socket.attach(transfer);
     transfer.start();

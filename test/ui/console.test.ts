@@ -20,6 +20,10 @@ const BASE = `http://${SERVER}:8080`;
 const TOKEN = 'console-test-token-0123456789';
 const KNOWN_MAC = '52:54:00:cc:60:01';
 const UNKNOWN_MAC = '52:54:00:cc:60:02';
+/** Fetched over TFTP with the client's UDP shaped: lasts several seconds. */
+const SLOW_TFTP_BYTES = 64 * 1024;
+/** Fetched by curl at 5 MB/s: the socket buffers hold a few MB, the rest takes seconds. */
+const BIG_HTTP_BYTES = 32 * 1024 * 1024;
 export const SCREENSHOTS = join(repoRoot, 'test', '.tmp', 'ui-screenshots');
 
 /** Chromium's flags: headless, no sandbox (root in a namespace), nothing fetched from the network. */
@@ -83,6 +87,8 @@ describe('the console in chromium, with real DHCP and TFTP clients', () => {
     mkdirSync(root);
     writeFileSync(join(root, 'pxelinux.0'), Buffer.alloc(60_000, 1));
     writeFileSync(join(root, 'vmlinuz'), Buffer.alloc(200_000, 2));
+    writeFileSync(join(root, 'slow.img'), Buffer.alloc(SLOW_TFTP_BYTES, 3));
+    writeFileSync(join(root, 'big.img'), Buffer.alloc(BIG_HTTP_BYTES, 4));
     const config = writeTempConfig(
       {
         log: { level: 'info', format: 'json' },
@@ -171,6 +177,49 @@ describe('the console in chromium, with real DHCP and TFTP clients', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'machine-live.png'), fullPage: true });
     expect(seen.errors).toEqual([]);
     await page.close();
+  });
+
+  it('shows a slow TFTP transfer and an HTTP download on the Overview while they run, and neither once they are done', async () => {
+    await dhcp(KNOWN_MAC);
+    const { page, seen } = await open('#/');
+    const running = page.locator('#active-transfers');
+    await running.getByText('None running.').waitFor({ timeout: 15_000 });
+    // The client's UDP (its TFTP ACKs) leaves at 8 kbit/s, about 16 ACKs a second: the lock-step
+    // transfer of slow.img (128 blocks of 512 bytes) takes seconds. TCP is not shaped; curl limits itself.
+    const tc = (...args: string[]) => client!.exec('tc', args, { timeoutMs: 10_000 });
+    expect((await tc('qdisc', 'add', 'dev', clientIf, 'root', 'handle', '1:', 'htb', 'default', '10')).code).toBe(0);
+    try {
+      await tc('class', 'add', 'dev', clientIf, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '1gbit');
+      await tc('class', 'add', 'dev', clientIf, 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '8kbit', 'ceil', '8kbit');
+      expect((await tc('filter', 'add', 'dev', clientIf, 'parent', '1:', 'protocol', 'ip', 'u32', 'match', 'ip', 'protocol', '17', '0xff', 'flowid', '1:20')).code).toBe(0);
+      const started = Date.now();
+      const tftp = client!.exec('tftp', [SERVER, '-m', 'binary', '-c', 'get', 'slow.img', join(dir, 'slow.img')], { timeoutMs: 120_000 });
+      const curl = client!.exec('curl', ['-fsS', '--max-time', '100', '--limit-rate', '5M', '-o', join(dir, 'big.img'), `${BASE}/big.img`], { timeoutMs: 120_000 });
+      const tftpRow = running.locator('tr', { hasText: 'slow.img' });
+      const httpRow = running.locator('tr', { hasText: '/big.img' });
+      await tftpRow.waitFor({ timeout: 15_000 });
+      await httpRow.waitFor({ timeout: 15_000 });
+      expect(await tftpRow.textContent()).toMatch(/tftp.*10\.204\.60\.\d+:\d+.*\/ 66 kB/);
+      expect(await httpRow.textContent()).toMatch(/http.*10\.204\.60\.\d+:\d+.*\/ 33\.6 MB/);
+      // The bytes grow while the page polls (every second).
+      const bytesOf = async () => Number(await tftpRow.locator('progress').getAttribute('value'));
+      const first = await bytesOf();
+      await expect.poll(bytesOf, { timeout: 15_000 }).toBeGreaterThan(first);
+      expect(await bytesOf()).toBeLessThan(SLOW_TFTP_BYTES);
+      await page.screenshot({ path: join(SCREENSHOTS, 'overview-active.png'), fullPage: true });
+      const [t, c] = await Promise.all([tftp, curl]);
+      expect(t.code, t.stderr + t.stdout).toBe(0);
+      expect(c.code, c.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'slow.img')).length).toBe(SLOW_TFTP_BYTES);
+      expect(readFileSync(join(dir, 'big.img')).length).toBe(BIG_HTTP_BYTES);
+      expect(Date.now() - started).toBeGreaterThan(3000);
+      await running.getByText('None running.').waitFor({ timeout: 10_000 });
+      expect(seen.errors).toEqual([]);
+      expect(seen.failed).toEqual([]);
+    } finally {
+      await tc('qdisc', 'del', 'dev', clientIf, 'root');
+      await page.close();
+    }
   });
 
   it('shows an invalid profile edit on its field and changes nothing; refuses a change without the token', async () => {

@@ -32,16 +32,44 @@ describe('the console when reads need the token, and when the server goes away',
     rmSync(profile, { recursive: true, force: true });
   });
 
-  it('asks for the token when a read answers 401, then shows the page; says so when the server stops', async () => {
+  it('asks for the token when a read answers 401; a wrong token is refused clearly; the right one loads the page and stays with the tab; says so when the server stops', async () => {
     const page = await browser!.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${base}/#/machines`);
     await page.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
     expect(await page.locator('#token-why').textContent()).toMatch(/token/);
+
+    // A wrong token: the dialog comes back saying so, the live badge too; nothing is shown.
+    await page.fill('#token-input', 'not-the-token');
+    await page.click('#token-dialog button[value=save]');
+    await page.locator('#token-dialog[open] #token-why', { hasText: 'refused' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#token-why').textContent()).toContain('wrong token');
+    await page.locator('#live-state', { hasText: 'not live: wrong token' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('tr[data-mac]').count()).toBe(0);
+
+    // The right one: the page loads and goes live.
     await page.fill('#token-input', TOKEN);
     await page.click('#token-dialog button[value=save]');
     await page.locator('#machines-summary', { hasText: 'machines shown' }).waitFor({ timeout: 15_000 });
     await page.locator('#live-state.live.live').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#token-dialog').getAttribute('open')).toBeNull();
     expect(await page.evaluate(() => location.href)).not.toContain(TOKEN);
+
+    // Opening the dialog and leaving it with Escape keeps the token.
+    await page.click('#token-button');
+    await page.locator('#token-dialog[open]').waitFor();
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#token-button').getAttribute('aria-label')).toBe('API token (set)');
+    // Kept for this tab: a reload loads without asking; another tab asks.
+    await page.reload();
+    await page.locator('#machines-summary', { hasText: 'machines shown' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#token-dialog[open]').count()).toBe(0);
+    const other = await browser!.newPage();
+    await other.goto(`${base}/#/machines`);
+    await other.locator('#token-dialog[open]').waitFor({ timeout: 15_000 });
+    await other.close();
+    expect(consoleErrors).toEqual([]);
 
     await h!.app.close();
     await page.locator('#live-state.retrying').waitFor({ timeout: 15_000 });

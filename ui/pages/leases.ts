@@ -2,15 +2,8 @@
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { reloader, type Page, type PageContext } from '../page.js';
+import type { LeaseView as Lease } from '../../src/http/routes/leases.js';
 
-interface Lease {
-  mac: string;
-  ip: string;
-  state: string;
-  expiresAt: number;
-  active: boolean;
-  hostname?: string;
-}
 
 /** True when `ip` is inside `cidr` (`10.0.0.0/24`). */
 function inSubnet(ip: string, cidr: string): boolean {

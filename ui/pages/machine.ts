@@ -9,28 +9,11 @@ import { bytes, clock, duration, firmwareName, h, replace } from '../dom.js';
 import { reloader, type Page, type PageContext } from '../page.js';
 import type { BootEvent } from '../../src/timeline/types.js';
 import { isFailure, phaseOf } from '../../src/http/ui/machine-state.js';
+import type { Explanation } from '../../src/explain/explain.js';
+import type { LeaseView as Lease } from '../../src/http/routes/leases.js';
 
 /** A pause between two events longer than this is shown as a stall. */
 const STALL_MS = 5_000;
-
-interface Explanation {
-  machine: { mac: string; firmware: string };
-  client: string;
-  host: null | { hostname?: string; ip?: string; matchedBy: string; labels: Record<string, string> };
-  groups: Array<{ name: string; selected: boolean; profile?: string }>;
-  profile: null | { name: string; kind: string; source: string };
-  reason: string;
-  dhcp: null | { bootFile?: string; yiaddr?: string };
-  files: Array<{ path: string; via: string; result: string; why: string; text?: string }>;
-}
-
-interface Lease {
-  ip: string;
-  state: string;
-  expiresAt: number;
-  active: boolean;
-  hostname?: string;
-}
 
 /** Splits events (oldest first) into boots: each DHCP DISCOVER starts a new one. */
 export function boots(events: BootEvent[]): BootEvent[][] {

@@ -10,31 +10,7 @@ import { clearErrors, showErrors } from '../form-errors.js';
 import { reloader, type Page, type PageContext } from '../page.js';
 import type { BootEvent } from '../../src/timeline/types.js';
 import { addEvent, machineState, phaseOf, type MachineState } from '../../src/http/ui/machine-state.js';
-
-/** A row as `GET /api/v1/machines` returns it. */
-export interface MachineRow {
-  mac: string;
-  known: boolean;
-  hostname?: string;
-  ip?: string;
-  profile: string | null;
-  state: MachineState;
-  lastPhase?: string;
-  lastAt?: number;
-  firstSeen?: number;
-  lastSeen?: number;
-  arch?: number;
-  vendorClass?: string;
-  leaseIp?: string;
-}
-
-interface Listing {
-  total: number;
-  offset: number;
-  limit: number;
-  counts: Record<MachineState, number>;
-  machines: MachineRow[];
-}
+import type { MachineListing as Listing, MachineRow } from '../../src/http/routes/machines.js';
 
 const PAGE = 100;
 const STATES: MachineState[] = ['booting', 'booted', 'failed', 'idle', 'unknown'];

@@ -2,17 +2,43 @@
 import { api } from '../api.js';
 import { ago, bytes, clock, duration, h, replace, svg } from '../dom.js';
 import { reloader, type Page, type PageContext } from '../page.js';
-import type { BootEvent } from '../../src/timeline/types.js';
-import { phaseOf } from '../../src/http/ui/machine-state.js';
+import type { Overview } from '../../src/http/routes/overview.js';
+import type { ActiveTransferList } from '../../src/http/routes/transfers.js';
 
-interface Overview {
-  at: number;
-  perMinute: Array<{ start: number; boots: number; failures: number }>;
-  bootingNow: number;
-  transfers: Array<{ at: number; mac?: string; ip?: string; via: string; file: string; bytes: number; durationMs: number; throughput: number; ok: boolean }>;
-  pools: Array<{ pool: string; size: number; used: number }>;
-  recentErrors: BootEvent[];
+/** How often the running transfers are read. */
+const ACTIVE_POLL_MS = 1000;
+
+/** The running transfers: file, client, bytes so far of the size (a progress bar), rate. */
+function activeTable(list: ActiveTransferList): Element {
+  if (list.transfers.length === 0) return h('p', { class: 'muted' }, 'None running.');
+  return h(
+    'table',
+    { class: 'active-transfers' },
+    h('thead', {}, h('tr', {}, ...['via', 'file', 'client', 'progress', 'rate', 'running for'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'tbody',
+      {},
+      ...list.transfers.map((t) =>
+        h(
+          'tr',
+          { 'data-transfer': t.id },
+          h('td', {}, t.via),
+          h('td', { class: 'file' }, t.file),
+          h('td', { class: 'mono' }, `${t.ip}:${t.port}`),
+          h(
+            'td',
+            { class: 'num' },
+            h('progress', { max: Math.max(1, t.size), value: t.bytes, 'aria-label': `${t.file}: ${bytes(t.bytes)} of ${bytes(t.size)}` }),
+            ` ${bytes(t.bytes)} / ${bytes(t.size)}`,
+          ),
+          h('td', { class: 'num' }, `${bytes(t.rate)}/s`),
+          h('td', { class: 'num' }, duration(Math.max(0, list.at - t.startedAt))),
+        ),
+      ),
+    ),
+  );
 }
+import { phaseOf } from '../../src/http/ui/machine-state.js';
 
 /** The per-minute chart: boots as bars, failures as red bars on top, with a text alternative. */
 function chart(perMinute: Overview['perMinute']): Element {
@@ -49,7 +75,14 @@ function poolBar(pool: Overview['pools'][number]): Element {
 /** Mounts the page. */
 export function overviewPage(root: HTMLElement, ctx: PageContext): Page {
   const body = h('div', { class: 'overview' }, h('p', { class: 'loading' }, 'Loading…'));
-  root.append(h('h1', {}, 'Overview'), body);
+  const running = h('div', { id: 'active-transfers', 'aria-live': 'off' }, h('p', { class: 'loading' }, 'Loading…'));
+  root.append(h('h1', {}, 'Overview'), body, h('section', { 'aria-labelledby': 'running-h' }, h('h2', { id: 'running-h' }, 'Transfers running now'), running));
+  const active = reloader(
+    ctx,
+    async () => replace(running, activeTable(await api<ActiveTransferList>('GET', '/api/v1/transfers/active'))),
+    ACTIVE_POLL_MS,
+    ACTIVE_POLL_MS,
+  );
   const load = async () => {
     const [o, m] = await Promise.all([api<Overview>('GET', '/api/v1/overview'), api<{ counts: Record<string, number> }>('GET', '/api/v1/machines?limit=1')]);
     const c = m.counts;
@@ -120,5 +153,10 @@ export function overviewPage(root: HTMLElement, ctx: PageContext): Page {
   };
   const r = reloader(ctx, load, 2000, 15_000);
   ctx.onEvent(() => r.poke());
-  return { unmount: () => r.stop() };
+  return {
+    unmount: () => {
+      r.stop();
+      active.stop();
+    },
+  };
 }

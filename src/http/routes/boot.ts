@@ -17,6 +17,7 @@ import type { BootService } from '../../boot/service.js';
 import type { ContentHandler } from '../../content/types.js';
 import { bootSpecFor, BootSpecError, withFileDigests } from '../../boot/boot-spec.js';
 import { parseMac } from '../../net/mac.js';
+import { ExplainQuerySchema, ExplanationSchema } from './explain-schema.js';
 
 /** What the boot routes need. */
 export interface BootRouteDeps {
@@ -102,7 +103,13 @@ export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
     return reply.type('application/javascript').header('content-length', statSync(path).size).send(createReadStream(path));
   });
 
-  app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; ip?: string; userClass?: string } }>('/api/v1/explain', async (request, reply) => {
+  const explainSchema = {
+    tags: ['explain'],
+    summary: 'What a machine would get, and why: host, groups, profile, DHCP answer and every file it asks for',
+    querystring: ExplainQuerySchema,
+    response: { 200: ExplanationSchema },
+  };
+  app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; ip?: string; userClass?: string } }>('/api/v1/explain', { schema: explainSchema }, async (request, reply) => {
     const q = request.query;
     if (q.mac === undefined) return fail(reply, 400, 'bad-request', 'mac is required');
     const arch = q.arch === undefined || q.arch === '' ? undefined : Number(q.arch);

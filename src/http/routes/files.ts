@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normaliseContentPath } from '../../content/path.js';
 import type { Content, ContentHandler } from '../../content/types.js';
+import type { TransferProgressSink } from '../../timeline/active-transfers.js';
 import { ApiError } from '../errors.js';
 import { decideRange } from '../range.js';
 import { isServicePath } from '../service-paths.js';
@@ -25,8 +26,14 @@ function contentType(path: string, content: Content): string {
   return 'application/octet-stream';
 }
 
+/** Where a stream reports its bytes so far (one report per chunk) and its end. */
+interface StreamProgress {
+  sink: TransferProgressSink;
+  id: string;
+}
+
 /** Streams bytes `start..end` (inclusive) of `content`, closing it at the end or on abort. */
-function contentStream(content: Content, start: number, end: number): Readable {
+function contentStream(content: Content, start: number, end: number, progress: StreamProgress | null): Readable {
   let position = start;
   return new Readable({
     // Room for the next chunk while the socket sends the current one (read-ahead of one chunk).
@@ -43,12 +50,14 @@ function contentStream(content: Content, start: number, end: number): Readable {
           return;
         }
         position += chunk.length;
+        progress?.sink.progress(progress.id, position - start);
         this.push(chunk);
       } catch (error) {
         this.destroy(error as Error);
       }
     },
     destroy(error, callback) {
+      if (progress) progress.sink.end(progress.id);
       content.close().then(
         () => callback(error),
         () => callback(error),
@@ -61,8 +70,11 @@ function plainAddress(address: string | undefined): string {
   return (address ?? '').replace(/^::ffff:/, '');
 }
 
-/** Registers the catch-all GET/HEAD file route. */
-export function registerFileRoutes(app: FastifyInstance, content: ContentHandler): void {
+/**
+ * Registers the catch-all GET/HEAD file route. With `active`, every response body that is streamed is
+ * listed there while it runs, with the bytes handed to the socket so far.
+ */
+export function registerFileRoutes(app: FastifyInstance, content: ContentHandler, active?: TransferProgressSink): void {
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '/';
     if (isServicePath(url)) throw new ApiError('not-found', `no route for ${request.method} ${url.split('?')[0]}`);
@@ -97,7 +109,8 @@ export function registerFileRoutes(app: FastifyInstance, content: ContentHandler
       await found.close();
       return reply.send();
     }
-    return reply.send(contentStream(found, start, end));
+    const id = active?.begin({ via: 'http', file: rawPath, ip: plainAddress(request.socket.remoteAddress), port: request.socket.remotePort ?? 0, size: end - start + 1 }) ?? null;
+    return reply.send(contentStream(found, start, end, id === null ? null : { sink: active!, id }));
   };
   app.route({ method: ['GET', 'HEAD'], url: '/*', exposeHeadRoute: false, schema: { hide: true }, handler: serve });
 }

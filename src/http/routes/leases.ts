@@ -21,7 +21,9 @@ const LeaseQuery = Type.Object(
 );
 
 /** A lease as the API shows it: the stored row plus whether it is still in force. */
-function view(lease: Lease, now: number) {
+export type LeaseView = Lease & { active: boolean };
+
+function view(lease: Lease, now: number): LeaseView {
   return { ...lease, active: lease.expiresAt > now };
 }
 

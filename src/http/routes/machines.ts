@@ -3,7 +3,8 @@
  * each, with its state and last phase (the console's Machines page). A MAC that sent DHCP but is in no
  * host is listed as `unknown`, with the firmware architecture (option 93) and vendor class (option 60)
  * of its last DHCP message and when it was first and last seen. The rows come from the live inventory,
- * the stored timeline and the leases: nothing is kept beside them.
+ * the machine index (`ui/machine-index.ts`: what the timeline says of each MAC, kept in memory) and the
+ * leases.
  *
  * Search (`q`, in MAC, hostname, profile and addresses), a state filter and paging (`offset`, `limit`)
  * run here, so a page with 10 000 hosts transfers only the rows it shows.
@@ -11,15 +12,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Inventory } from '../../inventory/snapshot.js';
-import type { BootEvent } from '../../timeline/types.js';
 import { parseMac } from '../../net/mac.js';
-import type { Store } from '../../store/types.js';
-import { addEvent, machineState, phaseOf, type MachineActivity, type MachineState } from '../ui/machine-state.js';
-
-/** How far back the timeline is read for "recently seen" machines. */
-export const SEEN_WINDOW_MS = 24 * 3_600_000;
-/** Most events read for one listing (the newest). */
-const MAX_EVENTS = 200_000;
+import type { LeaseStore } from '../../store/types.js';
+import { activityOf, SEEN_WINDOW_MS, type MachineIndex, type SeenMachine } from '../ui/machine-index.js';
+import { machineState, phaseOf, type MachineState } from '../ui/machine-state.js';
 
 /** One row of the machines list. */
 export interface MachineRow {
@@ -42,6 +38,18 @@ export interface MachineRow {
   leaseIp?: string;
 }
 
+/** The answer of `GET /api/v1/machines`. */
+export interface MachineListing {
+  /** Rows matching the search and filter. */
+  total: number;
+  offset: number;
+  limit: number;
+  /** Every machine by state, before search and filter. */
+  counts: Record<MachineState, number>;
+  machines: MachineRow[];
+  at: number;
+}
+
 const MachinesQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, description: 'case-insensitive text in MAC, hostname, profile or address' })),
@@ -52,57 +60,34 @@ const MachinesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Per MAC: activity, first and last seen, and what its last DHCP message said about it. */
-interface Seen {
-  activity: MachineActivity;
-  first: number;
-  arch?: number;
-  vendorClass?: string;
-  dhcp: boolean;
-}
-
-/** Folds events (oldest first) into one entry per MAC. Pure. */
-export function foldEvents(events: BootEvent[]): Map<string, Seen> {
-  const seen = new Map<string, Seen>();
-  for (const event of events) {
-    if (event.mac === undefined) continue;
-    let entry = seen.get(event.mac);
-    if (!entry) {
-      entry = { activity: { fetched: false }, first: event.at, dhcp: false };
-      seen.set(event.mac, entry);
-    }
-    entry.activity = addEvent(entry.activity, event);
-    if (event.kind === 'dhcp') {
-      entry.dhcp = true;
-      if (event.arch !== undefined) entry.arch = event.arch;
-      if (event.vendorClass !== undefined) entry.vendorClass = event.vendorClass;
-    }
-  }
-  return seen;
-}
-
-/** Builds every row: inventory hosts first (by MAC), then unknown MACs seen in DHCP, newest first. Pure. */
-export function machineRows(inventory: Inventory, seen: Map<string, Seen>, leaseIps: Map<string, string>, now: number): MachineRow[] {
+/** Builds every row: inventory hosts first (by MAC), then unknown MACs seen in DHCP within the window, newest first. Pure. */
+export function machineRows(inventory: Inventory, seen: ReadonlyMap<string, SeenMachine>, leaseIps: Map<string, string>, now: number): MachineRow[] {
   const rows: MachineRow[] = [];
-  const row = (mac: string, known: boolean, entry: Seen | undefined): MachineRow => {
-    const r: MachineRow = { mac, known, profile: null, state: machineState(known, entry?.activity ?? { fetched: false }, now) };
-    const last = entry?.activity.last;
+  const row = (mac: string, known: boolean, entry: SeenMachine | undefined): MachineRow => {
+    const activity = activityOf(entry, now);
+    const r: MachineRow = { mac, known, profile: null, state: machineState(known, activity, now) };
+    const last = activity.last;
     if (last) Object.assign(r, { lastPhase: phaseOf(last), lastAt: last.at, firstSeen: entry!.first, lastSeen: last.at });
-    if (entry?.arch !== undefined) r.arch = entry.arch;
-    if (entry?.vendorClass !== undefined) r.vendorClass = entry.vendorClass;
+    if (last && entry?.arch !== undefined) r.arch = entry.arch;
+    if (last && entry?.vendorClass !== undefined) r.vendorClass = entry.vendorClass;
     const lease = leaseIps.get(mac);
     if (lease !== undefined) r.leaseIp = lease;
     return r;
   };
+  const known = new Set<string>();
   for (const host of inventory.hosts()) {
+    known.add(host.mac);
     const r = row(host.mac, true, seen.get(host.mac));
     if (host.hostname !== undefined) r.hostname = host.hostname;
     if (host.ip !== undefined) r.ip = host.ip;
     r.profile = host.profile?.name ?? null;
     rows.push(r);
   }
-  const unknown = [...seen].filter(([mac, entry]) => entry.dhcp && inventory.hostByMac(mac) === undefined);
-  unknown.sort((a, b) => (b[1].activity.last?.at ?? 0) - (a[1].activity.last?.at ?? 0));
+  const since = now - SEEN_WINDOW_MS;
+  // Host MACs are canonical, as the index's are: a set lookup, not a parse per seen MAC.
+  const unknown: Array<[string, SeenMachine]> = [];
+  for (const [mac, entry] of seen) if (entry.dhcpAt !== undefined && entry.dhcpAt >= since && !known.has(mac)) unknown.push([mac, entry]);
+  unknown.sort((a, b) => b[1].last.at - a[1].last.at);
   for (const [mac, entry] of unknown) rows.push(row(mac, false, entry));
   return rows;
 }
@@ -113,7 +98,7 @@ function matches(row: MachineRow, q: string): boolean {
 }
 
 /** Registers `GET /api/v1/machines`. */
-export function registerMachinesRoute(app: FastifyInstance, store: Store, current: () => Inventory, now: () => number = Date.now): void {
+export function registerMachinesRoute(app: FastifyInstance, index: MachineIndex, leases: LeaseStore, current: () => Inventory, now: () => number = Date.now): void {
   type Query = { q?: string; state?: MachineState; offset?: number; limit?: number };
   app.get<{ Querystring: Query }>(
     '/api/v1/machines',
@@ -122,9 +107,9 @@ export function registerMachinesRoute(app: FastifyInstance, store: Store, curren
     },
     async (request) => {
       const t = now();
-      const [events, leases] = await Promise.all([store.events.listEvents({ since: t - SEEN_WINDOW_MS, limit: MAX_EVENTS }), store.leases.listLeases()]);
-      const leaseIps = new Map(leases.filter((l) => l.expiresAt > t && (l.state === 'bound' || l.state === 'offered')).map((l) => [l.mac, l.ip]));
-      const all = machineRows(current(), foldEvents(events), leaseIps, t);
+      const [seen, rows] = await Promise.all([index.machines(), leases.listLeases()]);
+      const leaseIps = new Map(rows.filter((l) => l.expiresAt > t && (l.state === 'bound' || l.state === 'offered')).map((l) => [l.mac, l.ip]));
+      const all = machineRows(current(), seen, leaseIps, t);
       const counts: Record<MachineState, number> = { booting: 0, booted: 0, failed: 0, idle: 0, unknown: 0 };
       for (const r of all) counts[r.state] += 1;
       const q = request.query.q?.trim().toLowerCase() ?? '';
@@ -133,7 +118,8 @@ export function registerMachinesRoute(app: FastifyInstance, store: Store, curren
       const filtered = all.filter((r) => (request.query.state === undefined || r.state === request.query.state) && (q === '' || r.mac === macQuery || matches(r, q)));
       const offset = request.query.offset ?? 0;
       const limit = request.query.limit ?? 100;
-      return { total: filtered.length, offset, limit, counts, machines: filtered.slice(offset, offset + limit), at: t };
+      const listing: MachineListing = { total: filtered.length, offset, limit, counts, machines: filtered.slice(offset, offset + limit), at: t };
+      return listing;
     },
   );
 }

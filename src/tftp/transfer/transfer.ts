@@ -255,6 +255,14 @@ export class ReadTransfer {
     this.sender.exclusive(() => this.pump());
   }
 
+  /**
+   * Payload bytes the client has acknowledged so far. Read without owning the window (for progress
+   * reports): an accelerating sender may move the base meanwhile, so the value may be one ACK stale.
+   */
+  get bytesAcknowledged(): number {
+    return Math.min(this.content.size, Math.max(0, this.window.base - 1) * this.blksize);
+  }
+
   /** Whether the transfer has ended. */
   get ended(): boolean {
     return this.state === 'ended';
