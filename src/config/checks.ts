@@ -5,6 +5,7 @@
  * section's file and add one line below.
  */
 import { checkDhcpConfig } from '../dhcp/config-checks.js';
+import { haConfigProblems } from '../dhcp/ha/config.js';
 import { inventoryConfigProblems } from '../inventory/config.js';
 import { storeConfigProblems } from '../store/config.js';
 import { tftpConfigProblems } from '../tftp/config.js';
@@ -18,6 +19,7 @@ export type ConfigCheck = (config: Config) => ConfigProblem[];
 export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
   (config) => checkDhcpConfig(config.dhcp, config.server.address),
+  (config) => haConfigProblems(config.dhcp.ha, config.dhcp.mode, config.store.kind),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];

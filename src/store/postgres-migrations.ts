@@ -41,6 +41,10 @@ export const postgresMigrations: readonly string[] = [
   CREATE TABLE store_meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO store_meta (key, value) VALUES ('inventory_revision', 0);
   `,
+  // The DHCP two-instance mode: one row per instance, its counter bumped by every heartbeat.
+  `
+  CREATE TABLE ha_heartbeats (name text PRIMARY KEY, beats bigint NOT NULL, at bigint NOT NULL);
+  `,
 ];
 
 /** Brings the schema up to date; returns how many migrations ran. The client must not be in a transaction. */

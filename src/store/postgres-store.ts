@@ -9,7 +9,7 @@ import type { BootEvent } from '../timeline/types.js';
 import { createPostgresInventory } from './postgres-inventory.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
-import type { Durability, EventLog, EventQuery, LeaseStore, Store } from './types.js';
+import type { Durability, EventLog, EventQuery, HeartbeatStore, LeaseStore, Store } from './types.js';
 
 /** Connection settings for the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -69,6 +69,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     leases: createPostgresLeases(pool),
     events: createPostgresEvents(pool),
     inventory: createPostgresInventory(pool),
+    heartbeats: createPostgresHeartbeats(pool),
     async ping() {
       await pool.query('SELECT 1');
     },
@@ -120,6 +121,24 @@ function createPostgresLeases(pool: pg.Pool): LeaseStore {
     async pruneLeases(before) {
       const result = await pool.query('DELETE FROM leases WHERE expires_at < $1', [before]);
       return result.rowCount ?? 0;
+    },
+  };
+}
+
+// The upsert's new row is not visible to a second SELECT of the same statement, so it is returned apart.
+const BEAT = `
+  WITH mine AS (
+    INSERT INTO ha_heartbeats (name, beats, at) VALUES ($1, 1, $2)
+    ON CONFLICT (name) DO UPDATE SET beats = ha_heartbeats.beats + 1, at = excluded.at
+    RETURNING name, beats, at
+  )
+  SELECT name, beats, at FROM mine UNION ALL SELECT name, beats, at FROM ha_heartbeats WHERE name <> $1`;
+
+function createPostgresHeartbeats(pool: pg.Pool): HeartbeatStore {
+  return {
+    async beat(name, now) {
+      const { rows } = await pool.query<{ name: string; beats: string; at: string }>({ name: 'xenboot_ha_beat', text: BEAT, values: [name, now] });
+      return rows.map((r) => ({ name: r.name, beats: Number(r.beats), at: Number(r.at) }));
     },
   };
 }

@@ -53,6 +53,21 @@ export interface LeaseStore {
   pruneLeases(before: number): Promise<number>;
 }
 
+/** One instance's heartbeat counter, as the store has it. */
+export interface HeartbeatRow {
+  name: string;
+  /** Bumped by every beat of that instance; readers compare it with their previous reading. */
+  beats: number;
+  /** The beating instance's clock at its last beat (ms since the epoch), for people reading the table. */
+  at: number;
+}
+
+/** Heartbeats of the instances that share the store (the DHCP two-instance mode). */
+export interface HeartbeatStore {
+  /** Bumps `name`'s counter (its row starts at 1) and returns every instance's row, this one's included, in one round trip. */
+  beat(name: string, now: number): Promise<HeartbeatRow[]>;
+}
+
 /** Filters for reading the event timeline. */
 export interface EventQuery {
   mac?: string;
@@ -133,6 +148,8 @@ export interface Store {
   readonly leases: LeaseStore;
   readonly events: EventLog;
   readonly inventory: InventoryStore;
+  /** Heartbeats of instances sharing the store; only the shared backend (PostgreSQL) has them. */
+  readonly heartbeats?: HeartbeatStore;
   /** Resolves when the database answers a trivial query (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes connections; safe to call more than once. */

@@ -93,7 +93,7 @@ describe('migrations', () => {
       await client.connect();
       try {
         const { rows } = await client.query(`SELECT version FROM ${schema}.xenboot_migrations ORDER BY version`);
-        expect(rows.map((r: { version: number }) => r.version)).toEqual([1]);
+        expect(rows.map((r: { version: number }) => r.version)).toEqual([1, 2]);
         await client.query(`INSERT INTO ${schema}.xenboot_migrations (version, applied_at) VALUES (99, 0)`);
       } finally {
         await client.end();
