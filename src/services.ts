@@ -190,6 +190,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) }), config.http.publicUrl),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
+        ...(store.heartbeats ? { heartbeats: store.heartbeats } : {}),
         reservedMacOf: (ip) => boot.provider.current().hostByIp(ip)?.mac,
         events,
         logger: logger.child({ subsystem: 'dhcp' }),

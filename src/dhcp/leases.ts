@@ -4,11 +4,13 @@
  * `AddressPool`, then claims it in the store; when another server holds it (shared PostgreSQL) the
  * address is marked taken and the next candidate tried, a bounded number of times. Expired holds return
  * to the pool through a min-heap ordered by expiry, so nothing scans the pool or the table per request.
+ * When instances share the store and split the clients (`dhcp.ha`), each one's clients draw from their
+ * own slice of every range first (`PoolShares`), so the instances do not race for the same free address.
  */
 import { cidrBroadcast, intToIp, ipToInt } from '../net/ipv4.js';
 import type { Lease, LeaseState, LeaseStore } from '../store/types.js';
 import { AddressPool } from './pool.js';
-import type { Subnet } from './subnets.js';
+import type { AddressRange, Subnet } from './subnets.js';
 
 /** One address binding as the table knows it. */
 export interface LeaseEntry {
@@ -16,6 +18,16 @@ export interface LeaseEntry {
   ip: number;
   state: LeaseState;
   expiresAt: number;
+}
+
+/**
+ * How the dynamic pool is split between instances sharing the store (the two-instance mode): each
+ * range is cut into `count` contiguous slices, and a client's new addresses come from slice `of(mac)`, so
+ * instances answering different clients do not race for the same free address.
+ */
+export interface PoolShares {
+  count: number;
+  of: (mac: string) => number;
 }
 
 /** Result of an allocation attempt. */
@@ -34,7 +46,8 @@ const CLAIM_ATTEMPTS = 8;
 export class LeaseTable {
   private readonly byIp = new Map<number, LeaseEntry>();
   private readonly byMac = new Map<string, number>();
-  private readonly pools = new Map<Subnet, AddressPool>();
+  /** Per subnet, one pool per share (one share unless the pool is split between instances). */
+  private readonly pools = new Map<Subnet, AddressPool[]>();
   private readonly reservedFor = new Map<number, string>();
   /** Addresses no client may hold, reservation or not: the server's own, each subnet's network and broadcast address. */
   private readonly neverLeased = new Set<number>();
@@ -57,6 +70,7 @@ export class LeaseTable {
     private readonly persistOffers = true,
     /** The MAC an address is reserved for outside `reservations` (inventory hosts with an `ip`), if any. */
     private readonly reservedElsewhere: (ip: string) => string | undefined = () => undefined,
+    private readonly shares: PoolShares = { count: 1, of: () => 0 },
   ) {
     for (const ip of excluded) this.neverLeased.add(ipToInt(ip));
     for (const subnet of subnets) {
@@ -69,7 +83,10 @@ export class LeaseTable {
       this.reservedFor.set(ipToInt(ip), mac);
       skip.add(ipToInt(ip));
     }
-    for (const subnet of subnets) this.pools.set(subnet, new AddressPool(subnet.ranges, skip));
+    for (const subnet of subnets) {
+      const slices = Array.from({ length: shares.count }, (_, k) => subnet.ranges.flatMap((r) => sliceOf(r, k, shares.count)));
+      this.pools.set(subnet, slices.map((ranges) => new AddressPool(ranges, skip)));
+    }
   }
 
   /** Loads every stored lease into the index (call once before serving). */
@@ -114,7 +131,8 @@ export class LeaseTable {
 
   /** True when `ip` is a dynamic address of `subnet` (inside a range, not reserved or excluded). */
   isDynamic(subnet: Subnet, ip: string): boolean {
-    return this.pools.get(subnet)?.contains(ipToInt(ip)) ?? false;
+    const address = ipToInt(ip);
+    return this.pools.get(subnet)?.some((pool) => pool.contains(address)) ?? false;
   }
 
   /**
@@ -127,15 +145,23 @@ export class LeaseTable {
     for (const ip of preferred) {
       if (this.isAvailable(ip, mac, now) && (await this.claim(mac, ip, 'offered', holdUntil, now, details))) return { ok: true, ip };
     }
-    const pool = this.pools.get(subnet);
-    if (!pool) return { ok: false, reason: 'pool full' };
-    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      const candidate = pool.take((address) => this.isAvailable(intToIp(address), mac, now), CANDIDATE_BUDGET);
+    const pools = this.pools.get(subnet) ?? [];
+    // The client's own share first; the others only when it is full (split pools: PoolShares).
+    const own = this.shares.of(mac);
+    const order = [pools[own]!, ...pools.filter((_, k) => k !== own)].filter(Boolean);
+    let share = 0;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS && share < order.length; ) {
+      const candidate = order[share]!.take((address) => this.isAvailable(intToIp(address), mac, now), CANDIDATE_BUDGET);
       if (candidate === null) {
-        this.poolExhausted += 1;
-        return { ok: false, reason: 'pool full' };
+        share += 1;
+        continue;
       }
+      attempt += 1;
       if (await this.claim(mac, intToIp(candidate), 'offered', holdUntil, now, details)) return { ok: true, ip: intToIp(candidate) };
+    }
+    if (share >= order.length) {
+      this.poolExhausted += 1;
+      return { ok: false, reason: 'pool full' };
     }
     return { ok: false, reason: 'store conflict' };
   }
@@ -204,12 +230,12 @@ export class LeaseTable {
 
   /** Usage of each subnet's pool: dynamic addresses and how many are held now (for `/metrics`). */
   poolUsage(now: number): Array<{ pool: string; size: number; used: number }> {
-    const usage = new Map<AddressPool, number>();
+    const usage = new Map<Subnet, number>();
     for (const entry of this.byIp.values()) {
       if (entry.expiresAt <= now) continue;
-      for (const pool of this.pools.values()) if (pool.contains(entry.ip)) usage.set(pool, (usage.get(pool) ?? 0) + 1);
+      for (const [subnet, pools] of this.pools) if (pools.some((pool) => pool.contains(entry.ip))) usage.set(subnet, (usage.get(subnet) ?? 0) + 1);
     }
-    return [...this.pools].map(([subnet, pool]) => ({ pool: subnet.name, size: pool.size, used: usage.get(pool) ?? 0 }));
+    return [...this.pools].map(([subnet, pools]) => ({ pool: subnet.name, size: pools.reduce((sum, pool) => sum + pool.size, 0), used: usage.get(subnet) ?? 0 }));
   }
 
   /** Deletes long-expired rows from the store (housekeeping). */
@@ -227,7 +253,7 @@ export class LeaseTable {
   }
 
   private giveBack(address: number): void {
-    for (const pool of this.pools.values()) pool.giveBack(address);
+    for (const pools of this.pools.values()) for (const pool of pools) pool.giveBack(address);
   }
 
   private remember(mac: string, address: number, state: LeaseState, expiresAt: number, indexMac = true): void {
@@ -285,4 +311,12 @@ export class LeaseTable {
     }
     return top;
   }
+}
+
+/** Slice `k` of `count` contiguous, nearly equal slices of a range (empty when the range is too small). */
+function sliceOf(range: AddressRange, k: number, count: number): AddressRange[] {
+  const size = range.end - range.start + 1;
+  const start = range.start + Math.floor((k * size) / count);
+  const end = range.start + Math.floor(((k + 1) * size) / count) - 1;
+  return end >= start ? [{ start, end }] : [];
 }

@@ -13,9 +13,10 @@ import type { DhcpExchangeEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
 import { parseMac } from '../net/mac.js';
 import { bindUdp } from '../net/udp-bind.js';
-import type { LeaseStore } from '../store/types.js';
+import type { HeartbeatStore, LeaseStore } from '../store/types.js';
 import type { DhcpConfig } from './config.js';
 import type { DhcpOutcome, RequestSource } from './context.js';
+import { haPoolShares, startHaMember, type HaMember } from './ha/member.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
@@ -36,6 +37,8 @@ export interface DhcpServerOptions {
   reservedMacOf?: (ip: string) => string | undefined;
   /** True when other servers share the store (PostgreSQL): offer holds are then written to it too. Default true. */
   sharedStore?: boolean;
+  /** The shared store's heartbeats; required when `config.ha` is set (the two-instance mode). */
+  heartbeats?: HeartbeatStore;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -57,6 +60,8 @@ export interface DhcpServer {
   readonly port: number;
   readonly proxyPort: number | null;
   readonly stats: DhcpServerStats;
+  /** The two-instance mode's member, when `dhcp.ha` is configured. */
+  readonly ha: HaMember | null;
   /** Pool usage per subnet, for `/metrics`. */
   poolStats(): Array<{ pool: string; size: number; used: number }>;
   close(): Promise<void>;
@@ -72,11 +77,17 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     const mac = parseMac(r.mac);
     if (mac !== null) reservations.set(mac, r.ip);
   }
-  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], options.sharedStore ?? true, options.reservedMacOf);
+  if (config.ha && !options.heartbeats) throw new Error('dhcp.ha needs a store shared by the instances (store.kind postgres)');
+  const shares = config.ha ? haPoolShares(config.ha) : undefined;
+  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], options.sharedStore ?? true, options.reservedMacOf, shares);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');
   }
+  // Two-instance mode: beats once the lease table is loaded; reads it again whenever a peer goes or returns.
+  const ha = config.ha && options.heartbeats
+    ? await startHaMember({ config: config.ha, heartbeats: options.heartbeats, serverAddress, logger, onChange: async () => void (await leases.load(now())) })
+    : null;
   const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
   const stats: DhcpServerStats = { received: 0, malformed: 0, rateLimited: 0, replies: 0, silent: 0, poolExhausted: 0, errors: 0 };
   // Messages of one client are handled in order (a retransmitted DISCOVER does not race its REQUEST).
@@ -101,7 +112,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     });
   };
 
-  const handle = async (data: Buffer, remote: RemoteInfo, via: RequestSource['via'], replySocket: Socket) => {
+  const handle = async (data: Buffer, remote: RemoteInfo, via: RequestSource['via'], replySocket: Socket, unicast: boolean) => {
     let packet;
     try {
       packet = decodePacket(data);
@@ -111,6 +122,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       return;
     }
     const mac = clientMac(packet);
+    if (ha && !ha.answers(packet, mac, unicast)) return;
     if (mac !== null && !limiter.allow(mac, now())) {
       stats.rateLimited += 1;
       logger.debug({ mac }, 'DHCP rate limit: message dropped');
@@ -162,7 +174,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   const listen = (socket: Socket, via: RequestSource['via'], replySocket: Socket) => {
     socket.on('message', (data, remote) => {
       stats.received += 1;
-      void handle(data, remote, via, replySocket);
+      void handle(data, remote, via, replySocket, socket === sender);
     });
     socket.on('error', (error) => logger.warn({ err: error }, 'DHCP socket error'));
   };
@@ -192,9 +204,11 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       port,
       proxyPort: proxySocket ? proxySocket.address().port : null,
       stats,
+      ha,
       poolStats: () => leases.poolUsage(now()),
       async close() {
         clearInterval(prune);
+        await ha?.close();
         await Promise.all(sockets.map((s) => new Promise<void>((resolve) => {
           try {
             s.close(() => resolve());
@@ -206,6 +220,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       },
     };
   } catch (error) {
+    await ha?.close();
     for (const s of sockets) {
       try {
         s.close();
