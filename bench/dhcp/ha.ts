@@ -1,0 +1,241 @@
+/**
+ * DHCP two-instance benchmark: ISC perfdhcp (Debian kea-admin) against two xenboot instances sharing one
+ * PostgreSQL (`dhcp.ha`: each answers its RFC 3074 half) and against one instance on the same PostgreSQL,
+ * in the same run, at the same target rates, on the same bridge; then the takeover: perfdhcp runs at one
+ * rate against the pair, instance `a` is killed (`kill -9`) after `kill-after` seconds, and the time until
+ * the first ACK from `b` to a client of `a`'s half is measured. Every reply reaching the client is captured
+ * (tcpdump on perfdhcp's interface, in every scenario alike) and audited: no address may be acknowledged
+ * to two MACs. Every scenario starts fresh (a new PostgreSQL schema, new processes).
+ *
+ *   sudo npx tsx bench/dhcp/ha.ts [seconds-per-rate] [rate,rate,…] [takeover-rate] [takeover-seconds] [kill-after]
+ *
+ * Defaults: 8 s per rate, rates 1000,2000,4000,8000, takeover at 500/s for 20 s with the kill after 6 s.
+ * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
+ * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
+ * the tables for bench/README.md.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { bucketOfMac } from '../../src/dhcp/ha/load-balance.js';
+import { openPostgresStore } from '../../src/store/postgres-store.js';
+import { addressesLeasedTwice, readWireAcks, type WireAck } from '../../lab/clients/dhcp-acks.js';
+import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
+import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
+
+const seconds = Number(process.argv[2] ?? 8);
+const rates = (process.argv[3] ?? '1000,2000,4000,8000').split(',').map(Number);
+const takeoverRate = Number(process.argv[4] ?? 500);
+const takeoverSeconds = Number(process.argv[5] ?? 20);
+const killAfter = Number(process.argv[6] ?? 6);
+const PG_URL = process.env.XENBOOT_BENCH_PG_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
+const ADDRESS = { a: '10.211.0.1', b: '10.211.0.2' } as const;
+const CLIENT = '10.211.0.9';
+const POOL = { start: '10.211.16.0', end: '10.211.255.250' };
+const HA = { heartbeatSeconds: 1, takeoverSeconds: 5 };
+
+interface PerfResult {
+  scenario: string;
+  target: number;
+  exchanges: number;
+  discoverDrops: number;
+  requestDrops: number;
+  offerDelayMs: number;
+  ackDelayMs: number;
+  /** ACKs captured on the client's interface, and the addresses among them acknowledged to two MACs. */
+  acks: number;
+  leasedTwice: number;
+  captureDrops: number;
+}
+
+function number(text: string, pattern: RegExp): number {
+  const match = pattern.exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** One run's namespaces: a bridge, the servers' and perfdhcp's namespaces on it. */
+class Site {
+  readonly namespaces: Namespace[] = [];
+  readonly servers = new Map<'a' | 'b', RunningProcess>();
+  readonly dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-ha-'));
+  readonly schema = `xbbench_ha_${process.pid}_${Date.now().toString(36)}`;
+  lan!: Namespace;
+  bridge!: string;
+  client!: Namespace;
+  clientIf!: string;
+  tcpdump?: RunningProcess;
+
+  async create(names: Array<'a' | 'b'>): Promise<void> {
+    // Migrate once, so the instances start on a ready schema.
+    const store = await openPostgresStore({ url: PG_URL, schema: this.schema, poolSize: 1 });
+    await store.close();
+    this.lan = await this.ns('xhal');
+    this.bridge = await createBridge(this.lan);
+    for (const name of names) {
+      const ns = await this.ns(`xha${name}`);
+      await attachToBridge(this.lan, this.bridge, ns, `${ADDRESS[name]}/16`);
+    }
+    this.client = await this.ns('xhac');
+    this.clientIf = await attachToBridge(this.lan, this.bridge, this.client, `${CLIENT}/16`);
+    const capture = join(this.dir, 'client.pcap');
+    // Every reply perfdhcp receives; a small snap length keeps the capture cheap.
+    this.tcpdump = this.client.spawn('tcpdump', ['-i', this.clientIf, '-n', '-s', '400', '-B', '16384', '-w', capture, 'udp src port 67']);
+    await this.tcpdump.waitFor(/listening on/, 10_000);
+    await Promise.all(names.map((name) => this.start(name, names.length > 1)));
+  }
+
+  private async ns(prefix: string): Promise<Namespace> {
+    const ns = await Namespace.create(prefix);
+    this.namespaces.push(ns);
+    return ns;
+  }
+
+  async start(name: 'a' | 'b', ha: boolean): Promise<void> {
+    const ns = this.namespaces.find((n) => n.name.startsWith(`xha${name}`))!;
+    const config = writeTempConfig(
+      {
+        server: { address: ADDRESS[name] },
+        log: { level: 'info', format: 'json' },
+        http: { enabled: false },
+        tftp: { enabled: false },
+        store: { kind: 'postgres', url: PG_URL, schema: this.schema, poolSize: 10, durability: 'process' },
+        dhcp: {
+          mode: 'full',
+          subnet: '10.211.0.0/16',
+          ranges: [POOL],
+          router: ADDRESS.a,
+          leaseTime: 3600,
+          ...(ha ? { ha: { self: name, peers: ['a', 'b'], ...HA } } : {}),
+        },
+      },
+      mkdtempSync(join(this.dir, `${name}-`)),
+    );
+    this.servers.set(name, await startXenboot(config, ns, 60_000));
+  }
+
+  /** Stops the capture and reads it: the ACKs and how many packets tcpdump says the kernel dropped. */
+  async acks(): Promise<{ acks: WireAck[]; captureDrops: number }> {
+    await this.tcpdump?.stop('SIGTERM', 5_000);
+    const dropped = number(this.tcpdump?.output() ?? '', /(\d+) packets dropped by kernel/);
+    return { acks: readWireAcks(join(this.dir, 'client.pcap')), captureDrops: Number.isNaN(dropped) ? 0 : dropped };
+  }
+
+  perf(rate: number, duration: number) {
+    return this.client.exec('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: (duration + 30) * 1000 });
+  }
+
+  async close(): Promise<void> {
+    for (const server of this.servers.values()) await server.stop('SIGTERM', 3_000);
+    await this.tcpdump?.stop('SIGTERM', 3_000);
+    for (const ns of this.namespaces.reverse()) await ns.delete();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    await client.end();
+  }
+}
+
+/** Parses perfdhcp's final report. */
+function parsePerf(output: string): Omit<PerfResult, 'scenario' | 'target' | 'acks' | 'leasedTwice' | 'captureDrops'> {
+  const [, discover = '', request = ''] = output.split(/\*\*\*Statistics for: /);
+  return {
+    exchanges: number(output, /Rate: ([\d.]+) 4-way exchanges\/second/),
+    discoverDrops: number(discover, /drops ratio: ([\d.]+) %/),
+    requestDrops: number(request, /drops ratio: ([\d.]+) %/),
+    offerDelayMs: number(discover, /avg delay: ([\d.]+) ms/),
+    ackDelayMs: number(request, /avg delay: ([\d.]+) ms/),
+  };
+}
+
+async function throughput(scenario: 'one instance' | 'two instances', rate: number): Promise<PerfResult> {
+  const site = new Site();
+  try {
+    await site.create(scenario === 'one instance' ? ['a'] : ['a', 'b']);
+    const perf = await site.perf(rate, seconds);
+    const { acks, captureDrops } = await site.acks();
+    const result: PerfResult = { scenario, target: rate, ...parsePerf(perf.stdout + perf.stderr), acks: acks.length, leasedTwice: addressesLeasedTwice(acks).length, captureDrops };
+    if (!(result.exchanges > 0)) console.error(`${scenario} answered nothing at ${rate}/s:\n${[...site.servers.values()].map((s) => s.output().slice(-2000)).join('\n')}`);
+    return result;
+  } finally {
+    await site.close();
+  }
+}
+
+interface TakeoverResult {
+  rate: number;
+  killAfterS: number;
+  /** From kill -9 of `a` to the first ACK `b` sent to a client of `a`'s half. */
+  firstTakenOverAckMs: number | null;
+  /** From kill -9 to `b`'s log line saying it took over. */
+  declaredMs: number | null;
+  statedBoundMs: number;
+  acksBeforeKill: number;
+  acksAfterTakeover: number;
+  leasedTwice: number;
+  captureDrops: number;
+  exchanges: number;
+}
+
+async function takeover(): Promise<TakeoverResult> {
+  const site = new Site();
+  try {
+    await site.create(['a', 'b']);
+    const perf = site.perf(takeoverRate, takeoverSeconds);
+    await new Promise((r) => setTimeout(r, killAfter * 1000));
+    const killedAt = Date.now();
+    await site.servers.get('a')!.stop('SIGKILL');
+    const done = await perf;
+    const { acks, captureDrops } = await site.acks();
+    const line = site.servers.get('b')!.output().split('\n').find((l) => l.includes('peer a stopped beating'));
+    const declaredAt = line ? (JSON.parse(line) as { time: number }).time : null;
+    const ofA = (ack: WireAck) => bucketOfMac(ack.mac) % 2 === 0;
+    const taken = acks.filter((ack) => ack.at >= killedAt && ack.server === ADDRESS.b && ofA(ack));
+    const first = taken[0]?.at ?? null;
+    return {
+      rate: takeoverRate,
+      killAfterS: killAfter,
+      firstTakenOverAckMs: first === null ? null : Math.round(first - killedAt),
+      declaredMs: declaredAt === null ? null : declaredAt - killedAt,
+      statedBoundMs: (HA.takeoverSeconds + 2 * HA.heartbeatSeconds) * 1000,
+      acksBeforeKill: acks.filter((a) => a.at < killedAt).length,
+      acksAfterTakeover: taken.length,
+      leasedTwice: addressesLeasedTwice(acks).length,
+      captureDrops,
+      exchanges: parsePerf(done.stdout + done.stderr).exchanges,
+    };
+  } finally {
+    await site.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await requireCommands('ip', 'perfdhcp', 'tcpdump');
+  const results: PerfResult[] = [];
+  for (const rate of rates) {
+    for (const scenario of ['one instance', 'two instances'] as const) {
+      const result = await throughput(scenario, rate);
+      results.push(result);
+      console.log(JSON.stringify(result));
+    }
+  }
+  const over = await takeover();
+  console.log(JSON.stringify(over));
+
+  console.log('\n| target/s | scenario | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | ACKs captured | addresses leased twice | two ÷ one |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const rate of rates) {
+    const one = results.find((r) => r.target === rate && r.scenario === 'one instance')!;
+    for (const r of results.filter((x) => x.target === rate)) {
+      const ratio = r === one ? '' : `${(r.exchanges / one.exchanges).toFixed(2)}×`;
+      console.log(`| ${rate} | ${r.scenario} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.acks}${r.captureDrops ? ` (capture dropped ${r.captureDrops})` : ''} | ${r.leasedTwice} | ${ratio} |`);
+    }
+  }
+  console.log(`\ntakeover at ${over.rate}/s, kill -9 of a after ${over.killAfterS} s: b declared a down ${over.declaredMs} ms after the kill, first ACK from b to a client of a's half ${over.firstTakenOverAckMs} ms after it (stated bound ${over.statedBoundMs} ms: takeoverSeconds + 2 × heartbeatSeconds); ACKs before the kill ${over.acksBeforeKill}, by b to a's clients after it ${over.acksAfterTakeover}; addresses leased twice ${over.leasedTwice}${over.captureDrops ? ` (capture dropped ${over.captureDrops})` : ''}`);
+}
+
+await main();
