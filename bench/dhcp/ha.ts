@@ -9,12 +9,13 @@
  *
  *   sudo npx tsx bench/dhcp/ha.ts [seconds-per-rate] [rate,rate,…] [takeover-rate] [takeover-seconds] [kill-after]
  *
- * Defaults: 8 s per rate, rates 1000,2000,4000,8000, takeover at 500/s for 20 s with the kill after 6 s.
+ * Defaults: 8 s per rate, rates 1000,2000,4000,8000, takeover at 500/s for 20 s with the kill after 6 s
+ * (takeover-seconds 0: no takeover run).
  * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
  * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
  * the tables for bench/README.md.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -51,6 +52,19 @@ interface PerfResult {
   acks: number;
   leasedTwice: number;
   captureDrops: number;
+  /** CPU seconds the xenboot processes used during the run (all of them together), and per 1,000 exchanges. */
+  xenbootCpuS: number;
+  cpuMsPerExchange: number;
+}
+
+/** User + system CPU seconds of a process so far (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function number(text: string, pattern: RegExp): number {
@@ -125,6 +139,10 @@ class Site {
     return { acks: readWireAcks(join(this.dir, 'client.pcap')), captureDrops: Number.isNaN(dropped) ? 0 : dropped };
   }
 
+  cpu(): number {
+    return [...this.servers.values()].reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
+  }
+
   perf(rate: number, duration: number) {
     return this.client.exec('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: (duration + 30) * 1000 });
   }
@@ -141,7 +159,7 @@ class Site {
 }
 
 /** Parses perfdhcp's final report. */
-function parsePerf(output: string): Omit<PerfResult, 'scenario' | 'target' | 'acks' | 'leasedTwice' | 'captureDrops'> {
+function parsePerf(output: string): Pick<PerfResult, 'exchanges' | 'discoverDrops' | 'requestDrops' | 'offerDelayMs' | 'ackDelayMs'> {
   const [, discover = '', request = ''] = output.split(/\*\*\*Statistics for: /);
   return {
     exchanges: number(output, /Rate: ([\d.]+) 4-way exchanges\/second/),
@@ -156,9 +174,21 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
   const site = new Site();
   try {
     await site.create(scenario === 'one instance' ? ['a'] : ['a', 'b']);
+    const cpuBefore = site.cpu();
     const perf = await site.perf(rate, seconds);
+    const xenbootCpuS = site.cpu() - cpuBefore;
     const { acks, captureDrops } = await site.acks();
-    const result: PerfResult = { scenario, target: rate, ...parsePerf(perf.stdout + perf.stderr), acks: acks.length, leasedTwice: addressesLeasedTwice(acks).length, captureDrops };
+    const parsed = parsePerf(perf.stdout + perf.stderr);
+    const result: PerfResult = {
+      scenario,
+      target: rate,
+      ...parsed,
+      acks: acks.length,
+      leasedTwice: addressesLeasedTwice(acks).length,
+      captureDrops,
+      xenbootCpuS: Number(xenbootCpuS.toFixed(2)),
+      cpuMsPerExchange: Number(((xenbootCpuS * 1000) / Math.max(1, parsed.exchanges * seconds)).toFixed(3)),
+    };
     if (!(result.exchanges > 0)) console.error(`${scenario} answered nothing at ${rate}/s:\n${[...site.servers.values()].map((s) => s.output().slice(-2000)).join('\n')}`);
     return result;
   } finally {
@@ -223,19 +253,21 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(result));
     }
   }
-  const over = await takeover();
-  console.log(JSON.stringify(over));
+  const over = takeoverSeconds > 0 ? await takeover() : null;
+  if (over) console.log(JSON.stringify(over));
 
-  console.log('\n| target/s | scenario | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | ACKs captured | addresses leased twice | two ÷ one |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`\nload average at the end: ${load}`);
+  console.log('\n| target/s | scenario | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | xenboot CPU ms per exchange | ACKs captured | addresses leased twice | two ÷ one |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const rate of rates) {
     const one = results.find((r) => r.target === rate && r.scenario === 'one instance')!;
     for (const r of results.filter((x) => x.target === rate)) {
       const ratio = r === one ? '' : `${(r.exchanges / one.exchanges).toFixed(2)}×`;
-      console.log(`| ${rate} | ${r.scenario} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.acks}${r.captureDrops ? ` (capture dropped ${r.captureDrops})` : ''} | ${r.leasedTwice} | ${ratio} |`);
+      console.log(`| ${rate} | ${r.scenario} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.cpuMsPerExchange.toFixed(2)} | ${r.acks}${r.captureDrops ? ` (capture dropped ${r.captureDrops})` : ''} | ${r.leasedTwice} | ${ratio} |`);
     }
   }
-  console.log(`\ntakeover at ${over.rate}/s, kill -9 of a after ${over.killAfterS} s: b declared a down ${over.declaredMs} ms after the kill, first ACK from b to a client of a's half ${over.firstTakenOverAckMs} ms after it (stated bound ${over.statedBoundMs} ms: takeoverSeconds + 2 × heartbeatSeconds); ACKs before the kill ${over.acksBeforeKill}, by b to a's clients after it ${over.acksAfterTakeover}; addresses leased twice ${over.leasedTwice}${over.captureDrops ? ` (capture dropped ${over.captureDrops})` : ''}`);
+  if (over) console.log(`\ntakeover at ${over.rate}/s, kill -9 of a after ${over.killAfterS} s: b declared a down ${over.declaredMs} ms after the kill, first ACK from b to a client of a's half ${over.firstTakenOverAckMs} ms after it (stated bound ${over.statedBoundMs} ms: takeoverSeconds + 2 × heartbeatSeconds); ACKs before the kill ${over.acksBeforeKill}, by b to a's clients after it ${over.acksAfterTakeover}; addresses leased twice ${over.leasedTwice}${over.captureDrops ? ` (capture dropped ${over.captureDrops})` : ''}`);
 }
 
 await main();

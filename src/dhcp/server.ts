@@ -79,7 +79,10 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   }
   if (config.ha && !options.heartbeats) throw new Error('dhcp.ha needs a store shared by the instances (store.kind postgres)');
   const shares = config.ha ? haPoolShares(config.ha) : undefined;
-  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], options.sharedStore ?? true, options.reservedMacOf, shares);
+  // Offer holds are written to a shared store so instances answering the same clients do not offer one
+  // address twice; instances splitting the clients (dhcp.ha) draw from separate slices and keep them in memory.
+  const persistOffers = (options.sharedStore ?? true) && !config.ha;
+  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], persistOffers, options.reservedMacOf, shares);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');
