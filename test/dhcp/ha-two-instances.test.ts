@@ -2,10 +2,11 @@
  * The two-instance mode for real: two `xenboot serve` processes (instances `a` at 10.211.0.1 and `b` at
  * 10.211.0.2) on one PostgreSQL schema and one bridge, in network namespaces this test creates (prefix
  * `xha`, 10.211.0.0/16); real clients (busybox udhcpc, one veth each, MACs chosen by their RFC 3074
- * bucket). Checked: each instance answers its own half only; `kill -9` of `a` in the middle of a wave of
- * clients, and every client is still served, `a`'s by `b` within the stated takeover time; `a` restarted
- * gets its half back. Every ACK on the bridge is captured (tcpdump): no address is acknowledged to two
- * MACs, and the store holds each client's address under its MAC. The servers reach PostgreSQL through
+ * bucket), and perfdhcp (150 new clients a second) as the load. Checked: each instance answers its own
+ * half only; `kill -9` of `a` under load in the middle of a wave of clients, and every client is still
+ * served, `a`'s by `b` within the stated takeover time; `a` restarted under load gets its half back. Every
+ * ACK either instance sends is captured beside it (tcpdump): no address is acknowledged to two MACs, and
+ * the store's bound rows agree with the wire. The servers reach PostgreSQL through
  * its Unix socket (the namespaces have their own loopback).
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +76,9 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
   let store: Store | undefined;
   let lan: Namespace;
   let clients: Namespace;
+  /** perfdhcp's namespace and interface: the load the kill happens under. */
+  let load: Namespace;
+  let loadIf: string;
   let bridge: string;
   const tcpdumps: RunningProcess[] = [];
   const configs: Partial<Record<'a' | 'b', string>> = {};
@@ -123,7 +127,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
 
   beforeAll(async () => {
     if (!isRoot()) throw new Error('this test needs root (network namespaces)');
-    await requireCommands('ip', 'busybox', 'tcpdump');
+    await requireCommands('ip', 'busybox', 'tcpdump', 'perfdhcp');
     await ensurePostgres();
     store = await openPostgresStore({ url: SOCKET_URL, schema, poolSize: 2 });
     lan = await Namespace.create('xhal');
@@ -145,7 +149,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
         dhcp: {
           mode: 'full',
           subnet: '10.211.0.0/16',
-          ranges: [{ start: '10.211.1.0', end: '10.211.1.255' }],
+          ranges: [{ start: '10.211.1.0', end: '10.211.40.255' }],
           leaseTime: 3600,
           ha: { self: name, peers: ['a', 'b'], heartbeatSeconds: HEARTBEAT_S, takeoverSeconds: TAKEOVER_S },
         },
@@ -154,6 +158,9 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     }
     clients = await Namespace.create('xhac');
     namespaces.push(clients);
+    load = await Namespace.create('xhap');
+    namespaces.push(load);
+    loadIf = await attachToBridge(lan, bridge, load, '10.211.0.9/16');
     await Promise.all([startServer('a'), startServer('b')]);
   });
 
@@ -176,7 +183,10 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     expect(acks.length).toBeGreaterThanOrEqual(8);
   });
 
-  it('kill -9 of one instance in the middle of a wave: every client is served, the dead one’s by its peer within the takeover time', async () => {
+  it('kill -9 of one instance under load (perfdhcp) in the middle of a wave of clients: every client is served, the dead one’s by its peer within the takeover time; the instance restarted under load', async () => {
+    // perfdhcp: 150 new clients a second for 20 s, through the kill and the restart.
+    const perf = load.exec('perfdhcp', ['-4', '-l', loadIf, '-r', '150', '-p', '20', '-R', '100000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 2_000));
     const macs = [...macsOf('a', 6, used), ...macsOf('b', 6, used)];
     // Interleave the halves, so a's clients arrive before, at and after the kill.
     const order = macs.slice(0, 6).flatMap((m, i) => [m, macs[6 + i]!]);
@@ -199,13 +209,22 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     expect(Math.max(...waits)).toBeLessThan(TAKEOVER_BOUND_MS + CLIENT_RETRY_MS + 2_000);
     // b's own clients never waited for the takeover.
     for (const lease of done.filter((l) => l.owner === 'b')) expect(lease.server).toBe(ADDRESS.b);
-  });
 
-  it('the restarted instance gets its half back, and no address was ever acknowledged to two MACs', async () => {
+    // a comes back while perfdhcp still runs.
     const restartedAt = Date.now();
     await startServer('a');
-    await servers.b!.waitFor(/peer a is back/, 10_000);
+    await servers.b!.waitFor(/peer a is back/, 15_000);
     console.log(`handback: b gave a's half back ${Date.now() - restartedAt} ms after a was started again (start-up included)`);
+    const result = await perf;
+    const rate = Number(/Rate: ([\d.]+) 4-way exchanges\/second/.exec(result.stdout)?.[1]);
+    console.log(`perfdhcp through kill and restart: ${rate} exchanges/s of 150 offered`);
+    expect(rate).toBeGreaterThan(0);
+    const acks = await wireAcks();
+    expect(acks.filter((a) => a.mac.startsWith('00:0c:01') && a.server === ADDRESS.a && a.at > restartedAt).length).toBeGreaterThan(0);
+    expect(addressesLeasedTwice(acks)).toEqual([]);
+  });
+
+  it('the restarted instance answers its half again, and no address was ever acknowledged to two MACs', async () => {
     const macs = macsOf('a', 3, used);
     const done = await runClients(['a', 'a', 'a'], macs, 0);
     for (const lease of done) expect({ mac: lease.mac, server: lease.server }).toEqual({ mac: lease.mac, server: ADDRESS.a });
@@ -215,10 +234,15 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     expect(new Set(leases.map((l) => l.ip)).size).toBe(leases.length);
     const rows = await store!.leases.listLeases();
     for (const lease of leases) expect(rows.find((r) => r.ip === lease.ip)).toMatchObject({ mac: lease.mac, state: 'bound' });
-    // And on the wire: every ACK either instance sent (none of the leases ended meanwhile).
+    // And on the wire: every ACK either instance sent, perfdhcp's included (none of the leases ended meanwhile).
     const acks = await wireAcks();
     const acked = new Set(acks.map((a) => `${a.mac} ${a.ip}`));
     expect(leases.filter((l) => !acked.has(`${l.mac} ${l.ip}`))).toEqual([]);
     expect(addressesLeasedTwice(acks)).toEqual([]);
+    // The store agrees with the wire: each bound row belongs to the MAC its address was acknowledged to.
+    const ackedTo = new Map(acks.map((a) => [a.ip, a.mac]));
+    const bound = rows.filter((r) => r.state === 'bound');
+    for (const row of bound) expect({ ip: row.ip, mac: ackedTo.get(row.ip) }).toEqual({ ip: row.ip, mac: row.mac });
+    console.log(`audit: ${acks.length} ACKs on the wire for ${ackedTo.size} addresses, ${bound.length} bound rows in the store, 0 addresses leased twice`);
   });
 });
