@@ -267,6 +267,11 @@ async function main(): Promise<void> {
       console.log(`| ${rate} | ${r.scenario} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.cpuMsPerExchange.toFixed(2)} | ${r.acks}${r.captureDrops ? ` (capture dropped ${r.captureDrops})` : ''} | ${r.leasedTwice} | ${ratio} |`);
     }
   }
+  // Past its capacity an instance answers fewer exchanges, not as many (issue 21 part 2): the best rate of each
+  // scenario over all offered rates is its capacity, and their ratio the gain of the second instance.
+  const peak = (scenario: string) => results.filter((r) => r.scenario === scenario).reduce((best, r) => (r.exchanges > best.exchanges ? r : best));
+  const [one, two] = [peak('one instance'), peak('two instances')];
+  console.log(`\npeak DORA rate: one instance ${one.exchanges.toFixed(0)}/s (offered ${one.target}/s), two instances ${two.exchanges.toFixed(0)}/s (offered ${two.target}/s): ${(two.exchanges / one.exchanges).toFixed(2)}×`);
   if (over) console.log(`\ntakeover at ${over.rate}/s, kill -9 of a after ${over.killAfterS} s: b declared a down ${over.declaredMs} ms after the kill, first ACK from b to a client of a's half ${over.firstTakenOverAckMs} ms after it (stated bound ${over.statedBoundMs} ms: takeoverSeconds + 2 × heartbeatSeconds); ACKs before the kill ${over.acksBeforeKill}, by b to a's clients after it ${over.acksAfterTakeover}; addresses leased twice ${over.leasedTwice}${over.captureDrops ? ` (capture dropped ${over.captureDrops})` : ''}`);
 }
 
