@@ -11,7 +11,9 @@
  * - a REQUEST naming this server in option 54: the client chose this server's offer;
  * - a message sent straight to this server's address by the client itself (unicast, no relay): a renewal
  *   or release from a client this server bound (e.g. while it had taken that client over).
- * Everything else is the peer's and is dropped before any other work.
+ * Everything else is the peer's and is dropped before any other work. An instance whose own heartbeat
+ * has not been written for `takeoverSeconds` (its store is out of reach) answers nobody: its peers have
+ * taken its clients over by then, and it could not commit their leases.
  */
 import type { Logger } from '../../log.js';
 import type { HeartbeatStore } from '../../store/types.js';
@@ -43,6 +45,8 @@ export interface HaMemberStats {
   handbacks: number;
   /** Heartbeats that failed (the store did not answer). */
   heartbeatFailures: number;
+  /** Requests dropped because this instance's own heartbeat is older than the takeover time. */
+  fenced: number;
 }
 
 /** A running member. */
@@ -63,8 +67,10 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
   const { config, heartbeats, serverAddress, logger } = options;
   const now = options.now ?? Date.now;
   const state = new TakeoverState(config.peers, config.self, config.takeoverSeconds * 1000, now());
-  const stats: HaMemberStats = { peersRequests: 0, takeovers: 0, handbacks: 0, heartbeatFailures: 0 };
+  const stats: HaMemberStats = { peersRequests: 0, takeovers: 0, handbacks: 0, heartbeatFailures: 0, fenced: 0 };
   let failing = false;
+  // When this instance last wrote its heartbeat: its peers see it as up until `takeoverSeconds` after that.
+  let lastBeatAt = now();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
   let closed = false;
@@ -82,6 +88,7 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
     }
     if (failing) logger.info('DHCP HA: heartbeat written again');
     failing = false;
+    lastBeatAt = now();
     const change = state.observe(rows, now());
     if (change === null) return;
     for (const name of change.down) {
@@ -113,6 +120,12 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
   return {
     stats,
     answers(packet, mac, unicast) {
+      // Fenced: the peers have taken this instance's clients over (they stopped seeing its heartbeat), and
+      // it could not commit a lease anyway; an OFFER from here would only lead clients astray.
+      if (now() - lastBeatAt >= config.takeoverSeconds * 1000) {
+        stats.fenced += 1;
+        return false;
+      }
       if (mac === null) return true; // the responder drops it with its reason
       if (state.answers(bucketOfMac(mac))) return true;
       if (unicast && packet.giaddr === '0.0.0.0') return true;

@@ -90,7 +90,7 @@ describe('two-instance member (fake timers)', () => {
     await member.close();
   });
 
-  it('a peer that stops beating leaves its heartbeat row to time out; a store that fails is no reason to take over', async () => {
+  it('a store that fails is no reason to take over; an instance whose own heartbeat is older than the takeover time answers nobody', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     let failing = false;
     const inner = memoryHeartbeats();
@@ -99,13 +99,20 @@ describe('two-instance member (fake timers)', () => {
     inner.peerBeats('b');
     await vi.advanceTimersByTimeAsync(1_000);
     failing = true;
-    await vi.advanceTimersByTimeAsync(30_000);
+    const mine = request(macOfPeer(0), MessageType.Discover);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(member.answers(mine, macOfPeer(0), false)).toBe(true);
+    await vi.advanceTimersByTimeAsync(28_000);
     expect(member.upPeers()).toEqual(['a', 'b']);
     expect(member.stats.heartbeatFailures).toBe(30);
+    // Its own heartbeat is older than the takeover time: b has its clients by now, so it answers nobody.
+    expect(member.answers(mine, macOfPeer(0), false)).toBe(false);
+    expect(member.stats.fenced).toBe(1);
     failing = false;
     inner.peerBeats('b');
     await vi.advanceTimersByTimeAsync(1_000);
     expect(member.upPeers()).toEqual(['a', 'b']);
+    expect(member.answers(mine, macOfPeer(0), false)).toBe(true);
     await member.close();
   });
 });
