@@ -15,9 +15,19 @@
  * readable it drains up to PKTINFO_BATCH datagrams, calling back once per datagram with the datagram in
  * the Buffer JavaScript handed over at open (valid only during the call), so no allocation is made here.
  *
- * Exports (registered by addon.c): pktinfoOpen(address, port, recvBuffer, onDatagram) -> handle,
- * pktinfoLocalPort(handle), pktinfoSend(handle, buf, length, ip, port, ifindex, sourceIp) -> 0 | -errno,
- * pktinfoClose(handle), interfaceIndex(name) -> index | 0. onDatagram(length, sourceIp, sourcePort,
+ * Overload: past its capacity a DHCP server must spend its time finishing exchanges, not starting new
+ * ones. When the kernel's queue is the one dropping, it drops REQUESTs (the second half of an exchange
+ * whose OFFER was already paid for) as often as DISCOVERs, and the completed rate falls as the offered
+ * rate rises. So the receive queue is made deep (SO_RCVBUFFORCE while still root, else SO_RCVBUF), every
+ * datagram carries its kernel arrival time (SO_TIMESTAMPNS), and a DISCOVER that has already waited
+ * longer than `shedAfterMs` is dropped here, after a look at option 53 and before JavaScript sees it;
+ * REQUESTs and every other message are always delivered. The queue then settles at that delay and the
+ * server keeps answering at its best rate. Dropped DISCOVERs are counted (pktinfoShed).
+ *
+ * Exports (registered by addon.c): pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) ->
+ * handle (shedAfterMs 0: never shed), pktinfoLocalPort(handle), pktinfoShed(handle) -> DISCOVERs dropped,
+ * pktinfoSend(handle, buf, length, ip, port, ifindex, sourceIp) -> 0 | -errno, pktinfoClose(handle),
+ * interfaceIndex(name) -> index | 0. onDatagram(length, sourceIp, sourcePort,
  * ifindex, destinationIp, localIp): addresses as 32-bit numbers; destinationIp is the header's
  * destination (255.255.255.255 for a limited broadcast), localIp the address of the arriving interface the
  * kernel would answer from (ipi_spec_dst). A receive error other than EAGAIN calls onDatagram(-errno, …).
@@ -34,12 +44,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pktinfo_socket.h"
 
-/* Datagrams read per readable event: enough to drain a burst, few enough to let timers and sends run. */
+/* Datagrams delivered per readable event: enough to drain a burst, few enough to let timers and sends run. */
 #define PKTINFO_BATCH 64
+/* Datagrams read per readable event, counting those shed without delivery. */
+#define PKTINFO_READ_LIMIT 1024
+/* The receive queue asked for: some seconds of DHCP at 10,000 messages/s (the kernel counts ~1 KiB each). */
+#define PKTINFO_RCVBUF (8 * 1024 * 1024)
+
+/* RFC 2131 §3 and RFC 2132 §9.6: the magic cookie at 236, options from 240, option 53 = message type. */
+#define DHCP_OPTIONS_AT 240
+#define DHCPDISCOVER 1
 
 typedef struct {
   uv_poll_t poll;
@@ -53,7 +72,39 @@ typedef struct {
   unsigned char *recv_buffer;
   size_t recv_length;
   napi_async_context async_context;
+  /* DISCOVERs older than this many nanoseconds are dropped unread (0: never). */
+  int64_t shed_after_ns;
+  double shed;
 } pktinfo_socket;
+
+/*
+ * The DHCP message type of a BOOTREQUEST (option 53 in the main option area), or 0 when the datagram is
+ * not one or carries none. Bounded by the datagram: a look, not a decode (src/dhcp/packet.ts decodes).
+ */
+static int dhcp_request_type(const unsigned char *data, size_t length) {
+  if (length < DHCP_OPTIONS_AT || data[0] != 1) return 0;
+  if (data[236] != 99 || data[237] != 130 || data[238] != 83 || data[239] != 99) return 0;
+  size_t at = DHCP_OPTIONS_AT;
+  while (at < length) {
+    unsigned code = data[at];
+    if (code == 0) {
+      at += 1;
+      continue;
+    }
+    if (code == 255 || at + 1 >= length) return 0;
+    size_t size = data[at + 1];
+    if (at + 2 + size > length) return 0;
+    if (code == 53 && size >= 1) return data[at + 2];
+    at += 2 + size;
+  }
+  return 0;
+}
+
+static int64_t realtime_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
 
 static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   char message[160];
@@ -122,11 +173,12 @@ static void emit(pktinfo_socket *sock, const double values[6]) {
 static void on_poll(uv_poll_t *handle, int status, int events) {
   pktinfo_socket *sock = (pktinfo_socket *)handle->data;
   if (sock->closing || status < 0 || !(events & UV_READABLE)) return;
-  for (int i = 0; i < PKTINFO_BATCH && !sock->closing; i++) {
+  int64_t now = 0;
+  for (int delivered = 0, read = 0; delivered < PKTINFO_BATCH && read < PKTINFO_READ_LIMIT && !sock->closing; read++) {
     struct sockaddr_in from;
     union {
       struct cmsghdr align;
-      unsigned char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+      unsigned char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct timespec))];
     } control;
     struct iovec iov = {.iov_base = sock->recv_buffer, .iov_len = sock->recv_length};
     struct msghdr msg;
@@ -151,6 +203,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     /* A datagram longer than the buffer is not a DHCP message xenboot takes (the codec's limit): dropped. */
     if (msg.msg_flags & MSG_TRUNC) continue;
     double ifindex = 0, destination = 0, local = 0;
+    int64_t arrived = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         struct in_pktinfo info;
@@ -158,10 +211,24 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
         ifindex = info.ipi_ifindex;
         destination = ntohl(info.ipi_addr.s_addr);
         local = ntohl(info.ipi_spec_dst.s_addr);
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+        struct timespec stamp;
+        memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        arrived = (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec;
+      }
+    }
+    if (sock->shed_after_ns > 0 && arrived > 0) {
+      /* One clock read per batch: JavaScript runs between deliveries, so read it again after each. */
+      if (now == 0) now = realtime_ns();
+      if (now - arrived > sock->shed_after_ns && dhcp_request_type(sock->recv_buffer, (size_t)n) == DHCPDISCOVER) {
+        sock->shed += 1;
+        continue;
       }
     }
     double values[6] = {(double)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), ifindex, destination, local};
     emit(sock, values);
+    delivered++;
+    now = 0;
   }
 }
 
@@ -174,12 +241,12 @@ static pktinfo_socket *unwrap(napi_env env, napi_value value) {
   return (pktinfo_socket *)data;
 }
 
-/* pktinfoOpen(address, port, recvBuffer, onDatagram) */
+/* pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, "EINVAL", "pktinfoOpen(address, port, recvBuffer, onDatagram)");
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
+    napi_throw_type_error(env, "EINVAL", "pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram)");
     return NULL;
   }
   struct sockaddr_in local;
@@ -199,21 +266,25 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_typedarray_type array_type;
   napi_value array_buffer;
   napi_valuetype callback_type;
+  double shed_after_ms = 0;
   if (napi_get_typedarray_info(env, argv[2], &array_type, &recv_length, &recv_data, &array_buffer, &byte_offset) != napi_ok ||
-      array_type != napi_uint8_array || recv_length == 0 || napi_typeof(env, argv[3], &callback_type) != napi_ok ||
-      callback_type != napi_function) {
-    napi_throw_type_error(env, "EINVAL", "pktinfoOpen: recvBuffer must be a non-empty Buffer and onDatagram a function");
+      array_type != napi_uint8_array || recv_length == 0 || napi_get_value_double(env, argv[3], &shed_after_ms) != napi_ok ||
+      !(shed_after_ms >= 0) || napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function) {
+    napi_throw_type_error(env, "EINVAL", "pktinfoOpen: recvBuffer must be a non-empty Buffer, shedAfterMs a number >= 0 and onDatagram a function");
     return NULL;
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 || setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0 ||
-      setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0) {
+      setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "setsockopt", err);
   }
+  /* A deep queue, so the age of a DISCOVER decides what is dropped, not the queue's tail (net.core.rmem_max caps SO_RCVBUF). */
+  int rcvbuf = PKTINFO_RCVBUF;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
     int err = errno;
     close(fd);
@@ -228,6 +299,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   sock->fd = fd;
   sock->recv_buffer = recv_data;
   sock->recv_length = recv_length;
+  sock->shed_after_ns = (int64_t)(shed_after_ms * 1e6);
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &sock->poll, fd) != 0) {
     close(fd);
@@ -238,7 +310,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   sock->poll.data = sock;
   napi_value resource_name, resource, handle;
   napi_create_string_utf8(env, "XenbootPktinfoSocket", NAPI_AUTO_LENGTH, &resource_name);
-  napi_create_reference(env, argv[3], 1, &sock->callback);
+  napi_create_reference(env, argv[4], 1, &sock->callback);
   napi_create_reference(env, argv[2], 1, &sock->recv_buffer_ref);
   napi_create_object(env, &resource);
   napi_async_init(env, resource, resource_name, &sock->async_context);
@@ -267,6 +339,17 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   socklen_t length = sizeof local;
   if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
   napi_create_uint32(env, ntohs(local.sin_port), &result);
+  return result;
+}
+
+/* pktinfoShed(handle) -> how many DISCOVERs were dropped for waiting too long. */
+static napi_value js_shed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  pktinfo_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  napi_create_double(env, sock->shed, &result);
   return result;
 }
 
@@ -362,6 +445,7 @@ void xenboot_register_pktinfo(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"pktinfoOpen", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoLocalPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoShed", NULL, js_shed, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoSend", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoClose", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"interfaceIndex", NULL, js_interface_index, NULL, NULL, NULL, napi_default, NULL},

@@ -77,6 +77,12 @@ export const DhcpConfigSchema = StrictObject(
       default: 'auto',
       description: 'the port-67 socket: native (the xenboot_udp addon: IP_PKTINFO, needed for several networks), dgram (node:dgram, one network), auto (native where built)',
     }),
+    shedDiscoverAfterMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 100,
+      description: 'overload: a DISCOVER that waited longer than this in the receive queue is dropped unread, so REQUESTs (exchanges already begun) are answered first; 0 never drops (native engine only)',
+    }),
     allowUnknown: Type.Boolean({ default: true, description: 'answer MACs that have no reservation and are not in the inventory' }),
     ...subnetFields,
     leaseTime: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 3600, description: 'seconds' }),

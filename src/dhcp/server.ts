@@ -52,6 +52,8 @@ export interface DhcpServerStats {
   malformed: number;
   /** Direct requests that arrived on an interface carrying none of the configured networks. */
   noNetwork: number;
+  /** DISCOVERs dropped unread under overload (`dhcp.shedDiscoverAfterMs`, native engine). */
+  readonly shed: number;
   rateLimited: number;
   replies: number;
   silent: number;
@@ -93,13 +95,25 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     logger.info({ leases: count }, 'lease table loaded');
   }
   const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
-  const stats: DhcpServerStats = { received: 0, malformed: 0, noNetwork: 0, rateLimited: 0, replies: 0, silent: 0, poolExhausted: 0, errors: 0 };
+  let nativeSocket: PktinfoSocket | null = null;
+  const stats: DhcpServerStats = {
+    received: 0,
+    malformed: 0,
+    noNetwork: 0,
+    get shed() {
+      return nativeSocket?.shed ?? 0;
+    },
+    rateLimited: 0,
+    replies: 0,
+    silent: 0,
+    poolExhausted: 0,
+    errors: 0,
+  };
   // Messages of one client are handled in order (a retransmitted DISCOVER does not race its REQUEST).
   const perClient = new Map<string, Promise<void>>();
   let lastExhaustedWarning = -Infinity;
 
   const sockets: Socket[] = [];
-  let nativeSocket: PktinfoSocket | null = null;
   let proxySocket: Socket | null = null;
 
   /** Sends a reply the way it came: `send(data, address, port, serverAddress)`. */
@@ -201,6 +215,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       const opened = openPktinfoSocket(
         '0.0.0.0',
         config.port,
+        config.shedDiscoverAfterMs,
         (datagram) => {
           stats.received += 1;
           const arrival = datagram.arrival;

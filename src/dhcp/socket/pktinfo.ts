@@ -21,9 +21,11 @@ interface PktinfoAddon {
     address: string,
     port: number,
     recvBuffer: Buffer,
+    shedAfterMs: number,
     onDatagram: (length: number, sourceIp: number, sourcePort: number, ifindex: number, destinationIp: number, localIp: number) => void,
   ): PktinfoHandle;
   pktinfoLocalPort(handle: PktinfoHandle): number;
+  pktinfoShed(handle: PktinfoHandle): number;
   pktinfoSend(handle: PktinfoHandle, buf: Buffer, length: number, ip: number, port: number, ifindex: number, sourceIp: number): number;
   pktinfoClose(handle: PktinfoHandle): void;
   interfaceIndex(name: string): number;
@@ -56,6 +58,8 @@ export interface Departure {
 /** An open DHCP socket. */
 export interface PktinfoSocket {
   readonly port: number;
+  /** DISCOVERs dropped unread because they waited in the receive queue longer than `shedAfterMs`. */
+  readonly shed: number;
   /** Sends `data` to `address:port` out of `via`; returns 0 or a negative errno (never throws on a send). */
   send(data: Buffer, address: string, port: number, via: Departure): number;
   close(): void;
@@ -108,14 +112,15 @@ export function interfaceIndex(name: string): number {
 
 /**
  * Opens the socket on `address:port` (port 0 picks a free one). `onDatagram` is called once per datagram
- * with a view of the receive buffer; `onError` with a receive errno. Throws the bind error (EADDRINUSE,
- * EACCES) like `bindUdp`.
+ * with a view of the receive buffer; `onError` with a receive errno. A DISCOVER that has waited in the
+ * receive queue longer than `shedAfterMs` (0: never) is dropped before it reaches JavaScript (overload,
+ * see native/pktinfo_socket.c). Throws the bind error (EADDRINUSE, EACCES) like `bindUdp`.
  */
-export function openPktinfoSocket(address: string, port: number, onDatagram: (datagram: ReceivedDatagram) => void, onError: (errno: number) => void): PktinfoSocket {
+export function openPktinfoSocket(address: string, port: number, shedAfterMs: number, onDatagram: (datagram: ReceivedDatagram) => void, onError: (errno: number) => void): PktinfoSocket {
   const binding = addon();
   if (binding === null) throw new Error(`the native DHCP socket is not available: ${pktinfoUnavailable()}`);
   const buffer = Buffer.alloc(RECEIVE_BUFFER);
-  const handle = binding.pktinfoOpen(address, port, buffer, (length, sourceIp, sourcePort, ifindex, destinationIp, localIp) => {
+  const handle = binding.pktinfoOpen(address, port, buffer, shedAfterMs, (length, sourceIp, sourcePort, ifindex, destinationIp, localIp) => {
     if (length < 0) {
       onError(-length);
       return;
@@ -129,6 +134,9 @@ export function openPktinfoSocket(address: string, port: number, onDatagram: (da
   });
   return {
     port: binding.pktinfoLocalPort(handle),
+    get shed() {
+      return binding.pktinfoShed(handle);
+    },
     send: (data, to, toPort, via) => binding.pktinfoSend(handle, data, data.length, ipToInt(to), toPort, via.ifindex, ipToInt(via.source)),
     close: () => binding.pktinfoClose(handle),
   };
