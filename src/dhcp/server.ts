@@ -19,7 +19,7 @@ import type { DhcpOutcome, RequestSource } from './context.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { encodePacket, decodePacket, messageTypeName } from './packet.js';
+import { encodePacket, decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
 import { respond } from './responder.js';
 import { buildSubnets } from './subnets.js';
@@ -38,6 +38,11 @@ export interface DhcpServerOptions {
   sharedStore?: boolean;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Sees every decoded datagram first (rogue DHCP detection, `rogue-watch.ts`); when it returns true the
+   * packet is its own (the probe) and the responder never sees it.
+   */
+  watch?: { observe(packet: DhcpPacket, remote: RemoteInfo): boolean };
 }
 
 /** Counters for metrics and tests. */
@@ -110,6 +115,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       logger.debug({ from: `${remote.address}:${remote.port}`, bytes: data.length, reason: (error as Error).message }, 'malformed DHCP packet dropped');
       return;
     }
+    if (options.watch?.observe(packet, remote)) return;
     const mac = clientMac(packet);
     if (mac !== null && !limiter.allow(mac, now())) {
       stats.rateLimited += 1;
