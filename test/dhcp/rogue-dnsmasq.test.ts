@@ -163,8 +163,11 @@ describe('rogue DHCP detection with dnsmasq in network namespaces', () => {
 
     const store = openSqliteStore(join(dir, 'xenboot.db'));
     try {
-      const stored = (await store.events.listEvents({ since: 0, limit: 1000 })).filter((e) => e.kind === 'dhcp-rogue');
+      const all = await store.events.listEvents({ since: 0, limit: 1000 });
+      const stored = all.filter((e) => e.kind === 'dhcp-rogue');
       expect(stored.map((e) => e.kind === 'dhcp-rogue' && e.serverId)).toEqual([ROGUE]);
+      // xenboot's responder never saw its own probe (it would have offered it an address and logged an exchange).
+      expect(all.filter((e) => e.mac === PROBE_MAC)).toEqual([]);
       // The probe never holds a lease of xenboot's either.
       expect((await store.leases.listLeases()).filter((l) => l.mac === PROBE_MAC)).toEqual([]);
     } finally {
