@@ -87,26 +87,33 @@ describe('rogue DHCP detection with dnsmasq in network namespaces', () => {
     await client.ip('link', 'set', clientIf, 'address', CLIENT_MAC);
     await client.ip('link', 'set', clientIf, 'up');
 
+  }, 60_000);
+
+  /** Starts xenboot with `passive` and the probe every 5 s, and follows its live event stream from the start. */
+  const startWith = async (passive: 'server-port' | 'client-port') => {
+    const runDir = mkdtempSync(join(dir, `${passive}-`));
     const config = writeTempConfig(
       {
         server: { address: XENBOOT },
         log: { level: 'info', format: 'json' },
         http: { enabled: true, address: XENBOOT, port: 8080, token: TOKEN, readAccess: 'token' },
         tftp: { enabled: false },
-        store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
+        store: { kind: 'sqlite', path: join(runDir, 'xenboot.db') },
         dhcp: {
           mode: 'full',
           subnet: '10.207.0.0/24',
           ranges: [{ start: '10.207.0.50', end: '10.207.0.60' }],
-          rogueDetection: { passive: 'client-port', active: true, intervalSeconds: 5, probeMac: PROBE_MAC, allowedServers: [ALLOWED] },
+          rogueDetection: { passive, active: true, intervalSeconds: 5, probeMac: PROBE_MAC, allowedServers: [ALLOWED] },
         },
       },
-      dir,
+      runDir,
     );
     xenboot = await startXenboot(config, hub);
     // The live event stream, as a dashboard would follow it, opened before the first probe goes out (1 s).
     stream = hub.spawn('curl', ['-sSN', '--max-time', '60', '-H', `Authorization: Bearer ${TOKEN}`, `http://${XENBOOT}:8080/api/v1/events/stream`]);
-  }, 60_000);
+    return runDir;
+  };
+  let runDir: string;
 
   afterAll(async () => {
     await stream?.stop('SIGTERM', 2_000);
@@ -114,9 +121,11 @@ describe('rogue DHCP detection with dnsmasq in network namespaces', () => {
     for (const ns of namespaces.reverse()) await ns.delete();
   });
 
-  it('the probe finds the rogue dnsmasq by its server identifier, and not the allowed one', async () => {
+  it('the probe alone (no port-68 socket) finds the rogue dnsmasq by its server identifier, and not the allowed one', async () => {
+    await startWith('server-port');
     const answer = await waitForServers((a) => a.servers.some((s) => s.serverId === ROGUE && s.via.includes('probe')));
-    expect(answer.detection).toMatchObject({ enabled: true, active: true, passive: 'client-port', clientPort: 'bound', probeMac: PROBE_MAC, allowedServers: [ALLOWED] });
+    // Without the client port, the OFFERs can only have come back to port 67: the relay form works.
+    expect(answer.detection).toMatchObject({ enabled: true, active: true, passive: 'server-port', clientPort: 'off', probeMac: PROBE_MAC, allowedServers: [ALLOWED] });
     expect(answer.detection.probesSent).toBeGreaterThanOrEqual(1);
     const rogue = answer.servers.find((s) => s.serverId === ROGUE);
     expect(rogue).toMatchObject({ serverId: ROGUE, sourceIps: [ROGUE], lastMessageType: 'OFFER', bootFile: 'rogue.0' });
@@ -124,9 +133,14 @@ describe('rogue DHCP detection with dnsmasq in network namespaces', () => {
     // The allowed server answered the same probe (its log says so) and is not reported.
     await dnsmasq.allowed!.waitFor(new RegExp(`DHCPOFFER\\S* 10\\.207\\.0\\.2\\d\\d ${PROBE_MAC}`), 10_000);
     expect(answer.servers.map((s) => s.serverId)).toEqual([ROGUE]);
+    expect(rogue!.via).toEqual(['probe']);
+    await stream.stop('SIGTERM', 2_000);
+    await xenboot.stop('SIGTERM', 3_000);
   });
 
   it('a real client (udhcpc) still gets its lease; its broadcast OFFERs are seen on the client port', async () => {
+    runDir = await startWith('client-port');
+    expect((await waitForServers((a) => a.servers.length > 0)).detection).toMatchObject({ passive: 'client-port', clientPort: 'bound' });
     const { script, file } = envScript(dir, 'udhcpc');
     // -B asks for broadcast replies, as many PXE ROMs do: every server's OFFER then reaches port 68.
     const result = await client.exec('busybox', ['udhcpc', '-f', '-q', '-n', '-B', '-i', clientIf, '-s', script, '-t', '4', '-T', '2', '-A', '1'], { timeoutMs: 30_000 });
@@ -161,7 +175,7 @@ describe('rogue DHCP detection with dnsmasq in network namespaces', () => {
     // Reported once, not per packet: several probes answered (5 s apart) and a client served, one event.
     expect(live.filter((e) => e.kind === 'dhcp-rogue' && e.firstSeen)).toHaveLength(1);
 
-    const store = openSqliteStore(join(dir, 'xenboot.db'));
+    const store = openSqliteStore(join(runDir, 'xenboot.db'));
     try {
       const all = await store.events.listEvents({ since: 0, limit: 1000 });
       const stored = all.filter((e) => e.kind === 'dhcp-rogue');
