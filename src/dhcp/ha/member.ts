@@ -27,8 +27,8 @@ import { TakeoverState, type TakeoverChange } from './takeover.js';
 export interface HaMemberOptions {
   config: DhcpHaConfig;
   heartbeats: HeartbeatStore;
-  /** `server.address`: option 54 of this instance. */
-  serverAddress: string;
+  /** This instance's addresses (`server.address` and each network's): its option 54 and unicast destinations. */
+  serverAddresses: readonly string[];
   logger: Logger;
   /** Runs after who-is-up changed, before the next heartbeat (reload the lease table). */
   onChange: (change: TakeoverChange) => Promise<void>;
@@ -64,7 +64,7 @@ export interface HaMember {
 
 /** Starts beating; resolves after the first heartbeat was written (or failed and was logged). */
 export async function startHaMember(options: HaMemberOptions): Promise<HaMember> {
-  const { config, heartbeats, serverAddress, logger } = options;
+  const { config, heartbeats, serverAddresses, logger } = options;
   const now = options.now ?? Date.now;
   const state = new TakeoverState(config.peers, config.self, config.takeoverSeconds * 1000, now());
   const stats: HaMemberStats = { peersRequests: 0, takeovers: 0, handbacks: 0, heartbeatFailures: 0, fenced: 0 };
@@ -129,7 +129,7 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
       if (mac === null) return true; // the responder drops it with its reason
       if (state.answers(bucketOfMac(mac))) return true;
       if (unicast && packet.giaddr === '0.0.0.0') return true;
-      if (packet.type === MessageType.Request && serverIdOf(packet) === serverAddress) return true;
+      if (packet.type === MessageType.Request && serverAddresses.includes(serverIdOf(packet) ?? '')) return true;
       stats.peersRequests += 1;
       return false;
     },

@@ -48,7 +48,7 @@ describe('two-instance member (fake timers)', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const beats = memoryHeartbeats();
     const changes: string[] = [];
-    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddress: '10.211.0.1', logger: silentLogger(), onChange: async (c) => void changes.push(JSON.stringify(c)) });
+    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddresses: ['10.211.0.1'], logger: silentLogger(), onChange: async (c) => void changes.push(JSON.stringify(c)) });
     const mine = request(macOfPeer(0), MessageType.Discover);
     const theirs = request(macOfPeer(1), MessageType.Discover);
     // b beats along for 10 s.
@@ -79,7 +79,7 @@ describe('two-instance member (fake timers)', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const beats = memoryHeartbeats();
     beats.peerBeats('b');
-    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddress: '10.211.0.1', logger: silentLogger(), onChange: async () => {} });
+    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddresses: ['10.211.0.1'], logger: silentLogger(), onChange: async () => {} });
     const mac = macOfPeer(1);
     const chose = (server: string) => request(mac, MessageType.Request, new Map([[Opt.ServerId, Buffer.from(server.split('.').map(Number))]]));
     expect(member.answers(chose('10.211.0.1'), mac, false)).toBe(true);
@@ -95,7 +95,7 @@ describe('two-instance member (fake timers)', () => {
     let failing = false;
     const inner = memoryHeartbeats();
     const beats: HeartbeatStore = { beat: async (name, now) => { if (failing) throw new Error('connection refused'); return inner.beat(name, now); } };
-    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddress: '10.211.0.1', logger: silentLogger(), onChange: async () => {} });
+    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddresses: ['10.211.0.1'], logger: silentLogger(), onChange: async () => {} });
     inner.peerBeats('b');
     await vi.advanceTimersByTimeAsync(1_000);
     failing = true;
