@@ -181,6 +181,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     const acks = await wireAcks();
     for (const ack of acks) expect({ mac: ack.mac, server: ack.server }).toEqual({ mac: ack.mac, server: ADDRESS[bucketOfMac(ack.mac) % 2 === 0 ? 'a' : 'b'] });
     expect(acks.length).toBeGreaterThanOrEqual(8);
+    console.log(`engine: ${/DHCP socket: ([^"]+)/.exec(servers.a!.output())?.[1] ?? 'unknown'}`);
   });
 
   it('kill -9 of one instance under load (perfdhcp) in the middle of a wave of clients: every client is served, the dead one’s by its peer within the takeover time; the instance restarted under load', async () => {
