@@ -95,7 +95,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   const rogue =
     config.dhcp.mode === 'off'
       ? null
-      : new RogueWatch({ config: config.dhcp.rogueDetection, serverAddress: config.server.address, events, logger: logger.child({ subsystem: 'dhcp' }) });
+      : new RogueWatch({ config: withHaPeersAllowed(config), serverAddress: config.server.address, events, logger: logger.child({ subsystem: 'dhcp' }) });
   const metrics = new Metrics({
     poolStats: () => dhcpPoolStats?.() ?? [],
     profileOf: (mac) => profileOf(mac),
@@ -262,6 +262,13 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       await closeAll();
     },
   };
+}
+
+/** The rogue-detection settings, with the other instances of the two-instance mode (`dhcp.ha`) among the allowed servers. */
+function withHaPeersAllowed(config: Config): Config['dhcp']['rogueDetection'] {
+  const detection = config.dhcp.rogueDetection;
+  const peers = (config.dhcp.ha?.peers ?? []).map((p) => p.address).filter((a) => a !== config.server.address && !detection.allowedServers.includes(a));
+  return peers.length === 0 ? detection : { ...detection, allowedServers: [...detection.allowedServers, ...peers] };
 }
 
 /** How often the store is checked between scrapes (a deleted SQLite file, an outage, refused writes). */

@@ -5,7 +5,8 @@
  * rate against the pair, instance `a` is killed (`kill -9`) after `kill-after` seconds, and the time until
  * the first ACK from `b` to a client of `a`'s half is measured. Every reply reaching the client is captured
  * (tcpdump on perfdhcp's interface, in every scenario alike) and audited: no address may be acknowledged
- * to two MACs. Every scenario starts fresh (a new PostgreSQL schema, new processes).
+ * to two MACs. Every scenario starts fresh (a new PostgreSQL schema, new processes); xenboot runs from its
+ * esbuild bundle with the default DHCP socket engine.
  *
  *   sudo npx tsx bench/dhcp/ha.ts [seconds-per-rate] [rate,rate,…] [takeover-rate] [takeover-seconds] [kill-after]
  *
@@ -25,6 +26,7 @@ import { addressesLeasedTwice, readWireAcks, type WireAck } from '../../lab/clie
 import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { buildXenboot } from '../tftp/servers.js';
 import { exitOnHelp } from '../usage.js';
 
 exitOnHelp(import.meta.url);
@@ -39,6 +41,8 @@ const ADDRESS = { a: '10.211.0.1', b: '10.211.0.2' } as const;
 const CLIENT = '10.211.0.9';
 const POOL = { start: '10.211.16.0', end: '10.211.255.250' };
 const HA = { heartbeatSeconds: 1, takeoverSeconds: 5 };
+/** xenboot runs as one esbuild bundle (plain JavaScript, as after `npm run build`), built once. */
+let bundle: string | undefined;
 
 interface PerfResult {
   scenario: string;
@@ -124,12 +128,12 @@ class Site {
           ranges: [POOL],
           router: ADDRESS.a,
           leaseTime: 3600,
-          ...(ha ? { ha: { self: name, peers: ['a', 'b'], ...HA } } : {}),
+          ...(ha ? { ha: { self: name, peers: [{ name: 'a', address: ADDRESS.a }, { name: 'b', address: ADDRESS.b }], ...HA } } : {}),
         },
       },
       mkdtempSync(join(this.dir, `${name}-`)),
     );
-    this.servers.set(name, await startXenboot(config, ns, 60_000));
+    this.servers.set(name, await startXenboot(config, ns, 60_000, {}, (bundle ??= await buildXenboot())));
   }
 
   /** Stops the capture and reads it: the ACKs and how many packets tcpdump says the kernel dropped. */
@@ -189,6 +193,8 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
       xenbootCpuS: Number(xenbootCpuS.toFixed(2)),
       cpuMsPerExchange: Number(((xenbootCpuS * 1000) / Math.max(1, parsed.exchanges * seconds)).toFixed(3)),
     };
+    const warnings = [...site.servers.values()].flatMap((server) => server.output().split('\n').filter((l) => /"level":(4|5)\d/.test(l)));
+    if (warnings.length > 0) console.error(`${scenario} at ${rate}/s logged ${warnings.length} warnings/errors, e.g.:\n${warnings.slice(0, 5).join('\n')}`);
     if (!(result.exchanges > 0)) console.error(`${scenario} answered nothing at ${rate}/s:\n${[...site.servers.values()].map((s) => s.output().slice(-2000)).join('\n')}`);
     return result;
   } finally {

@@ -23,7 +23,7 @@ export const configChecks: readonly ConfigCheck[] = [
   (config) => checkDhcpConfig(config.dhcp, config.server.address, config.dhcp.networks.length > 0 ? hostInterfaces() : undefined),
   (config) =>
     checkRogueDetection(config.dhcp.rogueDetection, { mode: config.dhcp.mode, serverAddress: config.server.address, reservedMacs: config.dhcp.reservations.map((r) => r.mac) }),
-  (config) => haConfigProblems(config.dhcp.ha, config.dhcp.mode, config.store.kind),
+  (config) => haConfigProblems(config.dhcp.ha, config.dhcp.mode, config.store.kind, config.server.address),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];

@@ -151,7 +151,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
           subnet: '10.211.0.0/16',
           ranges: [{ start: '10.211.1.0', end: '10.211.40.255' }],
           leaseTime: 3600,
-          ha: { self: name, peers: ['a', 'b'], heartbeatSeconds: HEARTBEAT_S, takeoverSeconds: TAKEOVER_S },
+          ha: { self: name, peers: [{ name: 'a', address: ADDRESS.a }, { name: 'b', address: ADDRESS.b }], heartbeatSeconds: HEARTBEAT_S, takeoverSeconds: TAKEOVER_S },
         },
         store: { kind: 'postgres', url: SOCKET_URL, schema, poolSize: 4 },
       }, mkdtempSync(join(dir, `${name}-`)));
@@ -181,6 +181,8 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     const acks = await wireAcks();
     for (const ack of acks) expect({ mac: ack.mac, server: ack.server }).toEqual({ mac: ack.mac, server: ADDRESS[bucketOfMac(ack.mac) % 2 === 0 ? 'a' : 'b'] });
     expect(acks.length).toBeGreaterThanOrEqual(8);
+    // Rogue detection (on by default) hears the peer's replies and knows it belongs: dhcp.ha.peers.
+    for (const server of Object.values(servers)) expect(server!.output()).not.toMatch(/another DHCP server answers/);
     console.log(`engine: ${/DHCP socket: ([^"]+)/.exec(servers.a!.output())?.[1] ?? 'unknown'}`);
   });
 

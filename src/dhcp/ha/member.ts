@@ -66,7 +66,7 @@ export interface HaMember {
 export async function startHaMember(options: HaMemberOptions): Promise<HaMember> {
   const { config, heartbeats, serverAddresses, logger } = options;
   const now = options.now ?? Date.now;
-  const state = new TakeoverState(config.peers, config.self, config.takeoverSeconds * 1000, now());
+  const state = new TakeoverState(config.peers.map((p) => p.name), config.self, config.takeoverSeconds * 1000, now());
   const stats: HaMemberStats = { peersRequests: 0, takeovers: 0, handbacks: 0, heartbeatFailures: 0, fenced: 0 };
   let failing = false;
   // When this instance last wrote its heartbeat: its peers see it as up until `takeoverSeconds` after that.
@@ -115,7 +115,7 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
   running = beat();
   await running;
   schedule();
-  logger.info({ self: config.self, peers: config.peers, heartbeatSeconds: config.heartbeatSeconds, takeoverSeconds: config.takeoverSeconds }, 'DHCP HA: sharing clients with peers');
+  logger.info({ self: config.self, peers: config.peers.map((p) => p.name), heartbeatSeconds: config.heartbeatSeconds, takeoverSeconds: config.takeoverSeconds }, 'DHCP HA: sharing clients with peers');
 
   return {
     stats,

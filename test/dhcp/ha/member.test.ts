@@ -10,7 +10,7 @@ import type { HeartbeatRow, HeartbeatStore } from '../../../src/store/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { createMemoryLeaseStore } from '../../../lab/store/memory-leases.js';
 
-const ha = { self: 'a', peers: ['a', 'b'], heartbeatSeconds: 1, takeoverSeconds: 3 };
+const ha = { self: 'a', peers: [{ name: 'a', address: '10.211.0.1' }, { name: 'b', address: '10.211.0.2' }], heartbeatSeconds: 1, takeoverSeconds: 3 };
 
 /** A heartbeat table in memory; `stopped` peers no longer beat (their process died). */
 function memoryHeartbeats(): HeartbeatStore & { peerBeats(name: string): void } {
