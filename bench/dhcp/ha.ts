@@ -197,7 +197,7 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
       xenbootCpuS: Number(xenbootCpuS.toFixed(2)),
       cpuMsPerExchange: Number(((xenbootCpuS * 1000) / Math.max(1, parsed.exchanges * seconds)).toFixed(3)),
     };
-    const warnings = [...site.servers.values()].flatMap((server) => server.output().split('\n').filter((l) => /"level":(4|5)\d/.test(l)));
+    const warnings = [...site.servers.values()].flatMap((server) => server.output().split('\n').filter((l) => /"level":(4|5)\d/.test(l) && !l.includes('server.user is root')));
     if (warnings.length > 0) console.error(`${scenario} at ${rate}/s logged ${warnings.length} warnings/errors, e.g.:\n${warnings.slice(0, 5).join('\n')}`);
     if (!(result.exchanges > 0)) console.error(`${scenario} answered nothing at ${rate}/s:\n${[...site.servers.values()].map((s) => s.output().slice(-2000)).join('\n')}`);
     return result;
