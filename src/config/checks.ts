@@ -20,7 +20,14 @@ export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
   (config) => checkDhcpConfig(config.dhcp, config.server.address),
   (config) =>
-    checkRogueDetection(config.dhcp.rogueDetection, { mode: config.dhcp.mode, serverAddress: config.server.address, reservedMacs: config.dhcp.reservations.map((r) => r.mac) }),
+    checkRogueDetection(config.dhcp.rogueDetection, {
+      mode: config.dhcp.mode,
+      serverAddress: config.server.address,
+      machineMacs: [
+        ...config.dhcp.reservations.map((r, i) => ({ mac: r.mac, path: `dhcp.reservations[${i}]` })),
+        ...config.inventory.hosts.map((h, i) => ({ mac: h.mac, path: `inventory.hosts[${i}]` })),
+      ],
+    }),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];

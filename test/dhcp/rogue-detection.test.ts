@@ -188,7 +188,7 @@ describe('dhcp.rogueDetection config', () => {
         rogueDetection: { active: true, probeMac: '02-00-00-00-00-99', allowedServers: [OWN, ALLOWED, ALLOWED] },
       }),
     ).toEqual([
-      'dhcp.rogueDetection.probeMac: 02:00:00:00:00:99 is reserved for a machine in dhcp.reservations[0]',
+      "dhcp.rogueDetection.probeMac: 02:00:00:00:00:99 is a machine's MAC (dhcp.reservations[0])",
       `dhcp.rogueDetection.allowedServers[0]: ${OWN} is xenboot's own server.address (never reported anyway)`,
       `dhcp.rogueDetection.allowedServers[2]: ${ALLOWED} is already listed in allowedServers[1]`,
     ]);
@@ -198,6 +198,14 @@ describe('dhcp.rogueDetection config', () => {
       'dhcp.rogueDetection.active: probing needs the DHCP server (dhcp.mode full or proxy): the answers arrive on its port',
       'dhcp.rogueDetection.passive: client-port needs the DHCP server (dhcp.mode full or proxy)',
     ]);
+  });
+
+  it("refuses an inventory host's MAC as the probe MAC", () => {
+    const result = buildConfig(
+      { server: { address: OWN }, dhcp: { ...full, rogueDetection: { probeMac: '02:00:00:00:00:42' } }, inventory: { hosts: [{ mac: '02-00-00-00-00-42', hostname: 'node42' }] } },
+      { baseDir: '/tmp' },
+    );
+    expect(result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(["dhcp.rogueDetection.probeMac: 02:00:00:00:00:42 is a machine's MAC (inventory.hosts[0])"]);
   });
 
   it('schema problems name the key: unknown keys, bad values, an interval below 5 s', () => {
