@@ -24,6 +24,7 @@ export const configChecks: readonly ConfigCheck[] = [
     checkRogueDetection(config.dhcp.rogueDetection, {
       mode: config.dhcp.mode,
       serverAddress: config.server.address,
+      networkAddresses: config.dhcp.networks.map((n) => n.serverAddress),
       machineMacs: [
         ...config.dhcp.reservations.map((r, i) => ({ mac: r.mac, path: `dhcp.reservations[${i}]` })),
         ...config.inventory.hosts.map((h, i) => ({ mac: h.mac, path: `inventory.hosts[${i}]` })),

@@ -43,6 +43,8 @@ export function checkRogueDetection(
   context: {
     mode: string;
     serverAddress: string;
+    /** xenboot's addresses on further boot networks (`dhcp.networks[].serverAddress`). */
+    networkAddresses?: readonly string[];
     /** MACs of real machines, with where the config names them (`dhcp.reservations[0]`, `inventory.hosts[3]`). */
     machineMacs: ReadonlyArray<{ mac: string; path: string }>;
   },
@@ -64,6 +66,7 @@ export function checkRogueDetection(
   const seen = new Map<string, number>();
   detection.allowedServers.forEach((server, i) => {
     if (server === context.serverAddress) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is xenboot's own server.address (never reported anyway)` });
+    else if (context.networkAddresses?.includes(server)) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is xenboot's own address on one of dhcp.networks (never reported anyway)` });
     if (seen.has(server)) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is already listed in allowedServers[${seen.get(server)}]` });
     else seen.set(server, i);
   });

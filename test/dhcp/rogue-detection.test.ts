@@ -159,6 +159,23 @@ describe('RogueWatch.observe: the DHCP server hook', () => {
     expect(watch.observe(request({ type: MessageType.Discover, mac: CLIENT }), { address: '0.0.0.0' })).toBe(false);
   });
 
+  it("never reports xenboot's addresses on its other boot networks", () => {
+    const events = new EventBus();
+    const seen: BootEvent[] = [];
+    events.subscribe((e) => seen.push(e));
+    const watch = new RogueWatch({
+      config: { passive: 'server-port', active: false, intervalSeconds: 300, probeMac: PROBE, allowedServers: [] },
+      serverAddress: OWN,
+      networkAddresses: ['10.207.19.1'],
+      events,
+      logger: { warn: () => {} } as unknown as Logger,
+    });
+    watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes('10.207.19.1') } }), { address: '0.0.0.0' });
+    expect(seen).toEqual([]);
+    watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes(ROGUE) } }), { address: '0.0.0.0' });
+    expect(seen).toHaveLength(1);
+  });
+
   it('with passive off, only the probe reports', () => {
     const { watch, seen } = setup('off');
     watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes(ROGUE) } }), { address: '0.0.0.0' });
