@@ -95,7 +95,13 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   const rogue =
     config.dhcp.mode === 'off'
       ? null
-      : new RogueWatch({ config: withHaPeersAllowed(config), serverAddress: config.server.address, events, logger: logger.child({ subsystem: 'dhcp' }) });
+      : new RogueWatch({
+          config: withHaPeersAllowed(config),
+          serverAddress: config.server.address,
+          networkAddresses: config.dhcp.networks.map((n) => n.serverAddress),
+          events,
+          logger: logger.child({ subsystem: 'dhcp' }),
+        });
   const metrics = new Metrics({
     poolStats: () => dhcpPoolStats?.() ?? [],
     profileOf: (mac) => profileOf(mac),

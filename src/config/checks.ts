@@ -22,7 +22,15 @@ export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
   (config) => checkDhcpConfig(config.dhcp, config.server.address, config.dhcp.networks.length > 0 ? hostInterfaces() : undefined),
   (config) =>
-    checkRogueDetection(config.dhcp.rogueDetection, { mode: config.dhcp.mode, serverAddress: config.server.address, reservedMacs: config.dhcp.reservations.map((r) => r.mac) }),
+    checkRogueDetection(config.dhcp.rogueDetection, {
+      mode: config.dhcp.mode,
+      serverAddress: config.server.address,
+      networkAddresses: config.dhcp.networks.map((n) => n.serverAddress),
+      machineMacs: [
+        ...config.dhcp.reservations.map((r, i) => ({ mac: r.mac, path: `dhcp.reservations[${i}]` })),
+        ...config.inventory.hosts.map((h, i) => ({ mac: h.mac, path: `inventory.hosts[${i}]` })),
+      ],
+    }),
   (config) => haConfigProblems(config.dhcp.ha, config.dhcp.mode, config.store.kind, config.server.address),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),

@@ -35,12 +35,19 @@ export type RogueDetectionConfig = Static<typeof RogueDetectionSchema>;
 
 /**
  * Every cross-field problem of `dhcp.rogueDetection`: a probe MAC that is not locally administered, is
- * multicast or is reserved for a machine; a listed server that is xenboot itself or listed twice; the
+ * multicast or belongs to a machine (a reservation or an inventory host); a listed server that is xenboot itself or listed twice; the
  * client port or the probe asked for while DHCP is off (they ride on the DHCP server's sockets).
  */
 export function checkRogueDetection(
   detection: RogueDetectionConfig,
-  context: { mode: string; serverAddress: string; reservedMacs: readonly string[] },
+  context: {
+    mode: string;
+    serverAddress: string;
+    /** xenboot's addresses on further boot networks (`dhcp.networks[].serverAddress`). */
+    networkAddresses?: readonly string[];
+    /** MACs of real machines, with where the config names them (`dhcp.reservations[0]`, `inventory.hosts[3]`). */
+    machineMacs: ReadonlyArray<{ mac: string; path: string }>;
+  },
 ): ConfigProblem[] {
   const path = 'dhcp.rogueDetection';
   const problems: ConfigProblem[] = [];
@@ -53,12 +60,13 @@ export function checkRogueDetection(
     if ((first & 0x02) === 0) {
       problems.push({ path: `${path}.probeMac`, message: `${mac} is a globally assigned (vendor) MAC; use a locally administered one (second-lowest bit of the first octet set, e.g. ${DEFAULT_PROBE_MAC})` });
     }
-    const reserved = context.reservedMacs.findIndex((m) => parseMac(m) === mac);
-    if (reserved >= 0) problems.push({ path: `${path}.probeMac`, message: `${mac} is reserved for a machine in dhcp.reservations[${reserved}]` });
+    const machine = context.machineMacs.find((m) => parseMac(m.mac) === mac);
+    if (machine) problems.push({ path: `${path}.probeMac`, message: `${mac} is a machine's MAC (${machine.path})` });
   }
   const seen = new Map<string, number>();
   detection.allowedServers.forEach((server, i) => {
     if (server === context.serverAddress) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is xenboot's own server.address (never reported anyway)` });
+    else if (context.networkAddresses?.includes(server)) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is xenboot's own address on one of dhcp.networks (never reported anyway)` });
     if (seen.has(server)) problems.push({ path: `${path}.allowedServers[${i}]`, message: `${server} is already listed in allowedServers[${seen.get(server)}]` });
     else seen.set(server, i);
   });

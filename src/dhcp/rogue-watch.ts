@@ -15,8 +15,9 @@
  *   broadcast delivery (every socket on the port gets a copy), so a DHCP client that also sets it (udhcpc,
  *   dhclient and systemd-networkd do) keeps working; one that binds port 68 without it fails to bind while
  *   xenboot holds the port, or xenboot's bind fails (logged, detection goes on without the port).
- * - `active` sends `probeDiscover` every `intervalSeconds` from an ephemeral port of the server address to
- *   255.255.255.255:67; answers come back to port 67 (the relay form, see `rogue-probe.ts`).
+ * - `active` sends `probeDiscover` every `intervalSeconds` on every boot network, from an ephemeral port of
+ *   xenboot's address there to 255.255.255.255:67; answers come back to port 67 (the relay form, see
+ *   `rogue-probe.ts`).
  *
  * Reports are limited by `RogueServerTable`: a server is reported when first seen and again at most every
  * ten minutes while it is still seen, with a cap over all servers.
@@ -61,8 +62,8 @@ export interface RogueWatchOptions {
   config: RogueDetectionConfig;
   /** xenboot's server identifier: the probe's `giaddr` and source address, never reported. */
   serverAddress: string;
-  /** Further addresses of xenboot itself (never reported). */
-  ownAddresses?: string[];
+  /** xenboot's addresses on further boot networks (`dhcp.networks[].serverAddress`): probed from too, never reported. */
+  networkAddresses?: string[];
   events: EventBus;
   logger: Logger;
   /** The client port to watch (68); tests may move it. */
@@ -78,7 +79,9 @@ export class RogueWatch {
   private readonly probeMac: string;
   private readonly policy: SightingPolicy;
   private clientSocket: Socket | null = null;
-  private probeSocket: Socket | null = null;
+  /** One probe socket per boot network, bound to xenboot's address there (the probe's `giaddr`). */
+  private probeSockets: Array<{ address: string; socket: Socket }> = [];
+  private readonly addresses: string[];
   private timer: NodeJS.Timeout | null = null;
   private firstProbe: NodeJS.Timeout | null = null;
   private clientPortState: ClientPortState = 'off';
@@ -92,8 +95,9 @@ export class RogueWatch {
     this.table = options.table ?? new RogueServerTable();
     this.now = options.now ?? Date.now;
     this.probeMac = parseMac(options.config.probeMac) ?? options.config.probeMac;
+    this.addresses = [...new Set([options.serverAddress, ...(options.networkAddresses ?? [])])];
     this.policy = {
-      ownAddresses: new Set([options.serverAddress, ...(options.ownAddresses ?? [])]),
+      ownAddresses: new Set(this.addresses),
       allowedServers: new Set(options.config.allowedServers),
     };
   }
@@ -119,23 +123,27 @@ export class RogueWatch {
     const { config, logger } = this.options;
     if (config.passive === 'client-port') await this.bindClientPort();
     if (config.active) {
-      const socket = createSocket({ type: 'udp4' });
-      socket.on('error', (error) => logger.warn({ err: error }, 'rogue DHCP probe socket error'));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind({ address: this.options.serverAddress, port: 0 }, () => {
-            socket.off('error', reject);
-            resolve();
+      // A broadcast from a socket bound to an address leaves the interface that holds the address: one
+      // socket per boot network probes that network.
+      for (const address of this.addresses) {
+        const socket = createSocket({ type: 'udp4' });
+        socket.on('error', (error) => logger.warn({ err: error, address }, 'rogue DHCP probe socket error'));
+        try {
+          await new Promise<void>((resolve, reject) => {
+            socket.once('error', reject);
+            socket.bind({ address, port: 0 }, () => {
+              socket.off('error', reject);
+              resolve();
+            });
           });
-        });
-        socket.setBroadcast(true);
-        this.probeSocket = socket;
-      } catch (error) {
-        socket.close();
-        logger.warn({ err: error, address: this.options.serverAddress }, 'rogue DHCP probe disabled: cannot bind a socket on the server address');
-        return;
+          socket.setBroadcast(true);
+          this.probeSockets.push({ address, socket });
+        } catch (error) {
+          socket.close();
+          logger.warn({ err: error, address }, 'rogue DHCP probe disabled on this network: cannot bind a socket on the server address');
+        }
       }
+      if (this.probeSockets.length === 0) return;
       // The first probe soon after start (servers answer within a second or two), then every interval.
       this.firstProbe = setTimeout(() => this.probe(), 1_000);
       this.firstProbe.unref();
@@ -144,15 +152,16 @@ export class RogueWatch {
     }
   }
 
-  /** Sends one probe DISCOVER now. */
+  /** Sends one probe DISCOVER on every boot network now. */
   probe(): void {
-    const socket = this.probeSocket;
-    if (!socket) return;
-    const xid = randomInt(0, 0x1_0000_0000);
-    const data = encodePacket(probeDiscover(this.probeMac, this.options.serverAddress, xid), 300);
-    socket.send(data, this.serverPort, '255.255.255.255', (error) => {
-      if (error) this.options.logger.warn({ err: error }, 'rogue DHCP probe could not be sent');
-    });
+    if (this.probeSockets.length === 0) return;
+    for (const { address, socket } of this.probeSockets) {
+      const xid = randomInt(0, 0x1_0000_0000);
+      const data = encodePacket(probeDiscover(this.probeMac, address, xid), 300);
+      socket.send(data, this.serverPort, '255.255.255.255', (error) => {
+        if (error) this.options.logger.warn({ err: error, address }, 'rogue DHCP probe could not be sent');
+      });
+    }
     this.probesSent += 1;
     this.lastProbeAt = this.now();
   }
@@ -181,7 +190,7 @@ export class RogueWatch {
     if (this.timer) clearInterval(this.timer);
     this.firstProbe = this.timer = null;
     await Promise.all(
-      [this.clientSocket, this.probeSocket].map(
+      [this.clientSocket, ...this.probeSockets.map((p) => p.socket)].map(
         (socket) =>
           new Promise<void>((resolve) => {
             if (!socket) return resolve();
@@ -193,7 +202,8 @@ export class RogueWatch {
           }),
       ),
     );
-    this.clientSocket = this.probeSocket = null;
+    this.clientSocket = null;
+    this.probeSockets = [];
   }
 
   private async bindClientPort(): Promise<void> {

@@ -159,6 +159,23 @@ describe('RogueWatch.observe: the DHCP server hook', () => {
     expect(watch.observe(request({ type: MessageType.Discover, mac: CLIENT }), { address: '0.0.0.0' })).toBe(false);
   });
 
+  it("never reports xenboot's addresses on its other boot networks", () => {
+    const events = new EventBus();
+    const seen: BootEvent[] = [];
+    events.subscribe((e) => seen.push(e));
+    const watch = new RogueWatch({
+      config: { passive: 'server-port', active: false, intervalSeconds: 300, probeMac: PROBE, allowedServers: [] },
+      serverAddress: OWN,
+      networkAddresses: ['10.207.19.1'],
+      events,
+      logger: { warn: () => {} } as unknown as Logger,
+    });
+    watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes('10.207.19.1') } }), { address: '0.0.0.0' });
+    expect(seen).toEqual([]);
+    watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes(ROGUE) } }), { address: '0.0.0.0' });
+    expect(seen).toHaveLength(1);
+  });
+
   it('with passive off, only the probe reports', () => {
     const { watch, seen } = setup('off');
     watch.observe(request({ type: MessageType.Request, mac: CLIENT, options: { [Opt.ServerId]: ipBytes(ROGUE) } }), { address: '0.0.0.0' });
@@ -188,7 +205,7 @@ describe('dhcp.rogueDetection config', () => {
         rogueDetection: { active: true, probeMac: '02-00-00-00-00-99', allowedServers: [OWN, ALLOWED, ALLOWED] },
       }),
     ).toEqual([
-      'dhcp.rogueDetection.probeMac: 02:00:00:00:00:99 is reserved for a machine in dhcp.reservations[0]',
+      "dhcp.rogueDetection.probeMac: 02:00:00:00:00:99 is a machine's MAC (dhcp.reservations[0])",
       `dhcp.rogueDetection.allowedServers[0]: ${OWN} is xenboot's own server.address (never reported anyway)`,
       `dhcp.rogueDetection.allowedServers[2]: ${ALLOWED} is already listed in allowedServers[1]`,
     ]);
@@ -198,6 +215,14 @@ describe('dhcp.rogueDetection config', () => {
       'dhcp.rogueDetection.active: probing needs the DHCP server (dhcp.mode full or proxy): the answers arrive on its port',
       'dhcp.rogueDetection.passive: client-port needs the DHCP server (dhcp.mode full or proxy)',
     ]);
+  });
+
+  it("refuses an inventory host's MAC as the probe MAC", () => {
+    const result = buildConfig(
+      { server: { address: OWN }, dhcp: { ...full, rogueDetection: { probeMac: '02:00:00:00:00:42' } }, inventory: { hosts: [{ mac: '02-00-00-00-00-42', hostname: 'node42' }] } },
+      { baseDir: '/tmp' },
+    );
+    expect(result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(["dhcp.rogueDetection.probeMac: 02:00:00:00:00:42 is a machine's MAC (inventory.hosts[0])"]);
   });
 
   it('schema problems name the key: unknown keys, bad values, an interval below 5 s', () => {

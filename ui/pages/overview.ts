@@ -76,7 +76,7 @@ function rogueBanner(answer: RogueServersAnswer | null): Element | string {
       h('strong', { class: 'mono' }, s.serverId),
       ` — last ${s.lastMessageType} ${ago(s.lastSeen, answer.at)}`,
       s.bootFile ? `, boot file ${s.bootFile}` : '',
-      `, seen via ${s.via.join(', ')} (${s.sightings} messages)`,
+      `, seen via ${s.via.join(', ')} (${s.sightings} ${s.sightings === 1 ? 'message' : 'messages'})`,
     ),
   );
   return h(
