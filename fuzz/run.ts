@@ -7,62 +7,15 @@
  * `fuzz/regressions/<target>/` (defects found and fixed) are replayed first. docs/security.md says how
  * the fuzzer works and what it found.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
-import type { Finding, FuzzReport } from './engine/fuzzer.js';
-import type { WorkerJob } from './engine/worker.js';
+import type { FuzzReport } from './engine/fuzzer.js';
+import { superviseFuzzing } from './engine/supervise.js';
 import { TARGETS } from './targets/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** Room for the input a hung worker was running: more than any target's `maxLength`. */
-const MAX_INPUT_LENGTH = 64 * 1024;
-
-/** Runs one target in a worker; a worker that stops counting executions for `hangSeconds` is ended. */
-function runInWorker(job: Omit<WorkerJob, 'shared'>, hangSeconds: number): Promise<FuzzReport> {
-  const shared = new SharedArrayBuffer(8 + MAX_INPUT_LENGTH);
-  const counters = new Int32Array(shared, 0, 2);
-  const worker = new Worker(new URL('./engine/worker-entry.mjs', import.meta.url), { workerData: { ...job, shared } satisfies WorkerJob });
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    let lastCount = -1;
-    let lastChange = performance.now();
-    let settled = false;
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearInterval(watch);
-      outcome();
-    };
-    const watch = setInterval(() => {
-      const count = Atomics.load(counters, 0);
-      if (count !== lastCount) {
-        lastCount = count;
-        lastChange = performance.now();
-        return;
-      }
-      if (performance.now() - lastChange < hangSeconds * 1000) return;
-      const input = Buffer.from(new Uint8Array(shared, 8, Atomics.load(counters, 1)));
-      const finding: Finding = { kind: 'hang', signature: `hang: over ${hangSeconds} s`, message: `one execution ran for more than ${hangSeconds} s on ${input.length} bytes`, inputHex: input.toString('hex') };
-      if (job.options.findingsDir) {
-        const dir = join(job.options.findingsDir, job.target);
-        mkdirSync(dir, { recursive: true });
-        finding.file = join(dir, `hang-${Date.now()}`);
-        writeFileSync(finding.file, input);
-      }
-      void worker.terminate();
-      finish(() =>
-        resolve({ target: job.target, seconds: (performance.now() - started) / 1000, executions: count, seeds: 0, corpus: 0, features: 0, blocks: 0, slowestMs: 0, findings: [finding] }),
-      );
-    }, 250);
-    worker.once('message', (report: FuzzReport) => finish(() => resolve(report)));
-    worker.once('error', (error) => finish(() => reject(error)));
-    worker.once('exit', (code) => finish(() => reject(new Error(`fuzz worker for ${job.target} exited with code ${code} before reporting`))));
-  });
-}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -87,9 +40,11 @@ async function main(): Promise<number> {
   console.log(`fuzzing ${targets.length} target(s), ${seconds} s each, seed ${seed}`);
   const reports: FuzzReport[] = [];
   for (const target of targets) {
-    const report = await runInWorker(
+    const report = await superviseFuzzing(
+      target.name,
       {
-        target: target.name,
+        module: target.module,
+        exportName: target.exportName,
         options: {
           seconds,
           seed,

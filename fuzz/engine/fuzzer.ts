@@ -29,6 +29,8 @@ export interface FuzzOptions {
   findingsDir?: string;
   /** Saved regression inputs (`<dir>/<target>/`), replayed first and used as seeds. */
   regressionsDir?: string;
+  /** Stop at the first finding (for tests of the fuzzer itself). */
+  stopAtFirstFinding?: boolean;
   /** Called with each input just before it runs (the hang watchdog keeps the last one). */
   beforeRun?: (data: Buffer) => void;
 }
@@ -188,7 +190,8 @@ export function fuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
     for (const seed of seeds) tryInput(seed.length > target.maxLength ? seed.subarray(0, target.maxLength) : seed, false);
     if (corpus.length === 0) tryInput(Buffer.alloc(0), true);
     const context = { random, dictionary, corpus, maxLength: target.maxLength };
-    while (executions < maxExecutions && performance.now() < deadline) {
+    const stop = () => options.stopAtFirstFinding === true && findings.size > 0;
+    while (executions < maxExecutions && performance.now() < deadline && !stop()) {
       tryInput(mutate(random.pick(corpus), context), false);
     }
     return {

@@ -1,31 +1,39 @@
 /**
- * Every fuzz target, in the order `npm run fuzz` runs them. Each is loaded only when it runs: V8's
- * precise coverage walks every function the isolate has compiled, so a worker that imported all targets
- * (YAML, TypeBox, …) would read coverage several times slower for each of them.
+ * Every fuzz target, in the order `npm run fuzz` runs them, as the module and export that hold it. Each
+ * is loaded only in the worker that fuzzes it: V8's precise coverage walks every function the isolate
+ * has compiled, so a worker that imported all targets (YAML, TypeBox, …) would read coverage slower.
  */
 import type { FuzzTarget } from '../engine/target.js';
 
-/** A target's name and how to load it. */
+/** Where a target lives. */
 export interface TargetEntry {
   name: string;
-  load: () => Promise<FuzzTarget>;
+  /** File URL of the module exporting it. */
+  module: string;
+  /** Name of the export. */
+  exportName: string;
+}
+
+function entry(name: string, file: string, exportName: string): TargetEntry {
+  return { name, module: new URL(file, import.meta.url).href, exportName };
 }
 
 /** The targets. */
 export const TARGETS: readonly TargetEntry[] = [
-  { name: 'dhcp-decode', load: async () => (await import('./dhcp-decode.js')).dhcpDecode },
-  { name: 'tftp-decode', load: async () => (await import('./tftp-decode.js')).tftpDecode },
-  { name: 'tftp-negotiate', load: async () => (await import('./tftp-negotiate.js')).tftpNegotiate },
-  { name: 'http-range', load: async () => (await import('./http-range.js')).httpRange },
-  { name: 'config-load', load: async () => (await import('./config-load.js')).configLoad },
-  { name: 'csv-import', load: async () => (await import('./csv-import.js')).csvImport },
-  { name: 'boot-names', load: async () => (await import('./boot-names.js')).bootNames },
-  { name: 'pypxeboot-lint', load: async () => (await import('./pypxeboot-lint.js')).pypxebootLint },
+  entry('dhcp-decode', './dhcp-decode.ts', 'dhcpDecode'),
+  entry('tftp-decode', './tftp-decode.ts', 'tftpDecode'),
+  entry('tftp-negotiate', './tftp-negotiate.ts', 'tftpNegotiate'),
+  entry('http-range', './http-range.ts', 'httpRange'),
+  entry('config-load', './config-load.ts', 'configLoad'),
+  entry('csv-import', './csv-import.ts', 'csvImport'),
+  entry('boot-names', './boot-names.ts', 'bootNames'),
+  entry('pypxeboot-lint', './pypxeboot-lint.ts', 'pypxebootLint'),
 ];
 
-/** Loads the target of that name; throws naming the known ones when there is none. */
-export async function loadTarget(name: string): Promise<FuzzTarget> {
-  const entry = TARGETS.find((t) => t.name === name);
-  if (!entry) throw new Error(`no fuzz target "${name}"; known: ${TARGETS.map((t) => t.name).join(', ')}`);
-  return entry.load();
+/** Loads a target from its entry. */
+export async function loadTarget(entry: Pick<TargetEntry, 'module' | 'exportName'>): Promise<FuzzTarget> {
+  const loaded = (await import(entry.module)) as Record<string, FuzzTarget | undefined>;
+  const target = loaded[entry.exportName];
+  if (!target) throw new Error(`${entry.module} exports no fuzz target "${entry.exportName}"`);
+  return target;
 }
