@@ -19,8 +19,9 @@ import type { DhcpOutcome, RequestSource } from './context.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { encodePacket, decodePacket, messageTypeName } from './packet.js';
+import { decodePacket, messageTypeName } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
+import { encodeReply } from './reply.js';
 import { respond } from './responder.js';
 import { buildSubnets } from './subnets.js';
 
@@ -91,8 +92,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   const send = (outcome: DhcpOutcome, socket: Socket) => {
     const reply = outcome.reply;
     if (!reply) return;
-    // Padded to BOOTP's 300-byte minimum (RFC 1542 §2.1), as some old PXE ROMs expect.
-    const data = encodePacket(reply.packet, 300);
+    const data = encodeReply(reply.packet);
     socket.send(data, reply.port, reply.address, (error) => {
       if (error) {
         stats.errors += 1;
