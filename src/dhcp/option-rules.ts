@@ -70,7 +70,7 @@ export function optionFormatProblem(code: number, data: Buffer): string | null {
     const what = format.unit === 'ip' ? 'IPv4 address' : format.unit === 'ippair' ? 'pair of IPv4 addresses' : format.unit === 'switch' ? 'flag (0 or 1)' : `${unit * 8}-bit number`;
     const range = format.max === -1 ? `at least ${format.min}` : format.min === format.max ? `exactly ${format.min}` : `${format.min}–${format.max}`;
     if (data.length % unit !== 0 || count < format.min || (format.max !== -1 && count > format.max)) {
-      return `is ${data.length} bytes; RFC 2132 (and EDK2, which drops the whole reply otherwise) wants ${range} ${what}${format.max === 1 ? '' : 's'} of ${unit} byte${unit === 1 ? '' : 's'}`;
+      return `is ${data.length} byte${data.length === 1 ? '' : 's'}; RFC 2132 (and EDK2, which drops the whole reply otherwise) wants ${range} ${what}${format.max === 1 ? '' : 's'} of ${unit} byte${unit === 1 ? '' : 's'}`;
     }
     if (format.unit === 'switch' && data.some((b) => b > 1)) return 'is a flag: 0 or 1 only';
   }

@@ -233,27 +233,23 @@ async function exchanges(config: Config, client: ClientShape): Promise<Checked[]
 
 describe('every DHCP reply xenboot can produce is one firmware parsers accept', () => {
   it('arbitrary accepted configs × arbitrary requests → replies pass the strict checker', async () => {
-    const seen = new Set<string>();
-    const refusals = new Map<string, number>();
     let accepted = 0;
     let replies = 0;
     await fc.assert(
       fc.asyncProperty(dhcpSection, fc.array(clientShape, { minLength: 1, maxLength: 3 }), async (section, clients) => {
         const built = buildConfig(configInput(section), { baseDir: '/tmp', privileged: false });
-        if (!built.ok) { if (process.env.COLLECT) for (const p of built.problems) refusals.set(p.path.replace(/\[\d+\]/g, '[]'), (refusals.get(p.path.replace(/\[\d+\]/g, '[]')) ?? 0) + 1); return; }
+        if (!built.ok) return;
         accepted += 1;
         for (const client of clients) {
           for (const result of await exchanges(built.config, client)) {
-            if (result.problems.length > 0 && process.env.COLLECT) { for (const p of result.problems) seen.add(p.replace(/^[A-Z ]+: /, '').replace(/: [0-9a-f]+$/, ': HEX').replace(/"[^"]*"/g, 'STR').replace(/ is \d+ bytes/, ' is N bytes').replace(/has \d+ units/, 'has N units').replace(/claims \d+ bytes, \d+ remain/, 'claims N')); continue; }
             if (result.problems.length > 0) throw new Error(result.problems.join('\n'));
             replies += 1;
           }
         }
       }),
-      { numRuns: Number(process.env.XENBOOT_PROPERTY_RUNS ?? 400), endOnFailure: true },
+      { numRuns: Number(process.env.XENBOOT_PROPERTY_RUNS ?? 400) },
     );
-    if (process.env.COLLECT) console.log(accepted, replies, [...seen].join('\n'), [...refusals].sort((a, b) => b[1] - a[1]));
-    // Not vacuous: most generated configs are loadable and answered.
+    // Not vacuous: a good share of the generated configs load (about a third) and are answered.
     expect(accepted).toBeGreaterThan(50);
     expect(replies).toBeGreaterThan(100);
   });
