@@ -3,6 +3,7 @@
  * the content handler chain (generated files, then static files), then the HTTP, TFTP and DHCP servers,
  * all sharing one event bus. `cli.ts` calls `startServices` and, on a signal, `close`.
  */
+import { createServer as createHttpServer } from 'node:http';
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
@@ -156,11 +157,29 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         activeTransfers,
         extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });
-      await app.listen({ host: config.http.address, port: config.http.port });
+      const [first = config.http.address, ...others] = config.http.addresses;
+      await app.listen({ host: first, port: config.http.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.http.port;
-      endpoints.push({ protocol: 'http', address: config.http.address, port });
+      endpoints.push({ protocol: 'http', address: first, port });
       closers.push(() => app.close());
+      // The other boot networks' addresses: more listeners in front of the same app (`app.routing` is
+      // the handler fastify's own server runs), on the same port.
+      for (const other of others) {
+        const server = createHttpServer(app.routing);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: other, port }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        endpoints.push({ protocol: 'http', address: other, port });
+        closers.push(() => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }));
+      }
     }
 
     // --- TFTP --------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@
  * validation, so a config with several mistakes reports all of them. Adding a rule: write it in its
  * section's file and add one line below.
  */
+import { networkInterfaces } from 'node:os';
 import { defaultIpxeScriptUrl } from '../boot/loaders/ipxe.js';
-import { bootFileProblems, checkDhcpConfig } from '../dhcp/config-checks.js';
+import { bootFileProblems, checkDhcpConfig, type HostInterfaces } from '../dhcp/config-checks.js';
 import { LOADER_BOOT_FILES, type LoaderChoices } from '../inventory/model.js';
 import { inventoryConfigProblems } from '../inventory/config.js';
 import { storeConfigProblems } from '../store/config.js';
@@ -19,7 +20,7 @@ export type ConfigCheck = (config: Config) => ConfigProblem[];
 /** Every cross-field check, each handed its own section. */
 export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
-  (config) => checkDhcpConfig(config.dhcp, config.server.address),
+  (config) => checkDhcpConfig(config.dhcp, config.server.address, config.dhcp.networks.length > 0 ? hostInterfaces() : undefined),
   handedBootFileProblems,
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
@@ -50,6 +51,15 @@ function handedBootFileProblems(config: Config): ConfigProblem[] {
   config.inventory.hosts.forEach((host, i) => loaderFiles(`inventory.hosts[${i}]`, host.loader));
   config.inventory.profiles.forEach((profile, i) => loaderFiles(`inventory.profiles[${i}]`, profile.loader));
   return problems;
+}
+
+/** This host's interfaces with their IPv4 addresses, read when a config names networks. */
+function hostInterfaces(): HostInterfaces {
+  const host = new Map<string, string[]>();
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    host.set(name, (addresses ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  }
+  return host;
 }
 
 /** Runs every check; a check that throws is reported as a problem rather than crashing. */
