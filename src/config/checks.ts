@@ -5,9 +5,11 @@
  * section's file and add one line below.
  */
 import { networkInterfaces } from 'node:os';
-import { checkDhcpConfig, type HostInterfaces } from '../dhcp/config-checks.js';
+import { defaultIpxeScriptUrl } from '../boot/loaders/ipxe.js';
+import { bootFileProblems, checkDhcpConfig, type HostInterfaces } from '../dhcp/config-checks.js';
 import { checkRogueDetection } from '../dhcp/rogue-config.js';
 import { haConfigProblems } from '../dhcp/ha/config.js';
+import { LOADER_BOOT_FILES, type LoaderChoices } from '../inventory/model.js';
 import { inventoryConfigProblems } from '../inventory/config.js';
 import { storeConfigProblems } from '../store/config.js';
 import { tftpConfigProblems } from '../tftp/config.js';
@@ -32,9 +34,37 @@ export const configChecks: readonly ConfigCheck[] = [
       ],
     }),
   (config) => haConfigProblems(config.dhcp.ha, config.dhcp.mode, config.store.kind, config.server.address),
+  handedBootFileProblems,
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];
+
+/**
+ * Boot files DHCP hands that are built outside the `dhcp` section: the default iPXE script URL (from
+ * `http.publicUrl`) and the inventory's own loader choices (a UEFI HTTP boot path becomes a URL on
+ * `http.publicUrl`, as `boot/loader-choice.ts` builds it). Each must fit option 67 (`bootFileProblems`).
+ */
+function handedBootFileProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const publicUrl = config.http.publicUrl;
+  if (config.dhcp.boot.ipxeScript === undefined) {
+    for (const problem of bootFileProblems('http.publicUrl', defaultIpxeScriptUrl(publicUrl))) {
+      problems.push({ path: problem.path, message: `the default iPXE script URL built from it: ${problem.message}` });
+    }
+  }
+  const loaderFiles = (path: string, loader: LoaderChoices | undefined) => {
+    for (const [key, choice] of Object.entries(loader ?? {})) {
+      if (choice === undefined) continue;
+      const named = choice.file ?? LOADER_BOOT_FILES[choice.family][key as keyof LoaderChoices];
+      if (named === undefined) continue;
+      const file = key === 'httpX64' && !/^https?:\/\//.test(named) ? `${publicUrl.replace(/\/+$/, '')}/${named}` : named;
+      problems.push(...bootFileProblems(`${path}.loader.${key}.file`, file));
+    }
+  };
+  config.inventory.hosts.forEach((host, i) => loaderFiles(`inventory.hosts[${i}]`, host.loader));
+  config.inventory.profiles.forEach((profile, i) => loaderFiles(`inventory.profiles[${i}]`, profile.loader));
+  return problems;
+}
 
 /** This host's interfaces with their IPv4 addresses, read when a config names networks. */
 function hostInterfaces(): HostInterfaces {

@@ -2,12 +2,17 @@
  * Cross-field checks of the `dhcp` section, run by the config loader (`config/checks.ts`): every problem is
  * reported at once with its path and value (ranges outside the subnet, start after end, reservations
  * outside every subnet, duplicate reservations, a full mode without a pool, option values of the wrong type,
- * overlapping subnets, a network's server address outside its subnet or on no interface of this host).
+ * overlapping subnets, a network's server address outside its subnet or on no interface of this host),
+ * and every value that could not go on the wire as firmware reads it (`option-rules.ts`): options xenboot
+ * sets itself, values of the wrong length or over 255 bytes, non-ASCII text, boot files too long for
+ * option 67, DNS/NTP lists over one option.
  */
 import type { ConfigProblem } from '../config/types.js';
 import { cidrBroadcast, cidrContains, intToIp, ipToInt, isIpv4, parseCidr, type Cidr } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { DhcpConfig, DhcpExtraOption } from './config.js';
+import { isDnsName, isWireText, MAX_OPTION_ADDRESSES, MAX_OPTION_BYTES, optionFormatProblem, SERVER_SET_OPTIONS } from './option-rules.js';
+import { encodeExtraOption } from './reply-options.js';
 
 function checkRanges(path: string, subnetText: string | undefined, ranges: Array<{ start: string; end: string }>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -33,29 +38,62 @@ function checkRanges(path: string, subnetText: string | undefined, ranges: Array
 function checkOption(path: string, option: DhcpExtraOption): ConfigProblem[] {
   const { type, value, code } = option;
   const bad = (what: string): ConfigProblem[] => [{ path: `${path}.value`, message: `option ${code} of type ${type} needs ${what} (got ${JSON.stringify(value)})` }];
-  if ([53, 54, 50, 51, 52, 55, 61, 82].includes(code)) {
-    return [{ path: `${path}.code`, message: `option ${code} is managed by the server and cannot be set` }];
-  }
+  const setBy = SERVER_SET_OPTIONS.get(code);
+  if (setBy !== undefined) return [{ path: `${path}.code`, message: `option ${code} is set by the server and cannot be set here: ${setBy}` }];
   switch (type) {
     case 'text':
-      return typeof value === 'string' && value.length > 0 ? [] : bad('a non-empty string');
+      if (typeof value !== 'string' || value.length === 0) return bad('a non-empty string');
+      if (!isWireText(value)) return bad('printable ASCII text (RFC 2132 NVT ASCII; use type hex for other bytes)');
+      break;
     case 'ip':
-      return typeof value === 'string' && isIpv4(value) ? [] : bad('an IPv4 address');
+      if (typeof value !== 'string' || !isIpv4(value)) return bad('an IPv4 address');
+      break;
     case 'ips':
-      return Array.isArray(value) && value.length > 0 && value.every(isIpv4) ? [] : bad('a list of IPv4 addresses');
+      if (!Array.isArray(value) || value.length === 0 || !value.every(isIpv4)) return bad('a list of IPv4 addresses');
+      break;
     case 'u8':
     case 'u16':
     case 'u32': {
       const max = type === 'u8' ? 0xff : type === 'u16' ? 0xffff : 0xffffffff;
-      return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max ? [] : bad(`an integer 0–${max}`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) return bad(`an integer 0–${max}`);
+      break;
     }
     case 'bool':
-      return typeof value === 'boolean' ? [] : bad('true or false');
+      if (typeof value !== 'boolean') return bad('true or false');
+      break;
     case 'hex':
-      return typeof value === 'string' && /^([0-9a-fA-F]{2}[:]?)+$/.test(value) ? [] : bad('hex bytes like "01:02" or "0102"');
+      if (typeof value !== 'string' || !/^([0-9a-fA-F]{2}[:]?)+$/.test(value)) return bad('hex bytes like "01:02" or "0102"');
+      break;
     default:
       return bad('a known type');
   }
+  const problem = optionFormatProblem(code, encodeExtraOption(option));
+  return problem === null ? [] : [{ path: `${path}.value`, message: `option ${code} ${problem}` }];
+}
+
+/**
+ * Problems of a boot file name DHCP hands (`file` field and option 67): printable ASCII without spaces,
+ * and at most 255 bytes, so option 67 stays one piece (names over 127 bytes do not fit the `file` field
+ * and go in option 67 only).
+ */
+export function bootFileProblems(path: string, file: string): ConfigProblem[] {
+  if (!isWireText(file) || /\s/.test(file)) return [{ path, message: `boot file ${JSON.stringify(file)} must be printable ASCII without spaces (it goes in the file field and option 67)` }];
+  if (file.length > MAX_OPTION_BYTES) return [{ path, message: `boot file is ${file.length} bytes; option 67 holds at most ${MAX_OPTION_BYTES}: ${file.slice(0, 60)}…` }];
+  return [];
+}
+
+/** Settings a subnet hands out: each list and name must fit one option. */
+function checkSubnetOptions(path: string, subnet: { dns: string[]; ntp: string[]; domain?: string | undefined }): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const key of ['dns', 'ntp'] as const) {
+    if (subnet[key].length > MAX_OPTION_ADDRESSES) {
+      problems.push({ path: `${path}.${key}`, message: `${subnet[key].length} servers; one option holds at most ${MAX_OPTION_ADDRESSES} addresses` });
+    }
+  }
+  if (subnet.domain !== undefined && !isDnsName(subnet.domain)) {
+    problems.push({ path: `${path}.domain`, message: `${JSON.stringify(subnet.domain)} is not a domain name (letters, digits, hyphens; labels of at most 63 characters)` });
+  }
+  return problems;
 }
 
 /** This host's interfaces and their IPv4 addresses (from `os.networkInterfaces()`), for the network checks. */
@@ -164,5 +202,21 @@ export function checkDhcpConfig(dhcp: DhcpConfig, serverAddress: string, host?: 
     }
   });
   dhcp.options.forEach((option, i) => problems.push(...checkOption(`dhcp.options[${i}]`, option)));
+  problems.push(...checkSubnetOptions('dhcp', dhcp));
+  dhcp.relaySubnets.forEach((relay, i) => problems.push(...checkSubnetOptions(`dhcp.relaySubnets[${i}]`, relay)));
+  dhcp.networks.forEach((network, i) => problems.push(...checkSubnetOptions(`dhcp.networks[${i}]`, network)));
+  dhcp.reservations.forEach((reservation, i) => {
+    if (reservation.hostname !== undefined && !isDnsName(reservation.hostname)) {
+      problems.push({ path: `dhcp.reservations[${i}].hostname`, message: `${JSON.stringify(reservation.hostname)} is not an RFC 1123 host name` });
+    }
+  });
+  for (const key of ['configFile', 'pathPrefix'] as const) {
+    const text = dhcp.pxelinux[key];
+    if (text !== undefined && !isWireText(text)) problems.push({ path: `dhcp.pxelinux.${key}`, message: `${JSON.stringify(text)} must be printable ASCII (it goes in option ${key === 'configFile' ? 209 : 210})` });
+  }
+  for (const key of ['bios', 'efiX64', 'efiIa32', 'efiArm64', 'efiArm32', 'httpX64', 'fallback', 'ipxeScript'] as const) {
+    const file = dhcp.boot[key];
+    if (file !== undefined) problems.push(...bootFileProblems(`dhcp.boot.${key}`, file));
+  }
   return problems;
 }

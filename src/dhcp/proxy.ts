@@ -46,8 +46,10 @@ export function respondProxy(request: DhcpPacket, source: RequestSource, machine
   if (answer === null) return silent(request, machine, 'nothing to boot for this machine');
   const vendorClass = machine.vendorClass?.startsWith('HTTPClient') ? 'HTTPClient' : 'PXEClient';
   const options: RankedOption[] = [serverIdOption(ctx.serverAddress), { code: Opt.VendorClass, data: Buffer.from(vendorClass), rank: 0 }];
+  // Option 97 is mirrored only in its RFC 4578 §2.3 form (type 0 and 16 bytes): echoing whatever a
+  // client sent would put a malformed (or, past 255 bytes, split) option in front of firmware.
   const uuid = request.options.get(Opt.ClientUuid);
-  if (uuid) options.push({ code: Opt.ClientUuid, data: uuid, rank: 1 });
+  if (uuid && uuid.length === 17 && uuid[0] === 0) options.push({ code: Opt.ClientUuid, data: uuid, rank: 1 });
   if (type === MessageType.Offer && machine.firmware === 'bios') options.push({ code: Opt.VendorSpecific, data: PXE_SKIP_DISCOVERY, rank: 1 });
   options.push(...bootOptions(answer, requestedCodes(request), ctx.config.pxelinux.rebootTime, ctx.serverAddress));
   const siaddr = answer.nextServer ?? ctx.serverAddress;

@@ -51,9 +51,12 @@ export function bootOptions(answer: DhcpBootAnswer | null, asked: ReadonlySet<nu
   const options: RankedOption[] = [];
   const tftpServer = answer.nextServer ?? nextServer;
   if (tftpServer !== undefined && asked.has(Opt.TftpServer)) options.push({ code: Opt.TftpServer, data: Buffer.from(tftpServer, 'latin1'), rank: 4 });
-  // The `file` field carries the name too; option 67 is needed when the name is too long for `file`.
-  if (asked.has(Opt.BootFile) || Buffer.byteLength(answer.bootFile, 'latin1') > 127) {
-    options.push({ code: Opt.BootFile, data: Buffer.from(answer.bootFile, 'latin1'), rank: 2 });
+  // The `file` field carries the name too; option 67 is needed when the name is too long for `file`, and
+  // then it is the only place the boot file is, so it is never dropped to fit the size limit (the config
+  // checks keep it within 255 bytes, so it always fits beside the other rank-0 options).
+  const tooLongForFile = Buffer.byteLength(answer.bootFile, 'latin1') > 127;
+  if (asked.has(Opt.BootFile) || tooLongForFile) {
+    options.push({ code: Opt.BootFile, data: Buffer.from(answer.bootFile, 'latin1'), rank: tooLongForFile ? 0 : 2 });
   }
   if (answer.pxelinuxConfigFile !== undefined) options.push({ code: Opt.PxelinuxConfigFile, data: Buffer.from(answer.pxelinuxConfigFile, 'latin1'), rank: 3 });
   if (answer.pxelinuxPathPrefix !== undefined) options.push({ code: Opt.PxelinuxPathPrefix, data: Buffer.from(answer.pxelinuxPathPrefix, 'latin1'), rank: 3 });

@@ -5,13 +5,21 @@
  * anything larger as "bogus" (boot-protocols.md §0 #5).
  */
 import { Opt, type DhcpOptions } from './options.js';
-import { BROADCAST_FLAG, encodingLength, Op, type DhcpPacket } from './packet.js';
+import { BROADCAST_FLAG, encodePacket, encodingLength, Op, type DhcpPacket } from './packet.js';
 
 /** The default largest reply: 576-byte IP datagram minus 20 (IP) and 8 (UDP) header bytes. */
 export const DEFAULT_MAX_REPLY = 548;
 
 /** Largest reply on a 1500-byte MTU link (1500 − 28). */
 const MTU_MAX_REPLY = 1472;
+
+/** BOOTP's historic minimum message size (RFC 1542 §2.1): some old PXE ROMs drop shorter replies. */
+export const BOOTP_MIN_LENGTH = 300;
+
+/** The bytes of a reply as they go on the wire: encoded, padded with zeros to `BOOTP_MIN_LENGTH`. */
+export function encodeReply(packet: DhcpPacket): Buffer {
+  return encodePacket(packet, BOOTP_MIN_LENGTH);
+}
 
 /** An option with its importance: lower numbers are kept longest. */
 export interface RankedOption {
@@ -43,7 +51,8 @@ export function maxReplyLength(request: DhcpPacket): number {
 
 /**
  * Assembles a reply to `request`, then drops options from the highest rank down until the encoded size
- * fits `maxLength`. Option 82 is echoed last, as RFC 3046 §2.2 asks. Returns the packet and the codes dropped.
+ * fits `maxLength`. Option 67 comes after every other option but 82, which is echoed last, as RFC 3046
+ * §2.2 asks. Returns the packet and the codes dropped.
  */
 export function buildReply(request: DhcpPacket, fields: ReplyFields, ranked: RankedOption[], maxLength: number): { packet: DhcpPacket; dropped: number[] } {
   const kept = [...ranked].filter((o) => o.code !== Opt.MessageType);
@@ -69,7 +78,12 @@ export function buildReply(request: DhcpPacket, fields: ReplyFields, ranked: Ran
   const dropped: number[] = [];
   const assemble = (): DhcpOptions => {
     const options: DhcpOptions = new Map();
-    for (const o of kept) options.set(o.code, o.data);
+    for (const o of kept) if (o.code !== Opt.BootFile) options.set(o.code, o.data);
+    // Option 67 last: EDK2 writes a NUL after its value in place (`PxeBcParseDhcp4Packet`, "force to append
+    // null terminated character"), which then lands on End (or on option 82, which the relay strips)
+    // rather than on the code of another option.
+    const bootFile = kept.find((o) => o.code === Opt.BootFile);
+    if (bootFile) options.set(Opt.BootFile, bootFile.data);
     if (relayInfo) options.set(Opt.RelayAgent, relayInfo);
     return options;
   };

@@ -25,8 +25,9 @@ import type { HaMember } from './ha/member.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { encodePacket, decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
+import { decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
+import { encodeReply } from './reply.js';
 import { respond } from './responder.js';
 import { chooseNetwork, type ArrivalFacts, type LocalNetwork } from './networks.js';
 import { interfaceIndex, openPktinfoSocket, pktinfoUnavailable, type PktinfoSocket } from './socket/pktinfo.js';
@@ -193,7 +194,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       if (outcome.reply) {
         stats.replies += 1;
         // Padded to BOOTP's 300-byte minimum (RFC 1542 §2.1), as some old PXE ROMs expect.
-        replyVia(packet.giaddr)(encodePacket(outcome.reply.packet, 300), outcome.reply.address, outcome.reply.port, choice.serverAddress);
+        replyVia(packet.giaddr)(encodeReply(outcome.reply.packet), outcome.reply.address, outcome.reply.port, choice.serverAddress);
       } else stats.silent += 1;
       const event: DhcpExchangeEvent = {
         kind: 'dhcp',

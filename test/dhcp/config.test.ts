@@ -36,7 +36,7 @@ describe('dhcp config checks', () => {
         'dhcp.reservations[1].mac: 02-00-00-00-00-01 is already reserved in dhcp.reservations[0]',
         'dhcp.reservations[1].ip: 10.202.9.5 is outside every configured subnet',
         'dhcp.reservations[2].ip: 10.202.7.5 is already reserved in dhcp.reservations[0]',
-        'dhcp.options[0].code: option 54 is managed by the server and cannot be set',
+        'dhcp.options[0].code: option 54 is set by the server and cannot be set here: the server identifier is server.address',
         'dhcp.options[1].value: option 150 of type ip needs an IPv4 address (got "nope")',
         'dhcp.relaySubnets[0].subnet: 10.202.7.128/25 overlaps dhcp.subnet 10.202.7.0/24',
       ]),

@@ -68,12 +68,15 @@ export function lastEnv(text: string, match: RegExp): Record<string, string> {
   return Object.fromEntries(block.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-/** Starts xenboot (full config `config`, server address `serverCidr`) and a client namespace on a veth. */
-export async function startLab(serverCidr: string, config: Record<string, unknown>): Promise<DhcpLab> {
-  const server = await Namespace.create('xbd');
+/**
+ * Starts xenboot (full config `config`, server address `serverCidr`) and a client namespace on a veth;
+ * namespaces are named after `prefix` (unique per test file, so parallel runs do not collide).
+ */
+export async function startLab(serverCidr: string, config: Record<string, unknown>, prefix = 'xbd'): Promise<DhcpLab> {
+  const server = await Namespace.create(prefix);
   let client: Namespace | undefined;
   try {
-    client = await Namespace.create('xbd');
+    client = await Namespace.create(prefix);
     const [serverIf, clientIf] = await connect(server, serverCidr, client, null);
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-dhcp-lab-'));
     const path = writeTempConfig(
