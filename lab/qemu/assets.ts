@@ -37,7 +37,7 @@ export const ASSET_PACKAGES = [
 ] as const;
 
 /** GRUB modules built into the EFI net image (multiboot2 for Xen, linux for plain Linux profiles). */
-const GRUB_MODULES = [
+export const GRUB_MODULES = [
   'efinet', 'net', 'tftp', 'http', 'normal', 'configfile', 'multiboot2', 'linux', 'gzio', 'echo', 'serial',
   'terminal', 'test', 'boot', 'chain', 'sleep', 'reboot', 'halt', 'ls', 'cat', 'regexp', 'part_gpt', 'fat',
 ];

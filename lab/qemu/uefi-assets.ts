@@ -1,22 +1,23 @@
 /**
- * The UEFI boot assets beside the common set (`assets.ts`): Xen's own UEFI loader `xen.efi` and iPXE's
- * EFI builds, fetched from Debian with `apt-get download` + `dpkg-deb` into `.cache/e2e/uefi-v<N>/` and
+ * The UEFI boot assets beside the common set (`assets.ts`): Xen's own UEFI loader `xen.efi`, iPXE's EFI
+ * builds and GRUB's x86_64-efi modules (for net images built per lab, `buildGrubNetImage`), fetched from Debian with `apt-get download` + `dpkg-deb` into `.cache/e2e/uefi-v<N>/` and
  * published the way every asset set is (`asset-set.ts`). OVMF itself is in the common set.
  *
  * Debian ships `xen.efi` as `/boot/xen-4.17-amd64.efi` in the hypervisor package, and iPXE's EFI image as
  * `/boot/ipxe.efi` (with `/usr/lib/ipxe/ipxe.efi` an absolute symlink to it) plus `snponly.efi`, which
  * drives the NIC through the firmware's own SNP instead of iPXE's drivers.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../xenboot.js';
+import { GRUB_MODULES } from './assets.js';
 import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool } from './asset-set.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
-const UEFI_ASSET_VERSION = 1;
+const UEFI_ASSET_VERSION = 2;
 
 /** Debian packages the UEFI set is extracted from. */
-export const UEFI_ASSET_PACKAGES = ['xen-hypervisor-4.17-amd64', 'ipxe'] as const;
+export const UEFI_ASSET_PACKAGES = ['xen-hypervisor-4.17-amd64', 'ipxe', 'grub-efi-amd64-bin'] as const;
 
 /** Paths of the prepared files; each is a plain file inside `dir`. */
 export interface UefiAssets {
@@ -27,9 +28,13 @@ export interface UefiAssets {
   ipxeEfi: string;
   /** iPXE's EFI image that uses the firmware's SNP. */
   snponlyEfi: string;
+  /** GRUB's `x86_64-efi` module directory (`grub-mkimage -d`). */
+  grubModules: string;
   /** Debian package versions the set was built from. */
   versions: Record<string, string>;
 }
+
+const GRUB_MODULE_DIR = 'grub-x86_64-efi';
 
 const FILES = { xenEfi: 'xen.efi', ipxeEfi: 'ipxe.efi', snponlyEfi: 'snponly.efi' } as const;
 
@@ -40,10 +45,10 @@ function setDir(): string {
 /** The prepared set if it is complete in the cache, else `null` (nothing is downloaded). */
 export function cachedUefiAssets(): UefiAssets | null {
   const dir = setDir();
-  if (!isPublished(dir) || !Object.values(FILES).every((name) => existsSync(join(dir, name)))) return null;
+  if (!isPublished(dir) || ![...Object.values(FILES), GRUB_MODULE_DIR].every((name) => existsSync(join(dir, name)))) return null;
   const paths = Object.fromEntries(Object.entries(FILES).map(([key, name]) => [key, join(dir, name)])) as Record<keyof typeof FILES, string>;
   const versions = JSON.parse(readFileSync(join(dir, 'versions.json'), 'utf8')) as Record<string, string>;
-  return { dir, ...paths, versions };
+  return { dir, ...paths, grubModules: join(dir, GRUB_MODULE_DIR), versions };
 }
 
 async function build(target: string): Promise<void> {
@@ -66,6 +71,7 @@ async function build(target: string): Promise<void> {
     // Not usr/lib/ipxe/ipxe.efi: it is an absolute symlink, which would resolve on this host.
     copyFileSync(join(root, 'boot', 'ipxe.efi'), join(out, FILES.ipxeEfi));
     copyFileSync(join(root, 'usr', 'lib', 'ipxe', 'snponly.efi'), join(out, FILES.snponlyEfi));
+    cpSync(join(root, 'usr', 'lib', 'grub', 'x86_64-efi'), join(out, GRUB_MODULE_DIR), { recursive: true });
     publishAssetSet(out, target, versions);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -86,4 +92,16 @@ export async function ensureUefiAssets(): Promise<UefiAssets> {
   const built = cachedUefiAssets();
   if (!built) throw new Error(`UEFI assets incomplete in ${target}`);
   return built;
+}
+
+/**
+ * Builds a GRUB x86_64-efi net image (the common set's modules) whose prefix is `prefix`, e.g.
+ * `(tftp,10.205.41.1)/grub`, and returns its path. GRUB's efinet configures the network from the PXE base
+ * code's DHCP ACK only (`grub_efi_net_config_real` reads `pxe_mode->dhcp_ack`, never `proxy_offer` or
+ * `pxe_reply`), so after proxyDHCP it knows its address but not the boot server: an image loaded that way
+ * needs the server in its prefix.
+ */
+export async function buildGrubNetImage(uefi: UefiAssets, prefix: string, out: string): Promise<string> {
+  await runTool('grub-mkimage', ['-O', 'x86_64-efi', '-d', uefi.grubModules, '-p', prefix, '-o', out, ...GRUB_MODULES], repoRoot, 120_000);
+  return out;
 }

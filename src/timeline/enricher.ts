@@ -5,7 +5,8 @@
  *    `grub/grub.cfg-01-<mac>`, `ipxe/01-<mac>.ipxe`, `xen-cfg/01-<mac>`: the one grammar of
  *    `boot/lookup.ts`, under any directory prefix), a `mac=` query parameter, or a path segment that is
  *    a MAC in any spelling (the boot-spec API, per-MAC scripts named by MAC alone);
- * 2. the address: the MAC xenboot last acknowledged that address to (learned from DHCP events), or the
+ * 2. the address: the MAC xenboot last acknowledged that address to, or acknowledged a proxy or INFORM
+ *    answer from it (`ciaddr`; learned from DHCP events), or the
  *    MAC an iPXE script fetch from that address named in `mac=`, or the inventory host reserved at it, or
  *    (asynchronously) the lease store.
  * pypxeboot fetches from dom0's address, so its kernel and initrd are attributed by name only when the
@@ -94,7 +95,13 @@ export class EventEnricher {
 
   /** Learns from the event and returns it with a MAC when one can be found without I/O (same object if unchanged). */
   enrichNow(event: BootEvent): BootEvent {
-    if (event.kind === 'dhcp' && event.mac !== undefined && event.yiaddr !== undefined && event.reply === 'ACK') this.learn(event.yiaddr, event.mac);
+    if (event.kind === 'dhcp' && event.mac !== undefined && event.reply === 'ACK') {
+      if (event.yiaddr !== undefined) this.learn(event.yiaddr, event.mac);
+      // An ACK without an address (proxy mode's port-4011 answer, INFORM) went to a client that already
+      // holds `ciaddr` (the event's `ip`): EDK2's PXE asks 4011 from the address the site server gave it,
+      // and its TFTP then comes from there (PXE 2.1 §2.2.2).
+      else if (event.ip !== undefined) this.learn(event.ip, event.mac);
+    }
     // iPXE fills `mac=${net0/mac}` with its own MAC, so a script fetch binds the address it came from. This
     // is how files are attributed when xenboot acknowledged no address (proxy mode, another DHCP server).
     // Only the query form counts: a MAC in a path (pypxeboot's `01-<mac>`, xenboot-pvboot's boot spec) is

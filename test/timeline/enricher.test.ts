@@ -45,6 +45,20 @@ describe('event enricher', () => {
     expect(enricher.macForIp('10.0.0.151')).toBeUndefined();
   });
 
+  it('a proxy ACK on port 4011 binds the ciaddr it was asked from, so the firmware\'s TFTP is attributed', () => {
+    const enricher = new EventEnricher();
+    expect(enricher.enrichNow(tftp('grubx64.efi', '10.0.0.154')).mac).toBeUndefined();
+    // A silent answer and an ACK to another address bind nothing.
+    enricher.enrichNow({ kind: 'dhcp', at: 1, mac: '52:54:00:e2:29:01', ip: '10.0.0.154', messageType: 'REQUEST', reply: null });
+    expect(enricher.enrichNow(tftp('grubx64.efi', '10.0.0.154')).mac).toBeUndefined();
+    enricher.enrichNow({ kind: 'dhcp', at: 1, mac: '52:54:00:e2:29:01', ip: '10.0.0.154', messageType: 'REQUEST', reply: 'ACK', reason: 'proxy boot server', bootFile: 'grubx64.efi' });
+    expect(enricher.enrichNow(tftp('grubx64.efi', '10.0.0.154')).mac).toBe('52:54:00:e2:29:01');
+    // An ACK that assigns an address binds that address, not ciaddr.
+    enricher.enrichNow({ kind: 'dhcp', at: 1, mac: '52:54:00:00:00:02', ip: '10.0.0.9', yiaddr: '10.0.0.10', messageType: 'REQUEST', reply: 'ACK' });
+    expect(enricher.macForIp('10.0.0.10')).toBe('52:54:00:00:00:02');
+    expect(enricher.macForIp('10.0.0.9')).toBeUndefined();
+  });
+
   it('a MAC in a path is not the address owner: pypxeboot and xenboot-pvboot ask for a domU from dom0', () => {
     const enricher = new EventEnricher();
     enricher.enrichNow({ kind: 'dhcp', at: 0, mac: '52:54:00:00:00:d0', messageType: 'REQUEST', reply: 'ACK', yiaddr: '10.0.0.2' });
