@@ -1,8 +1,8 @@
 /**
  * The native DHCP socket on loopback: it reports the interface and local address a datagram arrived on,
- * sends out of a chosen interface, and under overload drops a DISCOVER that waited in the receive queue
- * longer than its limit, unread, while a REQUEST that waited as long (and anything not a DISCOVER) is
- * still delivered.
+ * sends out of a chosen interface, and under overload hands JavaScript the messages of exchanges already
+ * begun first, then DISCOVERs newest first, and drops a DISCOVER that waited longer than its limit, unread,
+ * while a REQUEST that waited as long (and anything not a DISCOVER) is still delivered.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,12 +77,15 @@ describe.skipIf(unavailable !== null)('the native DHCP socket (IP_PKTINFO)', () 
     expect(socket!.shed).toBe(1);
   });
 
-  it('with no limit, a DISCOVER however old is delivered', async () => {
+  it('with no age limit, waiting DISCOVERs are all delivered, newest first, after the other messages', async () => {
     const received = await open(0);
     await send(request(MessageType.Discover, 20));
+    await send(request(MessageType.Discover, 21));
+    await send(request(MessageType.Release, 22));
+    await send(request(MessageType.Discover, 23));
     busyWait(150);
-    await until(() => received.length === 1);
-    expect(received.map((d) => d.xid)).toEqual([20]);
+    await until(() => received.length === 4);
+    expect(received.map((d) => d.xid)).toEqual([22, 23, 21, 20]);
     expect(socket!.shed).toBe(0);
   });
 });
