@@ -6,6 +6,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import { checkDhcpConfig, type HostInterfaces } from '../dhcp/config-checks.js';
+import { checkRogueDetection } from '../dhcp/rogue-config.js';
 import { inventoryConfigProblems } from '../inventory/config.js';
 import { storeConfigProblems } from '../store/config.js';
 import { tftpConfigProblems } from '../tftp/config.js';
@@ -19,6 +20,8 @@ export type ConfigCheck = (config: Config) => ConfigProblem[];
 export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
   (config) => checkDhcpConfig(config.dhcp, config.server.address, config.dhcp.networks.length > 0 ? hostInterfaces() : undefined),
+  (config) =>
+    checkRogueDetection(config.dhcp.rogueDetection, { mode: config.dhcp.mode, serverAddress: config.server.address, reservedMacs: config.dhcp.reservations.map((r) => r.mac) }),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { CidrText, Ipv4, MacText, Port, StrictObject } from '../config/types.js';
+import { RogueDetectionSchema } from './rogue-config.js';
 
 /** An inclusive address range inside a subnet. */
 export const DhcpRangeSchema = StrictObject({ start: Ipv4, end: Ipv4 });
@@ -111,6 +112,7 @@ export const DhcpConfigSchema = StrictObject(
       },
       { additionalProperties: false, default: {} },
     ),
+    rogueDetection: RogueDetectionSchema,
   },
   { description: 'DHCP server' },
 );

@@ -24,7 +24,7 @@ import type { RequestSource, ResponderContext } from './context.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { encodePacket, decodePacket, messageTypeName } from './packet.js';
+import { encodePacket, decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
 import { respond } from './responder.js';
 import { chooseNetwork, type ArrivalFacts, type LocalNetwork } from './networks.js';
@@ -45,6 +45,11 @@ export interface DhcpServerOptions {
   sharedStore?: boolean;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Sees every decoded datagram first (rogue DHCP detection, `rogue-watch.ts`); when it returns true the
+   * packet is its own (the probe) and the responder never sees it.
+   */
+  watch?: { observe(packet: DhcpPacket, remote: { address: string }): boolean };
 }
 
 /** Counters for metrics and tests. */
@@ -143,6 +148,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       logger.debug({ from: `${remote.address}:${remote.port}`, bytes: data.length, reason: (error as Error).message }, 'malformed DHCP packet dropped');
       return;
     }
+    if (options.watch?.observe(packet, remote)) return;
     const mac = clientMac(packet);
     if (mac !== null && !limiter.allow(mac, now())) {
       stats.rateLimited += 1;
