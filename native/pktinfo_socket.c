@@ -18,11 +18,15 @@
  * Overload: past its capacity a DHCP server must spend its time finishing exchanges, not starting new
  * ones. When the kernel's queue is the one dropping, it drops REQUESTs (the second half of an exchange
  * whose OFFER was already paid for) as often as DISCOVERs, and the completed rate falls as the offered
- * rate rises. So the receive queue is made deep (SO_RCVBUFFORCE while still root, else SO_RCVBUF), every
- * datagram carries its kernel arrival time (SO_TIMESTAMPNS), and a DISCOVER that has already waited
- * longer than `shedAfterMs` is dropped here, after a look at option 53 and before JavaScript sees it;
- * REQUESTs and every other message are always delivered. The queue then settles at that delay and the
- * server keeps answering at its best rate. Dropped DISCOVERs are counted (pktinfoShed).
+ * rate rises. So each readable event drains the kernel's queue (up to PKTINFO_DRAIN datagrams) into a
+ * staging ring of its own, looking only at option 53 of each, and delivers from the ring: first every
+ * message that is not a DISCOVER, in arrival order, then DISCOVERs newest first (an old DISCOVER's client
+ * is closest to giving up), PKTINFO_BATCH per turn of the event loop (an idle handle keeps the turns
+ * coming while the ring holds work). When the ring is full the oldest DISCOVER makes room, and a DISCOVER
+ * that has waited longer than `shedAfterMs` (kernel arrival time, SO_TIMESTAMPNS) is dropped: both unread
+ * by JavaScript, counted (pktinfoShed). Nothing is dropped while the server keeps up, and a server starved
+ * of CPU for a moment loses no work it could still finish in time. Datagrams larger than a ring slot
+ * (1,536 bytes: any Ethernet frame) skip the ring and are delivered at once.
  *
  * Exports (registered by addon.c): pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) ->
  * handle (shedAfterMs 0: never shed), pktinfoLocalPort(handle), pktinfoShed(handle) -> DISCOVERs dropped,
@@ -49,10 +53,13 @@
 
 #include "pktinfo_socket.h"
 
-/* Datagrams delivered per readable event: enough to drain a burst, few enough to let timers and sends run. */
+/* Datagrams delivered per turn of the event loop: enough for a burst, few enough to let timers, sends and the store's group commit run. */
 #define PKTINFO_BATCH 64
-/* Datagrams read per readable event, counting those shed without delivery. */
-#define PKTINFO_READ_LIMIT 1024
+/* Datagrams read from the kernel per readable event. */
+#define PKTINFO_DRAIN 4096
+/* The staging ring: slots, and the bytes of each (a whole 1500-byte Ethernet frame's payload). */
+#define RING_SLOTS 1024
+#define SLOT_BYTES 1536
 /* The receive queue asked for: some seconds of DHCP at 10,000 messages/s (the kernel counts ~1 KiB each). */
 #define PKTINFO_RCVBUF (8 * 1024 * 1024)
 
@@ -75,6 +82,21 @@ typedef struct {
   /* DISCOVERs older than this many nanoseconds are dropped unread (0: never). */
   int64_t shed_after_ns;
   double shed;
+  /* Keeps event-loop turns coming while the ring holds datagrams; both handles close before the fd does. */
+  uv_idle_t idle;
+  int idle_active;
+  int open_handles;
+  /* The staging ring: slot storage and what each slot holds; free slots, the FIFO of non-DISCOVERs and the
+     deque of DISCOVERs (oldest at the head), each a circular array of slot numbers. */
+  unsigned char *slots;
+  struct {
+    size_t length;
+    int64_t arrived;
+    double values[6];
+  } held[RING_SLOTS];
+  int free_slots[RING_SLOTS], free_count;
+  int urgent[RING_SLOTS], urgent_head, urgent_count;
+  int discovers[RING_SLOTS], discover_head, discover_count;
 } pktinfo_socket;
 
 /*
@@ -119,11 +141,14 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err) {
 }
 
 static void free_if_done(pktinfo_socket *sock) {
-  if (sock->closed && sock->finalized) free(sock);
+  if (!sock->closed || !sock->finalized) return;
+  free(sock->slots);
+  free(sock);
 }
 
 static void on_closed(uv_handle_t *handle) {
   pktinfo_socket *sock = (pktinfo_socket *)handle->data;
+  if (--sock->open_handles > 0) return;
   close(sock->fd);
   sock->fd = -1;
   sock->closed = 1;
@@ -134,6 +159,8 @@ static void begin_close(pktinfo_socket *sock) {
   if (sock->closing) return;
   sock->closing = 1;
   uv_poll_stop(&sock->poll);
+  uv_idle_stop(&sock->idle);
+  uv_close((uv_handle_t *)&sock->idle, on_closed);
   if (sock->callback != NULL) napi_delete_reference(sock->env, sock->callback);
   if (sock->recv_buffer_ref != NULL) napi_delete_reference(sock->env, sock->recv_buffer_ref);
   if (sock->async_context != NULL) napi_async_destroy(sock->env, sock->async_context);
@@ -170,11 +197,44 @@ static void emit(pktinfo_socket *sock, const double values[6]) {
   napi_close_handle_scope(env, scope);
 }
 
-static void on_poll(uv_poll_t *handle, int status, int events) {
-  pktinfo_socket *sock = (pktinfo_socket *)handle->data;
-  if (sock->closing || status < 0 || !(events & UV_READABLE)) return;
-  int64_t now = 0;
-  for (int delivered = 0, read = 0; delivered < PKTINFO_BATCH && read < PKTINFO_READ_LIMIT && !sock->closing; read++) {
+/* Takes a slot off the free list, or -1. */
+static int take_slot(pktinfo_socket *sock) {
+  return sock->free_count > 0 ? sock->free_slots[--sock->free_count] : -1;
+}
+
+static void give_back(pktinfo_socket *sock, int slot) {
+  sock->free_slots[sock->free_count++] = slot;
+}
+
+/* Drops the oldest DISCOVER in the ring (the head of the deque). */
+static void shed_oldest_discover(pktinfo_socket *sock) {
+  give_back(sock, sock->discovers[sock->discover_head]);
+  sock->discover_head = (sock->discover_head + 1) % RING_SLOTS;
+  sock->discover_count--;
+  sock->shed += 1;
+}
+
+/* Copies a held datagram into the JavaScript buffer, frees its slot and calls onDatagram. */
+static void deliver(pktinfo_socket *sock, int slot) {
+  double values[6];
+  size_t length = sock->held[slot].length;
+  memcpy(values, sock->held[slot].values, sizeof values);
+  memcpy(sock->recv_buffer, sock->slots + (size_t)slot * SLOT_BYTES, length);
+  give_back(sock, slot);
+  emit(sock, values);
+}
+
+/*
+ * Reads what the kernel holds into the ring (at most PKTINFO_DRAIN datagrams). Returns 0, or an errno
+ * other than EAGAIN to report. A datagram too large for a slot is delivered at once.
+ */
+static int drain(pktinfo_socket *sock) {
+  for (int read = 0; read < PKTINFO_DRAIN && !sock->closing; read++) {
+    /* Room first: a full ring gives up its oldest DISCOVER; a ring full of other messages waits. */
+    if (sock->free_count == 0) {
+      if (sock->discover_count == 0) return 0;
+      shed_oldest_discover(sock);
+    }
     struct sockaddr_in from;
     union {
       struct cmsghdr align;
@@ -193,43 +253,90 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     do {
       n = recvmsg(sock->fd, &msg, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        double values[6] = {-errno, 0, 0, 0, 0, 0};
-        emit(sock, values);
-      }
-      return;
-    }
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
     /* A datagram longer than the buffer is not a DHCP message xenboot takes (the codec's limit): dropped. */
     if (msg.msg_flags & MSG_TRUNC) continue;
-    double ifindex = 0, destination = 0, local = 0;
+    double values[6] = {(double)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), 0, 0, 0};
     int64_t arrived = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         struct in_pktinfo info;
         memcpy(&info, CMSG_DATA(c), sizeof info);
-        ifindex = info.ipi_ifindex;
-        destination = ntohl(info.ipi_addr.s_addr);
-        local = ntohl(info.ipi_spec_dst.s_addr);
+        values[3] = info.ipi_ifindex;
+        values[4] = ntohl(info.ipi_addr.s_addr);
+        values[5] = ntohl(info.ipi_spec_dst.s_addr);
       } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
         struct timespec stamp;
         memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
         arrived = (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec;
       }
     }
-    if (sock->shed_after_ns > 0 && arrived > 0) {
-      /* One clock read per batch: JavaScript runs between deliveries, so read it again after each. */
-      if (now == 0) now = realtime_ns();
-      if (now - arrived > sock->shed_after_ns && dhcp_request_type(sock->recv_buffer, (size_t)n) == DHCPDISCOVER) {
-        sock->shed += 1;
-        continue;
-      }
+    if ((size_t)n > SLOT_BYTES) {
+      emit(sock, values);
+      continue;
     }
-    double values[6] = {(double)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), ifindex, destination, local};
-    emit(sock, values);
-    delivered++;
-    now = 0;
+    int slot = take_slot(sock);
+    memcpy(sock->slots + (size_t)slot * SLOT_BYTES, sock->recv_buffer, (size_t)n);
+    sock->held[slot].length = (size_t)n;
+    sock->held[slot].arrived = arrived;
+    memcpy(sock->held[slot].values, values, sizeof values);
+    if (dhcp_request_type(sock->recv_buffer, (size_t)n) == DHCPDISCOVER) {
+      sock->discovers[(sock->discover_head + sock->discover_count) % RING_SLOTS] = slot;
+      sock->discover_count++;
+    } else {
+      sock->urgent[(sock->urgent_head + sock->urgent_count) % RING_SLOTS] = slot;
+      sock->urgent_count++;
+    }
   }
+  return 0;
+}
+
+static void on_idle(uv_idle_t *handle);
+
+/* Delivers up to PKTINFO_BATCH datagrams from the ring: the others first, then DISCOVERs newest first. */
+static void deliver_batch(pktinfo_socket *sock) {
+  if (sock->shed_after_ns > 0 && sock->discover_count > 0) {
+    int64_t now = realtime_ns();
+    while (sock->discover_count > 0) {
+      int64_t arrived = sock->held[sock->discovers[sock->discover_head]].arrived;
+      if (arrived == 0 || now - arrived <= sock->shed_after_ns) break;
+      shed_oldest_discover(sock);
+    }
+  }
+  for (int delivered = 0; delivered < PKTINFO_BATCH && !sock->closing; delivered++) {
+    if (sock->urgent_count > 0) {
+      int slot = sock->urgent[sock->urgent_head];
+      sock->urgent_head = (sock->urgent_head + 1) % RING_SLOTS;
+      sock->urgent_count--;
+      deliver(sock, slot);
+    } else if (sock->discover_count > 0) {
+      sock->discover_count--;
+      deliver(sock, sock->discovers[(sock->discover_head + sock->discover_count) % RING_SLOTS]);
+    } else {
+      break;
+    }
+  }
+  if (sock->closing) return;
+  int waiting = sock->urgent_count + sock->discover_count > 0;
+  if (waiting && !sock->idle_active) uv_idle_start(&sock->idle, on_idle);
+  if (!waiting && sock->idle_active) uv_idle_stop(&sock->idle);
+  sock->idle_active = waiting;
+}
+
+static void on_idle(uv_idle_t *handle) {
+  pktinfo_socket *sock = (pktinfo_socket *)handle->data;
+  if (!sock->closing) deliver_batch(sock);
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  pktinfo_socket *sock = (pktinfo_socket *)handle->data;
+  if (sock->closing || status < 0 || !(events & UV_READABLE)) return;
+  int err = drain(sock);
+  if (err != 0) {
+    double values[6] = {-err, 0, 0, 0, 0, 0};
+    emit(sock, values);
+  }
+  if (!sock->closing) deliver_batch(sock);
 }
 
 static pktinfo_socket *unwrap(napi_env env, napi_value value) {
@@ -300,13 +407,20 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   sock->recv_buffer = recv_data;
   sock->recv_length = recv_length;
   sock->shed_after_ns = (int64_t)(shed_after_ms * 1e6);
+  sock->slots = malloc((size_t)RING_SLOTS * SLOT_BYTES);
+  for (int i = 0; i < RING_SLOTS; i++) sock->free_slots[i] = RING_SLOTS - 1 - i;
+  sock->free_count = RING_SLOTS;
   uv_loop_t *loop = NULL;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &sock->poll, fd) != 0) {
+  if (sock->slots == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &sock->poll, fd) != 0) {
     close(fd);
+    free(sock->slots);
     free(sock);
     napi_throw_error(env, "EINVAL", "pktinfo: cannot poll the socket");
     return NULL;
   }
+  uv_idle_init(loop, &sock->idle);
+  sock->idle.data = sock;
+  sock->open_handles = 2;
   sock->poll.data = sock;
   napi_value resource_name, resource, handle;
   napi_create_string_utf8(env, "XenbootPktinfoSocket", NAPI_AUTO_LENGTH, &resource_name);

@@ -20,6 +20,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ipToInt } from '../../src/net/ipv4.js';
 import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
@@ -159,6 +160,9 @@ async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfR
 }
 
 async function main(): Promise<void> {
+  // perfdhcp's exchanges are counted only while the pool lasts: warn when a rate would exhaust it.
+  const poolSize = ipToInt(POOL.end) - ipToInt(POOL.start) + 1;
+  for (const rate of rates) if (rate * seconds > poolSize) console.warn(`${rate}/s for ${seconds} s needs ${rate * seconds} addresses, the pool has ${poolSize}: at most ${Math.floor(poolSize / seconds)} exchanges/s will be counted`);
   await requireCommands('ip', 'perfdhcp', ...(chosen.some((k) => k.startsWith('dnsmasq')) ? ['dnsmasq'] : []), ...(chosen.includes('kea') ? ['kea-dhcp4'] : []));
   const results: PerfResult[] = [];
   for (const rate of rates) {

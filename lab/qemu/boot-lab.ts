@@ -35,11 +35,15 @@ export class BootLab {
     return `${this.subnet}.${host}`;
   }
 
-  /** Creates the namespace and bridge for the subnet `10.205.<octet>.0/24`. */
-  static async create(octet: number): Promise<BootLab> {
+  /**
+   * Creates the namespace and bridge for the subnet `10.205.<octet>.0/24`; a test with subnets of its own
+   * names them in `options` (`subnet`: the first three octets; `netnsPrefix`: its namespaces' prefix).
+   */
+  static async create(octet: number, options: { subnet?: string; netnsPrefix?: string } = {}): Promise<BootLab> {
     if (!Number.isInteger(octet) || octet < 0 || octet > 255) throw new Error(`bad lab octet ${octet}`);
-    const subnet = `10.205.${octet}`;
-    const ns = await Namespace.create(NETNS_PREFIX);
+    const subnet = options.subnet ?? `10.205.${octet}`;
+    if (!/^10\.\d{1,3}\.\d{1,3}$/.test(subnet)) throw new Error(`bad lab subnet ${subnet}`);
+    const ns = await Namespace.create(options.netnsPrefix ?? NETNS_PREFIX);
     const tmpRoot = join(repoRoot, 'test', '.tmp');
     mkdirSync(tmpRoot, { recursive: true });
     const workDir = mkdtempSync(join(tmpRoot, `e2e-${octet}-`));
@@ -55,11 +59,18 @@ export class BootLab {
     }
   }
 
-  /** Adds a tap device on the bridge for a QEMU guest and returns its name. */
-  async addTap(): Promise<string> {
+  /** Adds a second bridge (a second boot network) in the lab's namespace with `address` (`a.b.c.d/n`); returns its name. */
+  async addBridge(address: string): Promise<string> {
+    const bridge = await createBridge(this.ns, address);
+    await this.ns.exec('ethtool', ['-K', bridge, 'tx', 'off'], { timeoutMs: 10_000 });
+    return bridge;
+  }
+
+  /** Adds a tap device on the bridge (the lab's, or one from `addBridge`) for a QEMU guest and returns its name. */
+  async addTap(bridge: string = this.bridge): Promise<string> {
     const tap = uniqueName('tp');
     await this.ns.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
-    await this.ns.ip('link', 'set', tap, 'master', this.bridge);
+    await this.ns.ip('link', 'set', tap, 'master', bridge);
     await this.ns.ip('link', 'set', tap, 'up');
     return tap;
   }

@@ -34,6 +34,8 @@ export interface GuestOptions {
   timeoutMs?: number;
   /** Name used for the serial log file. */
   name: string;
+  /** The bridge the guest's tap joins (from `BootLab.addBridge`); default the lab's own. */
+  bridge?: string;
 }
 
 /** How the guest run ended. */
@@ -52,7 +54,7 @@ export interface GuestResult {
 
 /** Starts the guest on a new tap in `lab` and waits until it exits or the time limit hits. */
 export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestOptions): Promise<GuestResult> {
-  const tap = await lab.addTap();
+  const tap = await lab.addTap(options.bridge);
   const serialPath = join(lab.workDir, `${options.name}.serial.log`);
   const firmwareLogPath = join(lab.workDir, `${options.name}.firmware.log`);
   const args = [

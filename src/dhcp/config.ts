@@ -82,8 +82,8 @@ export const DhcpConfigSchema = StrictObject(
     shedDiscoverAfterMs: Type.Integer({
       minimum: 0,
       maximum: 60_000,
-      default: 100,
-      description: 'overload: a DISCOVER that waited longer than this in the receive queue is dropped unread, so REQUESTs (exchanges already begun) are answered first; 0 never drops (native engine only)',
+      default: 1000,
+      description: 'overload: a DISCOVER that waited longer than this is dropped unread (REQUESTs, exchanges already begun, are answered first, then DISCOVERs newest first); 0: only a full queue drops (native engine only)',
     }),
     allowUnknown: Type.Boolean({ default: true, description: 'answer MACs that have no reservation and are not in the inventory' }),
     ...subnetFields,

@@ -2,7 +2,8 @@
  * The DHCP socket loop. With the native engine (the default where the addon is built) one socket on
  * 0.0.0.0:`port` receives every request with the interface and local address it arrived on (IP_PKTINFO,
  * `socket/pktinfo.ts`), so one process serves several boot networks: each request is placed on its
- * network (`networks.ts`) and answered from that network's address, out of the interface it came in on.
+ * network (`networks.ts`) and answered from that network's address, out of the interface it came in on;
+ * under overload it hands over the messages of begun exchanges first and drops stale DISCOVERs unread.
  * With node:dgram (`dhcp.engine: dgram`, or no addon) it receives on 0.0.0.0:`port` (limited broadcasts
  * only arrive on a wildcard socket) and sends from a second socket bound to `server.address`:`port` with
  * broadcast enabled, so broadcasts leave the interface that owns the server address (boot-protocols.md §6);
@@ -62,7 +63,7 @@ export interface DhcpServerStats {
   malformed: number;
   /** Direct requests that arrived on an interface carrying none of the configured networks. */
   noNetwork: number;
-  /** DISCOVERs dropped unread under overload (`dhcp.shedDiscoverAfterMs`, native engine). */
+  /** DISCOVERs dropped unread under overload (too old for `dhcp.shedDiscoverAfterMs`, or a full queue; native engine). */
   readonly shed: number;
   rateLimited: number;
   replies: number;

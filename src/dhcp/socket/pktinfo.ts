@@ -58,7 +58,7 @@ export interface Departure {
 /** An open DHCP socket. */
 export interface PktinfoSocket {
   readonly port: number;
-  /** DISCOVERs dropped unread because they waited in the receive queue longer than `shedAfterMs`. */
+  /** DISCOVERs dropped unread under overload: older than `shedAfterMs`, or the oldest of a full staging ring. */
   readonly shed: number;
   /** Sends `data` to `address:port` out of `via`; returns 0 or a negative errno (never throws on a send). */
   send(data: Buffer, address: string, port: number, via: Departure): number;
@@ -112,9 +112,11 @@ export function interfaceIndex(name: string): number {
 
 /**
  * Opens the socket on `address:port` (port 0 picks a free one). `onDatagram` is called once per datagram
- * with a view of the receive buffer; `onError` with a receive errno. A DISCOVER that has waited in the
- * receive queue longer than `shedAfterMs` (0: never) is dropped before it reaches JavaScript (overload,
- * see native/pktinfo_socket.c). Throws the bind error (EADDRINUSE, EACCES) like `bindUdp`.
+ * with a view of the receive buffer; `onError` with a receive errno. Datagrams that queued up are
+ * delivered messages of begun exchanges first, then DISCOVERs newest first; a DISCOVER older than
+ * `shedAfterMs` (0: no age limit), or the oldest when the staging ring is full, is dropped before it
+ * reaches JavaScript (overload, see native/pktinfo_socket.c). Throws the bind error (EADDRINUSE, EACCES)
+ * like `bindUdp`.
  */
 export function openPktinfoSocket(address: string, port: number, shedAfterMs: number, onDatagram: (datagram: ReceivedDatagram) => void, onError: (errno: number) => void): PktinfoSocket {
   const binding = addon();
