@@ -140,7 +140,8 @@ export const NfsRootSchema = Type.Object(
 
 /**
  * dom0 root over iSCSI. `ibft`: iPXE `sanhook` publishes an iBFT the initramfs logs in from (iPXE only);
- * `initramfs`: Debian open-iscsi `ISCSI_*` arguments (any boot path).
+ * `initramfs`: `root=iscsi:<server>::<port>:<lun>:<target>` (RFC 4173), which Debian open-iscsi's initramfs
+ * logs in from (any boot path).
  */
 export const IscsiRootSchema = Type.Object(
   {
