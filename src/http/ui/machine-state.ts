@@ -28,6 +28,8 @@ export function isFailure(event: BootEvent): boolean {
       return event.outcome !== 'complete' && event.outcome !== 'aborted';
     case 'http':
       return event.status >= 400;
+    case 'dhcp-rogue':
+      return false; // a fact about the network, not a failure of the machine it answered
   }
 }
 
@@ -40,6 +42,8 @@ export function phaseOf(event: BootEvent): string {
       return `tftp ${event.file}${event.outcome === 'complete' ? '' : ` ${event.outcome}`}`;
     case 'http':
       return `http ${event.path} ${event.status}`;
+    case 'dhcp-rogue':
+      return `other DHCP server ${event.serverId} ${event.messageType}`;
   }
 }
 
