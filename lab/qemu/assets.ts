@@ -106,7 +106,8 @@ export function cachedBootAssets(): BootAssets | null {
   return describe(dir);
 }
 
-async function resolveKernelPackage(): Promise<string> {
+/** The versioned kernel package `linux-image-amd64` depends on (e.g. `linux-image-6.1.0-57-amd64`). */
+export async function resolveKernelPackage(): Promise<string> {
   const out = await run('apt-cache', ['depends', 'linux-image-amd64'], repoRoot, 60_000);
   const match = out.match(/Depends:\s*(linux-image-[0-9][^\s]*-amd64)/);
   if (!match?.[1]) throw new Error(`cannot resolve the kernel package of linux-image-amd64 from:\n${out}`);

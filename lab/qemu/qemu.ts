@@ -36,6 +36,11 @@ export interface GuestOptions {
   name: string;
   /** The bridge the guest's tap joins (from `BootLab.addBridge`); default the lab's own. */
   bridge?: string;
+  /**
+   * Stops the guest (by PID) once its serial log matches this, polled every second: for a boot expected to
+   * fail, which would otherwise sit at a halted Xen until the time limit.
+   */
+  stopWhen?: RegExp;
 }
 
 /** How the guest run ended. */
@@ -44,6 +49,8 @@ export interface GuestResult {
   code: number | null;
   /** True when the hard time limit killed the guest. */
   timedOut: boolean;
+  /** True when `stopWhen` matched and the guest was stopped. */
+  stoppedOnPattern: boolean;
   durationMs: number;
   /** Everything the guest wrote to its serial port (PXELINUX, GRUB, Xen, dom0 via hvc0). */
   serial: string;
@@ -101,15 +108,26 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
     timedOut = true;
     void proc.stop('SIGKILL', 1_000);
   }, timeoutMs);
+  let stoppedOnPattern = false;
+  const stopWhen = options.stopWhen;
+  const poller = stopWhen
+    ? setInterval(() => {
+        if (!timedOut && !stoppedOnPattern && existsSync(serialPath) && stopWhen.test(readFileSync(serialPath, 'latin1'))) {
+          stoppedOnPattern = true;
+          void proc.stop('SIGKILL', 1_000);
+        }
+      }, 1_000)
+    : undefined;
   const code = await proc.exited;
   clearTimeout(timer);
+  if (poller) clearInterval(poller);
   const durationMs = Date.now() - started;
   const serial = existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '';
   const firmwareLog = existsSync(firmwareLogPath) ? readFileSync(firmwareLogPath, 'latin1') : '';
   if (code !== 0 && !timedOut && serial === '') {
     throw new Error(`qemu-system-x86_64 failed to start (${code}): ${proc.output().slice(-2000)}`);
   }
-  return { code, timedOut, durationMs, serial, serialPath, firmwareLog };
+  return { code, timedOut, stoppedOnPattern, durationMs, serial, serialPath, firmwareLog };
 }
 
 /** The dom0 kernel command line the marker initramfs printed, or `null` when dom0 never got there. */

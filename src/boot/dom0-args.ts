@@ -41,9 +41,20 @@ function rootArgs(profile: XenDom0Profile, serverAddress: string): string[] {
     return root.style === 'initramfs' ? ['boot=nfs', 'root=/dev/nfs', nfsroot] : ['root=/dev/nfs', nfsroot];
   }
   if (root.style === 'ibft') return ['ISCSI_AUTO=true'];
-  const args = [`ISCSI_TARGET_NAME=${root.target}`, `ISCSI_TARGET_IP=${root.server ?? serverAddress}`, `ISCSI_TARGET_PORT=${root.port}`];
-  if (root.initiator !== undefined) args.unshift(`ISCSI_INITIATOR=${root.initiator}`);
+  // RFC 4173 §5: root=iscsi:<server>:<protocol>:<port>:<LUN>:<target>, read by Debian open-iscsi's
+  // initramfs (scripts/local-top/iscsi: logs in, then mounts the LUN's disk as the root) and by dracut.
+  const args = [`root=iscsi:${root.server ?? serverAddress}::${root.port}:${root.lun}:${root.target}`];
+  if (root.initiator !== undefined) args.push(`iscsi_initiator=${root.initiator}`);
   return args;
+}
+
+/**
+ * True when the iSCSI `root=` goes before the profile's own arguments: a profile naming its own `root=`
+ * (a partition of the LUN, `root=UUID=…`) keeps it, since the last `root=` is the one the initramfs mounts,
+ * while open-iscsi still logs in from the earlier `root=iscsi:…` (it scans every `root=`).
+ */
+function iscsiRootFirst(profile: XenDom0Profile, profileArgs: string[]): boolean {
+  return profile.root?.type === 'iscsi' && profile.root.style === 'initramfs' && profileArgs.some((a) => a.startsWith('root='));
 }
 
 function ipArg(profile: XenDom0Profile, input: Dom0ArgsInput): string | null {
@@ -58,7 +69,8 @@ function ipArg(profile: XenDom0Profile, input: Dom0ArgsInput): string | null {
 
 /** The complete dom0 argument list, in order: profile args, root, ip, BOOTIF. */
 export function dom0Args(profile: XenDom0Profile, input: Dom0ArgsInput): string[] {
-  const args = [...input.profileArgs, ...rootArgs(profile, input.serverAddress)];
+  const root = rootArgs(profile, input.serverAddress);
+  const args = iscsiRootFirst(profile, input.profileArgs) ? [...root, ...input.profileArgs] : [...input.profileArgs, ...root];
   const ip = ipArg(profile, input);
   if (ip !== null && !args.some((a) => a.startsWith('ip='))) args.push(ip);
   if (profile.bootif && !args.some((a) => a.startsWith('BOOTIF='))) args.push(`BOOTIF=01-${macHyphenated(input.mac)}`);

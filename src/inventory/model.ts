@@ -139,8 +139,10 @@ export const NfsRootSchema = Type.Object(
 );
 
 /**
- * dom0 root over iSCSI. `ibft`: iPXE `sanhook` publishes an iBFT the initramfs logs in from (iPXE only);
- * `initramfs`: Debian open-iscsi `ISCSI_*` arguments (any boot path).
+ * dom0 root over iSCSI. `initramfs` (the default): `root=iscsi:<server>::<port>:<lun>:<target>` (RFC 4173),
+ * which Debian open-iscsi's initramfs logs in from (any boot path). `ibft`: iPXE `sanhook` publishes an
+ * iBFT the initramfs logs in from (iPXE only); a PV dom0 kernel older than Linux 6.5 does not find the
+ * iBFT under Xen (docs/profiles.md, test/e2e/netroot-iscsi-ibft.slow.test.ts).
  */
 export const IscsiRootSchema = Type.Object(
   {
@@ -150,7 +152,7 @@ export const IscsiRootSchema = Type.Object(
     target: Type.String({ pattern: '^(iqn|eui|naa)\\.\\S+$', description: 'an iSCSI name (iqn.…)' }),
     lun: Type.Integer({ minimum: 0, maximum: 255, default: 0 }),
     initiator: Type.Optional(Type.String({ pattern: '^(iqn|eui|naa)\\.\\S+$' })),
-    style: Type.Union([Type.Literal('ibft'), Type.Literal('initramfs')], { default: 'ibft' }),
+    style: Type.Union([Type.Literal('initramfs'), Type.Literal('ibft')], { default: 'initramfs' }),
   },
   { additionalProperties: false },
 );

@@ -50,10 +50,18 @@ export const dom0Iscsi = profile({
   kind: 'xen-dom0',
   xen: { image: 'xen.gz', uncompressed: 'xen', efi: 'xen.efi', args: ['dom0_mem=512M'] },
   dom0: { kernel: 'vmlinuz', args: ['console=hvc0'], initrds: ['initrd.img'] },
-  root: { type: 'iscsi', target: 'iqn.2026-01.lan.storage:dom0', initiator: 'iqn.2026-01.lan.xen:{{host.hostname}}' },
+  root: { type: 'iscsi', target: 'iqn.2026-01.lan.storage:dom0', initiator: 'iqn.2026-01.lan.xen:{{host.hostname}}', style: 'ibft' },
   ip: 'static',
   gateway: '10.99.0.254',
   netmask: '255.255.255.0',
+});
+
+export const dom0IscsiInitramfs = profile({
+  name: 'xen-iscsi-initramfs',
+  kind: 'xen-dom0',
+  xen: { image: 'xen.gz', uncompressed: 'xen', efi: 'xen.efi', args: ['dom0_mem=512M'] },
+  dom0: { kernel: 'vmlinuz', args: ['console=hvc0'], initrds: ['initrd.img'] },
+  root: { type: 'iscsi', server: '10.99.0.7', target: 'iqn.2026-01.lan.storage:dom0', lun: 1, initiator: 'iqn.2026-01.lan.xen:{{host.hostname}}', style: 'initramfs' },
 });
 
 export const domu = profile<XenDomuProfile>({
@@ -80,7 +88,7 @@ export const localboot = profile({ name: 'disk', kind: 'localboot' });
 
 export const custom = profile({ name: 'mine', kind: 'custom', templates: { pxelinux: 'custom/menu', ipxe: 'custom/script' }, vars: { title: 'Lab' } });
 
-export const allProfiles: Profile[] = [dom0, dom0Nfs, dom0NfsKernel, dom0Iscsi, domu, linux, localboot, custom];
+export const allProfiles: Profile[] = [dom0, dom0Nfs, dom0NfsKernel, dom0Iscsi, dom0IscsiInitramfs, domu, linux, localboot, custom];
 
 export const qemuHost: Host = {
   mac: '52:54:00:12:34:56',
