@@ -53,6 +53,8 @@ export function bootPhase(event: BootEvent): string | null {
       return event.outcome === 'complete' ? 'tftp' : null;
     case 'http':
       return event.status >= 200 && event.status < 300 ? 'http' : null;
+    case 'lifecycle':
+      return null;
   }
 }
 
@@ -164,6 +166,8 @@ export class Metrics {
         break;
       case 'http':
         break; // counted by observeHttp for every request, boot path or not
+      case 'lifecycle':
+        break;
     }
     const phase = bootPhase(event);
     if (phase !== null) {

@@ -41,6 +41,17 @@ export const postgresMigrations: readonly string[] = [
   CREATE TABLE store_meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO store_meta (key, value) VALUES ('inventory_revision', 0);
   `,
+  // 2: the boot lifecycle (next-boot actions per host) and secrets shared by instances (the callback key).
+  `
+  CREATE TABLE lifecycle (
+    mac         text PRIMARY KEY,
+    version     bigint NOT NULL,
+    doc         jsonb NOT NULL,
+    updated_at  bigint NOT NULL
+  );
+  CREATE TABLE store_secrets (name text PRIMARY KEY, value text NOT NULL);
+  INSERT INTO store_meta (key, value) VALUES ('lifecycle_revision', 0);
+  `,
 ];
 
 /** Brings the schema up to date; returns how many migrations ran. The client must not be in a transaction. */

@@ -73,7 +73,7 @@ export class OverviewTally {
       if (this.minutes.size > OVERVIEW_MINUTES + 2) for (const start of this.minutes.keys()) if (start < firstMinute) this.minutes.delete(start);
     }
     if (failed) insertNewest(this.errors, event, MAX_ERRORS);
-    if (event.kind !== 'dhcp' && now - event.at < MINUTE) {
+    if ((event.kind === 'tftp' || event.kind === 'http') && now - event.at < MINUTE) {
       const row: TransferRow = {
         at: event.at,
         via: event.kind,
