@@ -53,6 +53,8 @@ export interface LifecycleServiceOptions {
   pollMs?: number;
   /** New boot ids (tests pass a counter). */
   newBootId?: () => string;
+  /** Receives every audit event once it is stored (the live timeline). */
+  onAudit?: (event: LifecycleEvent) => void;
 }
 
 /** The answer to a callback. */
@@ -201,7 +203,9 @@ export class LifecycleService {
       this.options.logger.warn({ mac: request.mac, bootId: request.bootId, from: request.from, refused }, `lifecycle callback refused: ${reason}`);
       if (auditMac !== undefined) {
         const state = this.record(auditMac).state;
-        await this.options.store.audit([{ kind: 'lifecycle', at: this.now(), mac: auditMac, change: 'refused', from: state, to: state, by: `callback from ${request.from}`, bootId: request.bootId, message: `${refused}: ${reason}` }]);
+        const event: LifecycleEvent = { kind: 'lifecycle', at: this.now(), mac: auditMac, change: 'refused', from: state, to: state, by: `callback from ${request.from}`, bootId: request.bootId, message: `${refused}: ${reason}` };
+        await this.options.store.audit([event]);
+        this.options.onAudit?.(event);
       }
       return { accepted: false, refused, reason };
     };
@@ -237,6 +241,7 @@ export class LifecycleService {
       const audit = auditEvent(mac, result.change, result.next.updatedAt);
       if (await this.options.store.put(rowFromRecord(result.next), [audit])) {
         this.remember(result.next);
+        this.options.onAudit?.(audit);
         this.options.logger.info({ mac, change: result.change.change, from: result.change.from, to: result.change.to, by: result.change.by, action: describeAction(result.change.action) }, 'boot lifecycle changed');
         return { record: result.next };
       }
