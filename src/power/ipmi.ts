@@ -75,7 +75,8 @@ const IPMITOOL_POWER: Record<PowerAction, string> = { on: 'on', off: 'off', 'sof
 /** An IPMI-over-LAN client of one BMC. */
 export function ipmiClient(target: IpmiTarget, limits: PowerLimits, run: IpmiRunner = runIpmitool): PowerClient {
   const seconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
-  const base = ['-I', 'lanplus', '-H', target.address, '-p', String(target.port ?? 623), '-U', target.username, '-E', '-N', String(seconds), '-R', '1'];
+  // -v makes ipmitool say why a session failed ("RAKP 2 HMAC is invalid": wrong password), not only that it did.
+  const base = ['-v', '-I', 'lanplus', '-H', target.address, '-p', String(target.port ?? 623), '-U', target.username, '-E', '-N', String(seconds), '-R', '1'];
   const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', IPMI_PASSWORD: target.password };
   const call = async (what: string, args: string[]): Promise<string> => {
     let last: PowerError | null = null;
