@@ -141,8 +141,29 @@ describe.each(backends)('lifecycle service on $name', (backend) => {
     const ids = { n: 0 };
     const sinkA = { overrides: new Map() as ReadonlyMap<string, NextBootOverride> };
     const sinkB = { overrides: new Map() as ReadonlyMap<string, NextBootOverride> };
-    const a = service(opened.store, clock, sinkA, ids);
-    const b = service(second, clock, sinkB, ids);
+    // Count the conditional writes that lost: the race must really happen for the test to mean anything.
+    // While `gate` is set, the first write of each instance waits for the other's (at most 5 s), so both
+    // have read the same version before either writes.
+    let lost = 0;
+    let gate: { waiting: number; open: () => void; opened: Promise<void> } | null = null;
+    const counting = (store: Store): Store => ({
+      ...store,
+      lifecycle: {
+        ...store.lifecycle,
+        put: async (row, audit) => {
+          if (gate !== null && gate.waiting < 2) {
+            gate.waiting += 1;
+            if (gate.waiting === 2) gate.open();
+            await Promise.race([gate.opened, new Promise((r) => setTimeout(r, 5_000))]);
+          }
+          const won = await store.lifecycle.put(row, audit);
+          if (!won) lost += 1;
+          return won;
+        },
+      },
+    });
+    const a = service(counting(opened.store), clock, sinkA, ids);
+    const b = service(counting(second), clock, sinkB, ids);
     await a.start();
     await b.start();
     await a.arm(HOST, { kind: 'once', profile: 'rescue' }, 'api');
@@ -153,6 +174,9 @@ describe.each(backends)('lifecycle service on $name', (backend) => {
 
     // Both instances see the whole boot (as when one served the kernel and the other the initrd, and each
     // saw both ends), in an interleaving that makes them race for every write.
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    gate = { waiting: 0, open: release, opened: released };
     for (const svc of [a, b]) svc.observe(tftp('rescue/vmlinuz', 'complete', 5_001));
     for (const svc of [a, b]) svc.observe(tftp('rescue/initrd.img', 'complete', 5_002));
     await Promise.all([settle(a), settle(b)]);
@@ -164,6 +188,7 @@ describe.each(backends)('lifecycle service on $name', (backend) => {
     expect(sinkB.overrides.has(HOST)).toBe(false);
     const audit = await auditOf(opened.store);
     expect(audit.filter((e) => e.change === 'consumed')).toHaveLength(1);
+    expect(lost, 'no write lost a race: the instances did not race').toBeGreaterThan(0);
     expect(audit.filter((e) => e.change === 'armed')).toHaveLength(1);
 
     // And two callbacks racing from both instances: one accepted, one refused as a replay.
