@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCommand } from '../../src/commands/host.js';
-import { buildConfig } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { explainCommand } from '../../src/commands/explain.js';
+import { writeFileSync } from 'node:fs';
 import { silentLogger } from '../../src/log.js';
 import { startServices, type Services } from '../../src/services.js';
 
@@ -19,16 +21,20 @@ describe('xenboot host', () => {
   let services: Services;
   let dir: string;
   let url: string;
+  let configPath: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'xenboot-lc-cli-'));
-    const result = buildConfig(
-      {
+    // A config file and a SQLite store: `xenboot explain --config` reads the same store as the server.
+    configPath = join(dir, 'xenboot.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
         server: { address: '127.0.0.1', user: 'root' },
         http: { address: '127.0.0.1', port: 0, token: TOKEN },
         tftp: { enabled: false, root: dir },
         dhcp: { mode: 'off' },
-        store: { kind: 'memory' },
+        store: { kind: 'sqlite', path: join(dir, 'xenboot.db') },
         inventory: {
           profiles: [
             { name: 'dom0', kind: 'linux', kernel: 'linux/vmlinuz', initrds: ['linux/initrd.img'], args: [] },
@@ -36,11 +42,10 @@ describe('xenboot host', () => {
           ],
           hosts: [{ mac: MAC, hostname: 'cli-node', profile: 'dom0' }],
         },
-      },
-      { baseDir: dir, privileged: false },
+      }),
     );
-    if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    services = await startServices(result.config, silentLogger());
+    const config = await loadConfigFile(configPath);
+    services = await startServices(config, silentLogger());
     const http = services.endpoints.find((e) => e.protocol === 'http')!;
     url = `http://127.0.0.1:${http.port}`;
   }, 60_000);
@@ -67,6 +72,12 @@ describe('xenboot host', () => {
     expect(status.stdout).toMatch(/changed\s+\S+ by cli:\S+ from 127\.0\.0\.1/);
     const json = JSON.parse((await run(MAC, 'status', '--json')).stdout);
     expect(json).toMatchObject({ state: 'pending', action: 'once: rescue', version: 1 });
+    // `xenboot explain` reads the store the server writes: it says what the next boot gets.
+    let explained = '';
+    expect(await explainCommand.run(['--mac', MAC, '--config', configPath], { stdout: (t) => (explained += t), stderr: (t) => (explained += t) })).toBe(0);
+    expect(explained).toMatch(/rescue/);
+    expect(explained).toContain("the host's next boot: once: rescue (pending)");
+    expect(explained).toMatch(/xenboot\.callback=/);
     const cleared = await run('cli-node', 'next-boot', 'none');
     expect(cleared.stdout).toMatch(/state\s+idle/);
     expect(cleared.stdout).toMatch(/last\s+cleared/);
