@@ -37,6 +37,9 @@
  * reclaim(handle), close(handle), readCached(fd, targets, position). onEvent(kind, a, b, c): kind 0 = datagram
  * (a = length, b = source address, c = source port), 1 = receive error (a = -errno), 2 = writable,
  * 3 = resume (the accelerated window needs JavaScript: read ahead, or send what the kernel refused).
+ *
+ * The same addon carries the DHCP server's socket (pktinfo_socket.c, exports pktinfo*), which shares
+ * nothing with the transfer sockets.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +52,7 @@
 #include <unistd.h>
 
 #include "page_cache.h"
+#include "pktinfo_socket.h"
 #include "udp_socket.h"
 
 #define CHECK(call)                                                    \
@@ -544,6 +548,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"readCached", NULL, js_read_cached, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  xenboot_register_pktinfo(env, exports);
   return exports;
 }
 

@@ -3,6 +3,7 @@
  * the content handler chain (generated files, then static files), then the HTTP, TFTP and DHCP servers,
  * all sharing one event bus. `cli.ts` calls `startServices` and, on a signal, `close`.
  */
+import { createServer as createHttpServer } from 'node:http';
 import type { Config } from './config/schema.js';
 import type { ContentHandler } from './content/types.js';
 import type { InventoryDocuments } from './inventory/model.js';
@@ -16,6 +17,7 @@ import { pypxebootGuard } from './boot/pypxeboot-guard.js';
 import { createConfigBooter } from './dhcp/config-booter.js';
 import { dhcpBootFileChooser } from './boot/loaders/index.js';
 import { startDhcpServer } from './dhcp/server.js';
+import { RogueWatch } from './dhcp/rogue-watch.js';
 import { EventBus } from './timeline/bus.js';
 import { buildApp } from './http/app.js';
 import { bootRoutes } from './http/routes/boot.js';
@@ -90,10 +92,17 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   const storeWrites = new StoreWriteHealth();
   // Transfers running now, reported by TFTP and the HTTP file route (the console's Overview).
   const activeTransfers = new ActiveTransfers();
+  // Other DHCP servers on the boot network: watched through the DHCP server's sockets (and its own, see
+  // dhcp/rogue-watch.ts); built now so the API and metrics can read it, started with DHCP.
+  const rogue =
+    config.dhcp.mode === 'off'
+      ? null
+      : new RogueWatch({ config: config.dhcp.rogueDetection, serverAddress: config.server.address, events, logger: logger.child({ subsystem: 'dhcp' }) });
   const metrics = new Metrics({
     poolStats: () => dhcpPoolStats?.() ?? [],
     profileOf: (mac) => profileOf(mac),
     counters: () => ({ ...counters, storeWriteFailures: storeWrites.failures }),
+    rogueServers: () => rogue?.report().servers ?? [],
   });
   try {
     // --- store ---------------------------------------------------------------------------------
@@ -179,13 +188,32 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
           },
           resolvePath: (path) => resolve(config.baseDir, path),
         },
+        rogueServers: () => rogue?.report() ?? null,
         extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });
-      await app.listen({ host: config.http.address, port: config.http.port });
+      const [first = config.http.address, ...others] = config.http.addresses;
+      await app.listen({ host: first, port: config.http.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.http.port;
-      endpoints.push({ protocol: 'http', address: config.http.address, port });
+      endpoints.push({ protocol: 'http', address: first, port });
       closers.push(() => app.close());
+      // The other boot networks' addresses: more listeners in front of the same app (`app.routing` is
+      // the handler fastify's own server runs), on the same port.
+      for (const other of others) {
+        const server = createHttpServer(app.routing);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: other, port }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        endpoints.push({ protocol: 'http', address: other, port });
+        closers.push(() => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }));
+      }
     }
 
     // --- TFTP --------------------------------------------------------------------------------------
@@ -218,8 +246,13 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         reservedMacOf: (ip) => boot.provider.current().hostByIp(ip)?.mac,
         events,
         logger: logger.child({ subsystem: 'dhcp' }),
+        ...(rogue ? { watch: rogue } : {}),
       });
       closers.push(() => dhcp.close());
+      if (rogue) {
+        await rogue.start(dhcp.port);
+        closers.push(() => rogue.close());
+      }
       dhcpPoolStats = () => dhcp.poolStats();
       counters.dhcp = dhcp.stats;
       endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });

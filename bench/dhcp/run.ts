@@ -6,12 +6,16 @@
  * namespaces, the same pool, in the same run, at rising target rates. Every server starts fresh for every
  * rate.
  *
- *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…] [server,server,…]
+ *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…] [server,server,…] [--baseline DIR]
  *
- * Servers: xenboot, xenboot-power, kea, dnsmasq, dnsmasq-ro (default: all). Prints one line per
- * (server, rate) and a table of 4-way exchanges per second, drops, delays and the ratio of xenboot
- * (durability process) to each. Needs root; only addresses in 10.202.128.0/17 inside the namespaces it
- * creates are used.
+ * Servers: xenboot, xenboot-power, xenboot-dgram, kea, dnsmasq, dnsmasq-ro (default: all but
+ * xenboot-dgram), and xenboot-baseline with `--baseline DIR`: the build of another checkout (an earlier
+ * commit with its node_modules and native addon), run in the same rounds to measure a change before and
+ * after. xenboot-dgram is xenboot with `dhcp.engine: dgram` (node:dgram instead of the native IP_PKTINFO
+ * socket, and so no overload shedding). Every xenboot runs as one esbuild bundle (plain JavaScript, as
+ * after `npm run build`). Prints one line per (server, rate) and a table of 4-way exchanges per second,
+ * drops, delays and the ratio of xenboot (durability process) to each. Needs root; only addresses in
+ * 10.202.128.0/17 inside the namespaces it creates are used.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +23,16 @@ import { join } from 'node:path';
 import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { buildXenboot } from '../tftp/servers.js';
 import { exitOnHelp } from '../usage.js';
 
 exitOnHelp(import.meta.url);
 
-const seconds = Number(process.argv[2] ?? 10);
-const rates = (process.argv[3] ?? '1000,2500,5000,7500,10000').split(',').map(Number);
+const baselineAt = process.argv.indexOf('--baseline');
+const baselineDir = baselineAt === -1 ? undefined : process.argv[baselineAt + 1];
+const positional = baselineAt === -1 ? process.argv.slice(2) : process.argv.slice(2).filter((_, i) => i !== baselineAt - 2 && i !== baselineAt - 1);
+const seconds = Number(positional[0] ?? 10);
+const rates = (positional[1] ?? '1000,2500,5000,7500,10000').split(',').map(Number);
 const SERVER = '10.202.128.1';
 const CLIENT = '10.202.128.2';
 const POOL = { start: '10.202.129.0', end: '10.202.255.250' };
@@ -33,12 +41,16 @@ const POOL = { start: '10.202.129.0', end: '10.202.255.250' };
 const allServers = [
   { key: 'xenboot', name: 'xenboot (SQLite, durability process)', persists: 'kill -9' },
   { key: 'xenboot-power', name: 'xenboot (SQLite, durability power)', persists: 'power cut' },
+  { key: 'xenboot-dgram', name: 'xenboot (node:dgram engine)', persists: 'kill -9' },
+  { key: 'xenboot-baseline', name: 'xenboot baseline (--baseline build)', persists: 'kill -9' },
   { key: 'kea', name: 'Kea (memfile, persist)', persists: 'kill -9' },
   { key: 'dnsmasq', name: 'dnsmasq (lease file)', persists: 'kill -9' },
   { key: 'dnsmasq-ro', name: 'dnsmasq (leasefile-ro)', persists: 'no' },
 ] as const;
 type ServerKey = (typeof allServers)[number]['key'];
-const chosen = (process.argv[4] ?? allServers.map((s) => s.key).join(',')).split(',');
+const defaults = allServers.map((s) => s.key).filter((k) => k !== 'xenboot-dgram' && (k !== 'xenboot-baseline' || baselineDir !== undefined));
+const chosen = positional[2]?.split(',') ?? defaults;
+if (chosen.includes('xenboot-baseline') && baselineDir === undefined) throw new Error('xenboot-baseline needs --baseline DIR');
 const servers = allServers.filter((s) => chosen.includes(s.key));
 
 interface PerfResult {
@@ -70,20 +82,26 @@ function parsePerf(server: string, target: number, output: string): PerfResult {
   };
 }
 
+/** The bundles xenboot runs from: this checkout's, and the baseline's. */
+const bundles: { current?: string; baseline?: string } = {};
+
 async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: string): Promise<RunningProcess> {
-  if (key === 'xenboot' || key === 'xenboot-power') {
+  if (key.startsWith('xenboot')) {
+    const dhcp: Record<string, unknown> = { mode: 'full', subnet: '10.202.128.0/17', ranges: [POOL], router: SERVER, leaseTime: 3600 };
+    if (key === 'xenboot-dgram') dhcp.engine = 'dgram';
     const config = writeTempConfig(
       {
         server: { address: SERVER },
         log: { level: 'info', format: 'json' },
         http: { enabled: false },
         tftp: { enabled: false },
-        store: { kind: 'sqlite', path: join(dir, 'xenboot.db'), durability: key === 'xenboot' ? 'process' : 'power' },
-        dhcp: { mode: 'full', subnet: '10.202.128.0/17', ranges: [POOL], router: SERVER, leaseTime: 3600 },
+        store: { kind: 'sqlite', path: join(dir, 'xenboot.db'), durability: key === 'xenboot-power' ? 'power' : 'process' },
+        dhcp,
       },
       dir,
     );
-    return startXenboot(config, ns, 60_000);
+    const bundle = key === 'xenboot-baseline' ? (bundles.baseline ??= await buildXenboot(baselineDir)) : (bundles.current ??= await buildXenboot());
+    return startXenboot(config, ns, 60_000, {}, bundle);
   }
   if (key === 'kea') {
     const config = join(dir, 'kea-dhcp4.json');

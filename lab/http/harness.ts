@@ -2,6 +2,7 @@
  * Builds the HTTP app for contract tests: a real store (either backend), a real event bus and recorder,
  * metrics, and a content chain over a temporary TFTP root. Driven with `inject()`; nothing listens.
  */
+import type { RogueServersSource } from '../../src/http/routes/rogue-servers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,8 @@ export interface HarnessOptions {
   store?: Store;
   poolStats?: PoolStatsSource;
   profileOf?: (mac: string) => string | undefined;
+  /** Other DHCP servers seen, for the API and the metrics (rogue DHCP detection). */
+  rogueServers?: RogueServersSource;
 }
 
 /** Builds an app on a fresh store (SQLite in memory unless `store` is given). */
@@ -70,7 +73,8 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
   // The live inventory, as services.ts builds it: config file part + store part.
   const provider = new InventoryProvider(inventoryInputFromConfig(config), storeInventoryLoader(store));
   await provider.refresh();
-  const metrics = new Metrics({ poolStats: options.poolStats, profileOf: options.profileOf, processMetrics: false });
+  const rogueServers = options.rogueServers;
+  const metrics = new Metrics({ poolStats: options.poolStats, profileOf: options.profileOf, processMetrics: false, rogueServers: () => rogueServers?.()?.servers ?? [] });
   recorder.subscribe((e) => metrics.observeEvent(e));
   // A generated file in front of the static files, as the boot handlers do.
   const generated: ContentHandler = async (request) => (request.path === 'generated/hello.ipxe' ? bufferContent('#!ipxe\necho hello\n') : null);
@@ -107,6 +111,7 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     recorder,
     metrics,
     activeTransfers: harness.activeTransfers,
+    ...(rogueServers ? { rogueServers } : {}),
   });
   return harness;
 }

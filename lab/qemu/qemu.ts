@@ -14,7 +14,13 @@ export type GuestFirmware =
   /** SeaBIOS + QEMU's iPXE ROM on an e1000 (the ROM sends user-class "iPXE"). */
   | 'bios-ipxe'
   /** OVMF with its own EDK2 PXE on virtio-net (no iPXE ROM). */
-  | 'uefi-pxe';
+  | 'uefi-pxe'
+  /**
+   * OVMF with its PXE clients switched off through fw_cfg (`opt/org.tianocore/IPv4PXESupport` and
+   * `IPv6PXESupport`, read by OvmfPkg's PxeBcPcdProducerLib), so the NIC's only boot options are EDK2's
+   * UEFI HTTP Boot (option 60 `HTTPClient`, option 93 = 16). No iPXE ROM either.
+   */
+  | 'uefi-http';
 
 /** What to boot. */
 export interface GuestOptions {
@@ -81,6 +87,9 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
       '-device', `virtio-net-pci,netdev=n0,mac=${options.mac},romfile=`,
       '-boot', 'n',
     );
+    if (options.firmware === 'uefi-http') {
+      args.push('-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=n', '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=n');
+    }
   }
   const timeoutMs = options.timeoutMs ?? 300_000;
   const started = Date.now();

@@ -4,7 +4,9 @@
  * validation, so a config with several mistakes reports all of them. Adding a rule: write it in its
  * section's file and add one line below.
  */
-import { checkDhcpConfig } from '../dhcp/config-checks.js';
+import { networkInterfaces } from 'node:os';
+import { checkDhcpConfig, type HostInterfaces } from '../dhcp/config-checks.js';
+import { checkRogueDetection } from '../dhcp/rogue-config.js';
 import { inventoryConfigProblems } from '../inventory/config.js';
 import { storeConfigProblems } from '../store/config.js';
 import { tftpConfigProblems } from '../tftp/config.js';
@@ -17,10 +19,21 @@ export type ConfigCheck = (config: Config) => ConfigProblem[];
 /** Every cross-field check, each handed its own section. */
 export const configChecks: readonly ConfigCheck[] = [
   (config) => inventoryConfigProblems(config.inventory),
-  (config) => checkDhcpConfig(config.dhcp, config.server.address),
+  (config) => checkDhcpConfig(config.dhcp, config.server.address, config.dhcp.networks.length > 0 ? hostInterfaces() : undefined),
+  (config) =>
+    checkRogueDetection(config.dhcp.rogueDetection, { mode: config.dhcp.mode, serverAddress: config.server.address, reservedMacs: config.dhcp.reservations.map((r) => r.mac) }),
   (config) => storeConfigProblems(config.store),
   (config) => tftpConfigProblems(config.tftp),
 ];
+
+/** This host's interfaces with their IPv4 addresses, read when a config names networks. */
+function hostInterfaces(): HostInterfaces {
+  const host = new Map<string, string[]>();
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    host.set(name, (addresses ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  }
+  return host;
+}
 
 /** Runs every check; a check that throws is reported as a problem rather than crashing. */
 export function runConfigChecks(config: Config): ConfigProblem[] {

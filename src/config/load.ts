@@ -108,17 +108,20 @@ export function buildConfig(
   const serverAddress = partial.server.address;
   const httpAddress = partial.http.address ?? serverAddress;
   const httpPort = partial.http.port;
+  // Every boot network's server address is served by TFTP and HTTP unless the file lists addresses.
+  const serverAddresses = [...new Set([serverAddress, ...(partial.dhcp.networks ?? []).map((n) => n.serverAddress)])];
   const config: Config = {
     ...partial,
     tftp: {
       ...partial.tftp,
-      addresses: partial.tftp.addresses ?? [serverAddress],
+      addresses: partial.tftp.addresses ?? serverAddresses,
       port: partial.tftp.port ?? (privileged ? 69 : 6969),
       root: resolve(options.baseDir, partial.tftp.root),
     },
     http: {
       ...partial.http,
       address: httpAddress,
+      addresses: partial.http.address !== undefined ? [partial.http.address] : serverAddresses,
       publicUrl: (partial.http.publicUrl ?? `http://${serverAddress}:${httpPort}`).replace(/\/+$/, ''),
     },
     store: { ...partial.store, path: resolve(options.baseDir, partial.store.path) },

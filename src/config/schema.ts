@@ -56,7 +56,8 @@ export interface Config {
   log: Static<typeof LogConfigSchema>;
   tftp: Static<typeof TftpConfigSchema> & { addresses: string[]; port: number };
   dhcp: Static<typeof DhcpConfigSchema>;
-  http: Static<typeof HttpConfigSchema> & { address: string; publicUrl: string };
+  /** `addresses`: where HTTP listens: `http.address` when given, else every server address (`server.address` and each `dhcp.networks[].serverAddress`). */
+  http: Static<typeof HttpConfigSchema> & { address: string; addresses: string[]; publicUrl: string };
   store: Static<typeof StoreConfigSchema>;
   inventory: Static<typeof InventoryConfigSchema>;
   power: Static<typeof PowerConfigSchema>;

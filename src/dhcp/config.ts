@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { CidrText, Ipv4, MacText, Port, StrictObject } from '../config/types.js';
+import { RogueDetectionSchema } from './rogue-config.js';
 
 /** An inclusive address range inside a subnet. */
 export const DhcpRangeSchema = StrictObject({ start: Ipv4, end: Ipv4 });
@@ -20,6 +21,19 @@ const subnetFields = {
 
 /** A subnet behind a DHCP relay, selected by the relay's `giaddr`. */
 export const DhcpRelaySubnetSchema = StrictObject({ ...subnetFields, subnet: CidrText });
+
+/**
+ * A boot network the server sits on besides the one of `server.address`: requests that arrive on its
+ * interface (no `giaddr`) get an address from its subnet, and its `serverAddress` as `siaddr` and option 54.
+ */
+export const DhcpNetworkSchema = StrictObject({
+  ...subnetFields,
+  subnet: CidrText,
+  serverAddress: Type.Union([Ipv4], { description: "this server's address on the network: siaddr, option 54, a TFTP and HTTP listen address" }),
+  interface: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 15, pattern: '^[A-Za-z0-9_.:@-]+$', description: 'the interface the network is on (a VLAN is an interface: eth0.30); default: the one holding serverAddress' }),
+  ),
+});
 
 /** A fixed address for one MAC. */
 export const DhcpReservationSchema = StrictObject({
@@ -60,6 +74,16 @@ export const DhcpConfigSchema = StrictObject(
     port: Type.Union([Port, Type.Literal(0)], { default: 67, description: 'server port (67); 0 picks a free one (tests)' }),
     clientPort: Type.Union([Port], { default: 68, description: 'port replies are sent to (68)' }),
     proxyPort: Type.Union([Port, Type.Literal(0)], { default: 4011, description: 'proxy mode: PXE boot-server port; 0 disables it' }),
+    engine: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('dgram')], {
+      default: 'auto',
+      description: 'the port-67 socket: native (the xenboot_udp addon: IP_PKTINFO, needed for several networks), dgram (node:dgram, one network), auto (native where built)',
+    }),
+    shedDiscoverAfterMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 100,
+      description: 'overload: a DISCOVER that waited longer than this in the receive queue is dropped unread, so REQUESTs (exchanges already begun) are answered first; 0 never drops (native engine only)',
+    }),
     allowUnknown: Type.Boolean({ default: true, description: 'answer MACs that have no reservation and are not in the inventory' }),
     ...subnetFields,
     leaseTime: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 3600, description: 'seconds' }),
@@ -76,6 +100,10 @@ export const DhcpConfigSchema = StrictObject(
       },
       { additionalProperties: false, default: {} },
     ),
+    networks: Type.Array(DhcpNetworkSchema, {
+      default: [],
+      description: 'further boot networks this server sits on, each with its own server address; chosen by the interface a request arrives on',
+    }),
     relaySubnets: Type.Array(DhcpRelaySubnetSchema, { default: [], description: 'subnets behind relays, chosen by giaddr' }),
     rateLimit: Type.Object(
       {
@@ -84,6 +112,7 @@ export const DhcpConfigSchema = StrictObject(
       },
       { additionalProperties: false, default: {} },
     ),
+    rogueDetection: RogueDetectionSchema,
   },
   { description: 'DHCP server' },
 );
@@ -92,6 +121,8 @@ export const DhcpConfigSchema = StrictObject(
 export type DhcpConfig = Static<typeof DhcpConfigSchema>;
 /** One `dhcp.relaySubnets[]` entry. */
 export type DhcpRelaySubnetConfig = Static<typeof DhcpRelaySubnetSchema>;
+/** One `dhcp.networks[]` entry. */
+export type DhcpNetworkConfig = Static<typeof DhcpNetworkSchema>;
 /** One `dhcp.options[]` entry. */
 export type DhcpExtraOption = Static<typeof DhcpExtraOptionSchema>;
 /** The `dhcp.boot` block with defaults filled. */

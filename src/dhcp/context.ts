@@ -11,9 +11,11 @@ import type { Subnet } from './subnets.js';
 /** Everything the policy reads. `now` is injected so tests control time. */
 export interface ResponderContext {
   config: DhcpConfig;
-  /** `server.address`: option 54 and the default `siaddr`. */
+  /** The address this request is answered from: option 54 and the default `siaddr` (`server.address`, or a network's). */
   serverAddress: string;
   subnets: readonly Subnet[];
+  /** The local network the request arrived on, when the socket tells (`networks.ts`); else the first local one. */
+  arrivedOn?: Subnet;
   booter: Booter;
   leases: LeaseTable;
   now: number;

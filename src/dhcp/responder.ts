@@ -108,7 +108,7 @@ function bootAnswer(machine: Machine, ctx: ResponderContext): DhcpBootAnswer | n
 }
 
 async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderContext): Promise<Outcome> {
-  const subnet = selectSubnet(ctx.subnets, request.giaddr);
+  const subnet = selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn);
   if (!subnet) return silent(request, `no subnet for giaddr ${request.giaddr}`, machine);
   const { leases, now } = ctx;
   const reserved = ctx.booter.reservedIp(machine.mac);
@@ -174,15 +174,15 @@ async function requestMessage(request: DhcpPacket, machine: Machine, ctx: Respon
     }
     if (requested === undefined) return nak(request, machine, ctx, 'REQUEST without a requested address');
     ip = requested;
-    subnet = selectSubnet(ctx.subnets, request.giaddr);
+    subnet = selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn);
     state = 'SELECTING';
   } else if (requested !== undefined && request.ciaddr === '0.0.0.0') {
     ip = requested;
-    subnet = selectSubnet(ctx.subnets, request.giaddr);
+    subnet = selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn);
     state = 'INIT-REBOOT';
   } else if (request.ciaddr !== '0.0.0.0') {
     ip = request.ciaddr;
-    subnet = request.giaddr !== '0.0.0.0' ? selectSubnet(ctx.subnets, request.giaddr) : subnetOf(ctx.subnets, ip);
+    subnet = request.giaddr !== '0.0.0.0' ? selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn) : subnetOf(ctx.subnets, ip);
     if (!subnet) return silent(request, `RENEWING/REBINDING for ${ip}, which is not in a served subnet`, machine);
     state = 'RENEWING';
   } else {
@@ -232,7 +232,7 @@ async function decline(request: DhcpPacket, machine: Machine, ctx: ResponderCont
 
 function inform(request: DhcpPacket, machine: Machine, ctx: ResponderContext): Outcome {
   if (request.ciaddr === '0.0.0.0') return silent(request, 'INFORM without ciaddr', machine);
-  const subnet = request.giaddr !== '0.0.0.0' ? selectSubnet(ctx.subnets, request.giaddr) : subnetOf(ctx.subnets, request.ciaddr);
+  const subnet = request.giaddr !== '0.0.0.0' ? selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn) : subnetOf(ctx.subnets, request.ciaddr);
   if (!subnet) return silent(request, `INFORM from ${request.ciaddr}, which is not in a served subnet`, machine);
   const answer = bootAnswer(machine, ctx);
   // RFC 2131 §4.3.5: no yiaddr, no lease time.

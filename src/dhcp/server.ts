@@ -1,12 +1,16 @@
 /**
- * The DHCP socket loop. Receives on 0.0.0.0:`port` (limited broadcasts only arrive on a wildcard socket)
- * and sends from a second socket bound to `server.address`:`port` with broadcast enabled, so broadcasts
- * leave the interface that owns the server address (boot-protocols.md §6). Unicasts to the server
- * address (renewals, relays) arrive on that second socket and are handled the same way. In proxy mode a
- * third socket serves the PXE boot-server port 4011. Bad datagrams are logged at debug, counted and
- * dropped; nothing here throws on input.
+ * The DHCP socket loop. With the native engine (the default where the addon is built) one socket on
+ * 0.0.0.0:`port` receives every request with the interface and local address it arrived on (IP_PKTINFO,
+ * `socket/pktinfo.ts`), so one process serves several boot networks: each request is placed on its
+ * network (`networks.ts`) and answered from that network's address, out of the interface it came in on.
+ * With node:dgram (`dhcp.engine: dgram`, or no addon) it receives on 0.0.0.0:`port` (limited broadcasts
+ * only arrive on a wildcard socket) and sends from a second socket bound to `server.address`:`port` with
+ * broadcast enabled, so broadcasts leave the interface that owns the server address (boot-protocols.md §6);
+ * that serves one network. In proxy mode a further socket serves the PXE boot-server port 4011. Bad
+ * datagrams are logged at debug, counted and dropped; nothing here throws on input.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import type { Booter } from '../boot/machine.js';
 import type { EventBus } from '../timeline/bus.js';
 import type { DhcpExchangeEvent } from '../timeline/types.js';
@@ -15,14 +19,16 @@ import { parseMac } from '../net/mac.js';
 import { bindUdp } from '../net/udp-bind.js';
 import type { LeaseStore } from '../store/types.js';
 import type { DhcpConfig } from './config.js';
-import type { DhcpOutcome, RequestSource } from './context.js';
+import type { RequestSource, ResponderContext } from './context.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { encodePacket, decodePacket, messageTypeName } from './packet.js';
+import { encodePacket, decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
 import { respond } from './responder.js';
-import { buildSubnets } from './subnets.js';
+import { chooseNetwork, type ArrivalFacts, type LocalNetwork } from './networks.js';
+import { interfaceIndex, openPktinfoSocket, pktinfoUnavailable, type PktinfoSocket } from './socket/pktinfo.js';
+import { buildSubnets, type Subnet } from './subnets.js';
 
 /** What the DHCP server needs. */
 export interface DhcpServerOptions {
@@ -38,12 +44,21 @@ export interface DhcpServerOptions {
   sharedStore?: boolean;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Sees every decoded datagram first (rogue DHCP detection, `rogue-watch.ts`); when it returns true the
+   * packet is its own (the probe) and the responder never sees it.
+   */
+  watch?: { observe(packet: DhcpPacket, remote: { address: string }): boolean };
 }
 
 /** Counters for metrics and tests. */
 export interface DhcpServerStats {
   received: number;
   malformed: number;
+  /** Direct requests that arrived on an interface carrying none of the configured networks. */
+  noNetwork: number;
+  /** DISCOVERs dropped unread under overload (`dhcp.shedDiscoverAfterMs`, native engine). */
+  readonly shed: number;
   rateLimited: number;
   replies: number;
   silent: number;
@@ -55,6 +70,10 @@ export interface DhcpServerStats {
 export interface DhcpServer {
   /** Bound ports (the server port, and 4011 in proxy mode). */
   readonly port: number;
+  /** What drives the port-67 socket. */
+  readonly engine: 'native' | 'dgram';
+  /** The local networks served, with their interfaces. */
+  readonly networks: readonly LocalNetwork[];
   readonly proxyPort: number | null;
   readonly stats: DhcpServerStats;
   /** Pool usage per subnet, for `/metrics`. */
@@ -66,42 +85,60 @@ export interface DhcpServer {
 export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpServer> {
   const { config, serverAddress, booter, store, events, logger } = options;
   const now = options.now ?? Date.now;
-  const subnets = buildSubnets(config);
+  const subnets = buildSubnets(config, serverAddress);
+  const engine = chooseEngine(config);
+  const localNetworks = resolveInterfaces(subnets.filter((s) => s.local), engine);
   const reservations = new Map<string, string>();
   for (const r of config.reservations) {
     const mac = parseMac(r.mac);
     if (mac !== null) reservations.set(mac, r.ip);
   }
-  const leases = new LeaseTable(store, subnets, reservations, [serverAddress], options.sharedStore ?? true, options.reservedMacOf);
+  const serverAddresses = [serverAddress, ...config.networks.map((n) => n.serverAddress)];
+  const leases = new LeaseTable(store, subnets, reservations, serverAddresses, options.sharedStore ?? true, options.reservedMacOf);
   if (config.mode === 'full') {
     const count = await leases.load(now());
     logger.info({ leases: count }, 'lease table loaded');
   }
   const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
-  const stats: DhcpServerStats = { received: 0, malformed: 0, rateLimited: 0, replies: 0, silent: 0, poolExhausted: 0, errors: 0 };
+  let nativeSocket: PktinfoSocket | null = null;
+  const stats: DhcpServerStats = {
+    received: 0,
+    malformed: 0,
+    noNetwork: 0,
+    get shed() {
+      return nativeSocket?.shed ?? 0;
+    },
+    rateLimited: 0,
+    replies: 0,
+    silent: 0,
+    poolExhausted: 0,
+    errors: 0,
+  };
   // Messages of one client are handled in order (a retransmitted DISCOVER does not race its REQUEST).
   const perClient = new Map<string, Promise<void>>();
   let lastExhaustedWarning = -Infinity;
 
-  const receiver = createSocket({ type: 'udp4', reuseAddr: true });
-  const sender = createSocket({ type: 'udp4', reuseAddr: true });
-  const sockets: Socket[] = [receiver, sender];
+  const sockets: Socket[] = [];
   let proxySocket: Socket | null = null;
 
-  const send = (outcome: DhcpOutcome, socket: Socket) => {
-    const reply = outcome.reply;
-    if (!reply) return;
-    // Padded to BOOTP's 300-byte minimum (RFC 1542 §2.1), as some old PXE ROMs expect.
-    const data = encodePacket(reply.packet, 300);
-    socket.send(data, reply.port, reply.address, (error) => {
-      if (error) {
-        stats.errors += 1;
-        logger.warn({ err: error, to: reply.address, mac: outcome.mac }, 'DHCP send failed');
-      }
+  /** Sends a reply the way it came: `send(data, address, port, serverAddress)`. */
+  type ReplySender = (data: Buffer, address: string, port: number, from: string) => void;
+  const sendFailed = (error: unknown, to: string, mac: string | undefined) => {
+    stats.errors += 1;
+    logger.warn({ err: error, to, mac }, 'DHCP send failed');
+  };
+  const dgramSender = (socket: Socket): ReplySender => (data, address, port) => {
+    socket.send(data, port, address, (error) => {
+      if (error) sendFailed(error, address, undefined);
     });
   };
+  // Out of the interface the request came in on, from the network's address; a reply to a relay is routed.
+  const nativeSender = (socket: PktinfoSocket, arrival: ArrivalFacts, giaddr: string): ReplySender => (data, address, port, from) => {
+    const status = socket.send(data, address, port, { ifindex: giaddr === '0.0.0.0' ? arrival.ifindex : 0, source: from });
+    if (status < 0) sendFailed(new Error(`sendmsg: errno ${-status}`), address, undefined);
+  };
 
-  const handle = async (data: Buffer, remote: RemoteInfo, via: RequestSource['via'], replySocket: Socket) => {
+  const handle = async (data: Buffer, remote: { address: string; port: number }, via: RequestSource['via'], arrival: ArrivalFacts | null, replyVia: (giaddr: string) => ReplySender) => {
     let packet;
     try {
       packet = decodePacket(data);
@@ -110,17 +147,26 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       logger.debug({ from: `${remote.address}:${remote.port}`, bytes: data.length, reason: (error as Error).message }, 'malformed DHCP packet dropped');
       return;
     }
+    if (options.watch?.observe(packet, remote)) return;
     const mac = clientMac(packet);
     if (mac !== null && !limiter.allow(mac, now())) {
       stats.rateLimited += 1;
       logger.debug({ mac }, 'DHCP rate limit: message dropped');
       return;
     }
+    const choice = chooseNetwork(localNetworks, serverAddress, packet.giaddr, arrival);
+    if (!choice.ok) {
+      stats.noNetwork += 1;
+      logger.debug({ mac, reason: choice.reason }, 'DHCP request on no configured network dropped');
+      return;
+    }
     const key = mac ?? `${remote.address}:${remote.port}`;
     const previous = perClient.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
       const exhaustedBefore = leases.poolExhausted;
-      const outcome = await respond(packet, { address: remote.address, port: remote.port, via }, { config, serverAddress, subnets, booter, leases, now: now() });
+      const context: ResponderContext = { config, serverAddress: choice.serverAddress, subnets, booter, leases, now: now() };
+      if (choice.network) context.arrivedOn = choice.network.subnet;
+      const outcome = await respond(packet, { address: remote.address, port: remote.port, via }, context);
       if (leases.poolExhausted > exhaustedBefore) {
         stats.poolExhausted += 1;
         // One warning per 10 s at most: clients retry, and a full pool must not flood the log.
@@ -131,7 +177,8 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       }
       if (outcome.reply) {
         stats.replies += 1;
-        send(outcome, replySocket);
+        // Padded to BOOTP's 300-byte minimum (RFC 1542 §2.1), as some old PXE ROMs expect.
+        replyVia(packet.giaddr)(encodePacket(outcome.reply.packet, 300), outcome.reply.address, outcome.reply.port, choice.serverAddress);
       } else stats.silent += 1;
       const event: DhcpExchangeEvent = {
         kind: 'dhcp',
@@ -160,21 +207,47 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   };
 
   const listen = (socket: Socket, via: RequestSource['via'], replySocket: Socket) => {
+    const reply = dgramSender(replySocket);
     socket.on('message', (data, remote) => {
       stats.received += 1;
-      void handle(data, remote, via, replySocket);
+      void handle(data, remote, via, null, () => reply);
     });
     socket.on('error', (error) => logger.warn({ err: error }, 'DHCP socket error'));
   };
 
   try {
-    await bindUdp(receiver, '0.0.0.0', config.port);
-    const port = receiver.address().port;
-    await bindUdp(sender, serverAddress, port);
-    sender.setBroadcast(true);
-    receiver.setBroadcast(true);
-    listen(receiver, 'dhcp', sender);
-    listen(sender, 'dhcp', sender);
+    let port: number;
+    if (engine === 'native') {
+      const opened = openPktinfoSocket(
+        '0.0.0.0',
+        config.port,
+        config.shedDiscoverAfterMs,
+        (datagram) => {
+          stats.received += 1;
+          const arrival = datagram.arrival;
+          // The datagram is a view of the socket's buffer, reused by the next receive: copied first.
+          void handle(Buffer.from(datagram.data), datagram, 'dhcp', arrival, (giaddr) => nativeSender(opened, arrival, giaddr));
+        },
+        (errno) => logger.warn({ errno }, 'DHCP socket receive error'),
+      );
+      nativeSocket = opened;
+      port = opened.port;
+    } else {
+      const receiver = createSocket({ type: 'udp4', reuseAddr: true });
+      const sender = createSocket({ type: 'udp4', reuseAddr: true });
+      sockets.push(receiver, sender);
+      await bindUdp(receiver, '0.0.0.0', config.port);
+      port = receiver.address().port;
+      await bindUdp(sender, serverAddress, port);
+      sender.setBroadcast(true);
+      receiver.setBroadcast(true);
+      listen(receiver, 'dhcp', sender);
+      listen(sender, 'dhcp', sender);
+    }
+    logger.info({ engine, port }, `DHCP socket: ${engine === 'native' ? 'native (IP_PKTINFO)' : 'node:dgram'}`);
+    if (localNetworks.length > 1) {
+      logger.info({ networks: localNetworks.map((n) => ({ subnet: n.subnet.name, serverAddress: n.serverAddress, interface: n.interfaceName })) }, 'DHCP serves several networks');
+    }
     if (config.mode === 'proxy' && config.proxyPort !== 0) {
       proxySocket = createSocket({ type: 'udp4', reuseAddr: true });
       sockets.push(proxySocket);
@@ -190,11 +263,14 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     prune.unref();
     return {
       port,
+      engine,
+      networks: localNetworks,
       proxyPort: proxySocket ? proxySocket.address().port : null,
       stats,
       poolStats: () => leases.poolUsage(now()),
       async close() {
         clearInterval(prune);
+        nativeSocket?.close();
         await Promise.all(sockets.map((s) => new Promise<void>((resolve) => {
           try {
             s.close(() => resolve());
@@ -206,6 +282,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       },
     };
   } catch (error) {
+    nativeSocket?.close();
     for (const s of sockets) {
       try {
         s.close();
@@ -215,4 +292,37 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     }
     throw error;
   }
+}
+
+/** The engine of the port-67 socket: `dhcp.engine`, `auto` meaning native where the addon is built. */
+function chooseEngine(config: DhcpConfig): 'native' | 'dgram' {
+  const unavailable = pktinfoUnavailable();
+  const several = config.networks.length > 0;
+  if (config.engine === 'dgram') {
+    if (several) throw new Error('dhcp.networks needs dhcp.engine native (node:dgram cannot tell which interface a broadcast arrived on)');
+    return 'dgram';
+  }
+  if (unavailable === null) return 'native';
+  if (config.engine === 'native' || several) throw new Error(`dhcp.networks and dhcp.engine native need the native DHCP socket: ${unavailable}`);
+  return 'dgram';
+}
+
+/**
+ * Each local subnet with its interface: the configured one, or the one holding its server address. With
+ * several networks every interface must be known (the index tells them apart); with one it is only logged.
+ */
+function resolveInterfaces(locals: readonly Subnet[], engine: 'native' | 'dgram'): LocalNetwork[] {
+  const interfaces = Object.entries(networkInterfaces());
+  const networks = locals.map((subnet) => {
+    const serverAddress = subnet.serverAddress ?? '0.0.0.0';
+    const name = subnet.interface ?? interfaces.find(([, addresses]) => (addresses ?? []).some((a) => a.family === 'IPv4' && a.address === serverAddress))?.[0];
+    const network: LocalNetwork = { subnet, serverAddress, ifindex: name !== undefined && engine === 'native' ? interfaceIndex(name) : 0 };
+    if (name !== undefined) network.interfaceName = name;
+    return network;
+  });
+  if (networks.length > 1) {
+    const unknown = networks.filter((n) => n.ifindex === 0).map((n) => `${n.subnet.name} (${n.interfaceName ?? `no interface holds ${n.serverAddress}`})`);
+    if (unknown.length > 0) throw new Error(`DHCP networks without a usable interface: ${unknown.join(', ')}`);
+  }
+  return networks;
 }

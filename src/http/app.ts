@@ -36,6 +36,7 @@ import { registerMachinesRoute } from './routes/machines.js';
 import { registerOverviewRoute } from './routes/overview.js';
 import { registerActiveTransfersRoute } from './routes/transfers.js';
 import { CALLBACK_ROUTE, registerLifecycleRoutes, UNSIGNED_CALLBACK_ROUTE, type LifecycleRouteDeps } from './routes/lifecycle.js';
+import { registerRogueServersRoute, type RogueServersSource } from './routes/rogue-servers.js';
 import { registerConsoleRoutes } from './ui/routes.js';
 import { MachineIndex } from './ui/machine-index.js';
 import { typeboxValidatorCompiler } from './validate.js';
@@ -61,6 +62,8 @@ export interface AppDeps {
   storeWrites?: StoreWriteState;
   /** The boot lifecycle and power control (`/api/v1/hosts/:host/next-boot`, callbacks, power). */
   lifecycle?: Omit<LifecycleRouteDeps, 'inventory'>;
+  /** Other DHCP servers seen (rogue DHCP detection); absent or returning null when DHCP is off. */
+  rogueServers?: RogueServersSource;
   /** Registers further routes (the boot endpoints) before the catch-all file route. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -96,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         tags: [
           { name: 'inventory', description: 'hosts, profiles and groups kept in the store' },
           { name: 'leases', description: 'DHCP leases' },
+          { name: 'dhcp', description: 'the DHCP service: other servers seen on the boot networks' },
           { name: 'timeline', description: 'boot events per machine' },
           { name: 'machines', description: 'machines known and seen, with state; overview figures (the console reads these)' },
           { name: 'explain', description: 'what a machine would boot, and why' },
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerOverviewRoute(app, index, deps.metrics);
   }
   if (deps.activeTransfers) registerActiveTransfersRoute(app, deps.activeTransfers);
+  registerRogueServersRoute(app, deps.rogueServers ?? (() => null));
   registerConsoleRoutes(app);
   if (deps.extraRoutes) await deps.extraRoutes(app);
   if (deps.content) registerFileRoutes(app, deps.content, deps.activeTransfers);

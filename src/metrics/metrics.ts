@@ -12,10 +12,14 @@
  *   sends that found a transfer socket's send buffer full and waited (the window outruns the path)
  * - `xenboot_http_requests_total{method,route,status}`, `xenboot_http_request_duration_seconds` (histogram)
  * - `xenboot_dhcp_dropped_total{reason}`: DHCP datagrams dropped before the responder (`malformed`,
- *   `rate-limited`); `xenboot_dhcp_pool_exhausted_total`: requests that found their pool full
+ *   `rate-limited`, `overload`: a DISCOVER that waited too long in the receive queue, `no-network`: a
+ *   request on an interface carrying no configured network); `xenboot_dhcp_pool_exhausted_total`: requests that found their pool full
  * - `xenboot_tftp_dropped_total{reason}`: TFTP datagrams ignored (`malformed`, `unexpected` on the
  *   listening port, `duplicate` requests, `stranger` on a transfer socket from another address/port,
  *   `garbage` on a transfer socket)
+ * - `xenboot_dhcp_rogue_servers`: other DHCP servers remembered (seen within a day, not allowed);
+ *   `xenboot_dhcp_rogue_sightings_total{server}`: messages seen from or naming each;
+ *   `xenboot_dhcp_rogue_server_last_seen_seconds{server}`: when each was last seen (Unix time)
  * - `xenboot_store_write_failures_total`: lease and event writes the store refused (full disk, outage)
  * - `xenboot_boot_phase_total{profile,phase}`: machines reaching a boot phase (`dhcp-offer`, `dhcp-ack`,
  *   `tftp`, `http`), by the profile they boot (`unknown` when not in the inventory)
@@ -35,11 +39,13 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Drop and failure counters kept by the servers and the store, read on each scrape. */
   counters?: () => ServerCounters;
+  /** Other DHCP servers seen (rogue DHCP detection), read on each scrape. */
+  rogueServers?: () => ReadonlyArray<{ serverId: string; sightings: number; lastSeen: number }>;
 }
 
 /** Totals the servers keep themselves (each only grows); absent parts are not running. */
 export interface ServerCounters {
-  dhcp?: { malformed: number; rateLimited: number; poolExhausted: number };
+  dhcp?: { malformed: number; rateLimited: number; poolExhausted: number; shed?: number; noNetwork?: number };
   tftp?: { malformed: number; unexpected: number; duplicates: number; strangers: number; transferGarbage: number };
   storeWriteFailures?: number;
 }
@@ -54,6 +60,7 @@ export function bootPhase(event: BootEvent): string | null {
     case 'http':
       return event.status >= 200 && event.status < 300 ? 'http' : null;
     case 'lifecycle':
+    case 'dhcp-rogue':
       return null;
   }
 }
@@ -105,7 +112,9 @@ export class Metrics {
         },
       });
     fromCounters('xenboot_dhcp_dropped_total', 'DHCP datagrams dropped before the responder, by reason', ['reason'], (c) =>
-      c.dhcp ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited]] : [],
+      c.dhcp
+        ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited], [{ reason: 'overload' }, c.dhcp.shed ?? 0], [{ reason: 'no-network' }, c.dhcp.noNetwork ?? 0]]
+        : [],
     );
     fromCounters('xenboot_dhcp_pool_exhausted_total', 'DHCP requests that found their pool full', [], (c) => (c.dhcp ? [[{}, c.dhcp.poolExhausted]] : []));
     fromCounters('xenboot_tftp_dropped_total', 'TFTP datagrams ignored, by reason', ['reason'], (c) =>
@@ -122,6 +131,35 @@ export class Metrics {
     fromCounters('xenboot_store_write_failures_total', 'Lease and event writes the store failed', [], (c) =>
       c.storeWriteFailures === undefined ? [] : [[{}, c.storeWriteFailures]],
     );
+    const rogueServers = options.rogueServers;
+    new Gauge({
+      name: 'xenboot_dhcp_rogue_servers',
+      help: 'Other DHCP servers seen on the boot networks within a day (allowed servers excluded)',
+      registers,
+      collect() {
+        this.set(rogueServers ? rogueServers().length : 0);
+      },
+    });
+    new Counter({
+      name: 'xenboot_dhcp_rogue_sightings_total',
+      help: 'DHCP messages seen from, or naming, another DHCP server, by its server identifier',
+      labelNames: ['server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const server of rogueServers?.() ?? []) this.inc({ server: server.serverId }, server.sightings);
+      },
+    });
+    new Gauge({
+      name: 'xenboot_dhcp_rogue_server_last_seen_seconds',
+      help: 'When another DHCP server was last seen, Unix time in seconds, by its server identifier',
+      labelNames: ['server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const server of rogueServers?.() ?? []) this.set({ server: server.serverId }, server.lastSeen / 1000);
+      },
+    });
     this.tftpTransfers = new Counter({ name: 'xenboot_tftp_transfers_total', help: 'TFTP read requests, by outcome', labelNames: ['outcome'], registers });
     this.tftpBytes = new Counter({ name: 'xenboot_tftp_bytes_total', help: 'TFTP payload bytes acknowledged by clients', registers });
     this.tftpErrors = new Counter({ name: 'xenboot_tftp_errors_total', help: 'TFTP transfers that did not complete, by outcome', labelNames: ['outcome'], registers });
@@ -168,6 +206,8 @@ export class Metrics {
         break; // counted by observeHttp for every request, boot path or not
       case 'lifecycle':
         break;
+      case 'dhcp-rogue':
+        break; // counted per server from the detector's table (xenboot_dhcp_rogue_*)
     }
     const phase = bootPhase(event);
     if (phase !== null) {

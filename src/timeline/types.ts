@@ -81,6 +81,35 @@ export interface HttpFetchEvent extends BootEventBase {
   durationMs: number;
 }
 
+/** How another DHCP server was noticed: its answer to xenboot's probe, a broadcast reply on port 68, or what reached port 67. */
+export type RogueDhcpVia = 'probe' | 'client-port' | 'server-port';
+
+/**
+ * Another DHCP server seen on a boot network (`dhcp.rogueDetection`, docs/dhcp.md). Emitted when a server is
+ * first seen and again at most every few minutes while it keeps answering, not per packet. It carries no
+ * `mac`/`ip`: it belongs to the network, not to a machine's timeline (`clientMac` says whom it answered).
+ */
+export interface RogueDhcpServerEvent extends BootEventBase {
+  kind: 'dhcp-rogue';
+  /** Option 54 of its reply (or of a client's REQUEST choosing it); the UDP source address when a reply had none. */
+  serverId: string;
+  /** The UDP source address of its reply (absent when only a client's REQUEST named it). */
+  sourceIp?: string;
+  /** OFFER, ACK, NAK, BOOTP (a reply), or REQUEST/DECLINE/RELEASE (a client's message naming it). */
+  messageType: string;
+  via: RogueDhcpVia;
+  /** The client the message was for (or from). */
+  clientMac?: string;
+  /** The address it offered or acknowledged. */
+  yiaddr?: string;
+  /** The boot file it announced (option 67 or `file`): what a machine booting from it would load. */
+  bootFile?: string;
+  /** True the first time this server is reported (since start, or since it was forgotten). */
+  firstSeen: boolean;
+  /** Messages seen from or naming it so far. */
+  sightings: number;
+}
+
 /**
  * A change of a host's boot lifecycle (next-boot action armed or cleared, a boot attempt, evidence that
  * consumed an action, a callback), or a callback refused: the audit trail of docs/lifecycle.md. Written
@@ -105,4 +134,4 @@ export interface LifecycleEvent extends BootEventBase {
 }
 
 /** Any boot event. */
-export type BootEvent = TftpTransferEvent | DhcpExchangeEvent | HttpFetchEvent | LifecycleEvent;
+export type BootEvent = TftpTransferEvent | DhcpExchangeEvent | HttpFetchEvent | RogueDhcpServerEvent | LifecycleEvent;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
+import { checkDhcpConfig } from '../../src/dhcp/config-checks.js';
 
 const problems = (dhcp: Record<string, unknown>) => {
   const result = buildConfig({ server: { address: '10.202.7.1' }, dhcp }, { baseDir: '/tmp' });
@@ -46,5 +47,78 @@ describe('dhcp config checks', () => {
     expect(problems({ mode: 'full' })).toEqual(['dhcp.subnet: full mode needs a subnet', 'dhcp.ranges: full mode needs at least one range or reservation']);
     expect(problems({ mode: 'full', subnet: '10.202.7.0/33' })).toEqual(['dhcp.subnet: 10.202.7.0/33 is not a network in a.b.c.d/n form']);
     expect(problems({ mode: 'proxy' })).toEqual([]);
+  });
+
+  it('dhcp.networks: every problem at once (overlaps, ranges, addresses outside their subnet or on no interface, shared interfaces)', () => {
+    const result = buildConfig(
+      {
+        server: { address: '127.0.0.1' },
+        dhcp: {
+          mode: 'full',
+          subnet: '10.209.0.0/24',
+          ranges: [{ start: '10.209.0.10', end: '10.209.0.20' }],
+          networks: [
+            { serverAddress: '10.210.0.1', subnet: '10.210.0.0/24', ranges: [{ start: '10.210.0.10', end: '10.210.1.5' }], interface: 'br1' },
+            { serverAddress: '10.209.0.1', subnet: '10.209.0.128/25', ranges: [] },
+            { serverAddress: '10.210.5.1', subnet: '10.210.4.0/24', ranges: [], interface: 'br2' },
+            { serverAddress: '10.210.0.1', subnet: '10.210.6.0/24', ranges: [], interface: 'br1' },
+          ],
+          reservations: [{ mac: '02:00:00:00:00:01', ip: '10.210.5.1' }],
+        },
+      },
+      { baseDir: '/tmp' },
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const schemaLevel = result.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(schemaLevel).toEqual(
+      expect.arrayContaining([
+        'dhcp.networks[0].ranges[0].end: 10.210.1.5 is outside subnet 10.210.0.0/24',
+        'dhcp.networks[1].subnet: 10.209.0.128/25 overlaps dhcp.subnet 10.209.0.0/24',
+        'dhcp.networks[1].serverAddress: 10.209.0.1 is outside subnet 10.209.0.128/25',
+        'dhcp.networks[2].serverAddress: 10.210.5.1 is outside subnet 10.210.4.0/24',
+        'dhcp.networks[3].serverAddress: 10.210.0.1 is already the address of dhcp.networks[0]',
+        'dhcp.reservations[0].ip: 10.210.5.1 is outside every configured subnet',
+      ]),
+    );
+    // The interface rules, against a host given here rather than the machine running the test.
+    const host = new Map([
+      ['lo', ['127.0.0.1']],
+      ['br0', ['10.209.0.1']],
+      ['br1', ['10.210.0.1']],
+      ['br2', []],
+    ]);
+    const base = buildConfig({ dhcp: { mode: 'full', subnet: '10.209.0.0/24', ranges: [{ start: '10.209.0.10', end: '10.209.0.20' }] } }, { baseDir: '/tmp' });
+    if (!base.ok) throw new Error('the base config is valid');
+    const dhcp = {
+      ...base.config.dhcp,
+      networks: [
+        { serverAddress: '10.210.0.1', subnet: '10.210.0.0/24', ranges: [], dns: [], ntp: [], interface: 'br1' },
+        { serverAddress: '10.211.0.1', subnet: '10.211.0.0/24', ranges: [], dns: [], ntp: [] },
+        { serverAddress: '10.212.0.1', subnet: '10.212.0.0/24', ranges: [], dns: [], ntp: [], interface: 'br2' },
+        { serverAddress: '10.213.0.1', subnet: '10.213.0.0/24', ranges: [], dns: [], ntp: [], interface: 'eth9' },
+        { serverAddress: '10.214.0.1', subnet: '10.214.0.0/24', ranges: [], dns: [], ntp: [], interface: 'br0' },
+      ],
+    };
+    const interfaceProblems = checkDhcpConfig(dhcp as never, '10.209.0.1', host).map((p) => `${p.path}: ${p.message}`);
+    expect(interfaceProblems).toEqual([
+      'dhcp.networks[1].serverAddress: 10.211.0.1 is not an address of any interface of this host',
+      'dhcp.networks[2].serverAddress: 10.212.0.1 is not an address of interface br2 (it has no IPv4 address)',
+      'dhcp.networks[3].interface: this host has no interface eth9 with an address (it has lo, br0, br1, br2)',
+      'dhcp.networks[4].serverAddress: 10.214.0.1 is not an address of interface br0 (it has 10.209.0.1)',
+      'dhcp.networks[4]: interface br0 already carries the network of server.address: one network per interface',
+    ]);
+  });
+
+  it('dhcp.networks: TFTP and HTTP listen on every server address unless told otherwise', () => {
+    const networks = [{ serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', ranges: [] }];
+    const result = buildConfig({ server: { address: '10.202.7.1' }, dhcp: { mode: 'off', networks } }, { baseDir: '/tmp' });
+    // 127.0.0.1 is on lo on every machine; 10.202.7.1 is server.address and is not checked against interfaces.
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    if (!result.ok) return;
+    expect(result.config.tftp.addresses).toEqual(['10.202.7.1', '127.0.0.1']);
+    expect(result.config.http.addresses).toEqual(['10.202.7.1', '127.0.0.1']);
+    const pinned = buildConfig({ server: { address: '10.202.7.1' }, http: { address: '0.0.0.0' }, tftp: { addresses: ['10.202.7.1'] }, dhcp: { mode: 'off', networks } }, { baseDir: '/tmp' });
+    expect(pinned.ok && [pinned.config.tftp.addresses, pinned.config.http.addresses]).toEqual([['10.202.7.1'], ['0.0.0.0']]);
   });
 });

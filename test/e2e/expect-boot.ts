@@ -50,3 +50,16 @@ export function expectDhcpThenFiles(events: TimelineEvent[], files: string[]): v
   const firstFetch = events.findIndex((e) => e.kind === 'tftp' || e.kind === 'http');
   expect(firstFetch, `files fetched before the DHCP ACK: ${summary}`).toBeGreaterThan(ackIndex);
 }
+
+/**
+ * Xen was started by its own UEFI loader (xen.efi), which read `xen.cfg` and loaded the kernel and initrd
+ * it names (xen/common/efi/boot.c prints each; Xen then logs `Bootloader: EFI`).
+ */
+export function expectXenEfiLoadedConfig(result: GuestResult, kernel = 'vmlinuz', ramdisk = 'initrd.img'): void {
+  const context = `serial log ${result.serialPath}:\n${tail(result.serial, 60)}`;
+  expect(result.serial, context).toMatch(/Xen 4\.\d+[^\n]* EFI loader/);
+  expect(result.serial, context).toContain("Using configuration file 'xen.cfg'");
+  expect(result.serial, context).toMatch(new RegExp(`^${kernel}: 0x[0-9a-f]+-0x[0-9a-f]+`, 'm'));
+  expect(result.serial, context).toMatch(new RegExp(`^${ramdisk}: 0x[0-9a-f]+-0x[0-9a-f]+`, 'm'));
+  expect(result.serial, context).toMatch(/\(XEN\) Bootloader: EFI/);
+}

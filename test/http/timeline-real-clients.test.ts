@@ -80,7 +80,7 @@ describe('timeline across DHCP → TFTP → HTTP for one machine (real clients)'
       if (events.some((e) => e.kind === 'http')) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const steps = events.map((e) => (e.kind === 'dhcp' ? `dhcp ${e.messageType}->${e.reply}` : e.kind === 'tftp' ? `tftp ${e.file} ${e.outcome}` : e.kind === 'http' ? `http ${e.path} ${e.status}` : `lifecycle ${e.change}`));
+    const steps = events.map((e) => (e.kind === 'dhcp' ? `dhcp ${e.messageType}->${e.reply}` : e.kind === 'tftp' ? `tftp ${e.file} ${e.outcome}` : e.kind === 'http' ? `http ${e.path} ${e.status}` : e.kind));
     expect(steps).toEqual(['dhcp DISCOVER->OFFER', 'dhcp REQUEST->ACK', 'tftp pxelinux.0 complete', 'http /vmlinuz 200']);
     expect(events.every((e) => e.mac === CLIENT_MAC)).toBe(true);
     expect(events.slice(2).every((e) => e.ip === address)).toBe(true);

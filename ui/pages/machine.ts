@@ -46,6 +46,7 @@ export function boots(events: BootEvent[]): BootEvent[][] {
 function detail(e: BootEvent): string {
   if (e.kind === 'dhcp') return [e.yiaddr && `address ${e.yiaddr}`, e.bootFile && `boot file ${e.bootFile}`, e.reason].filter(Boolean).join(' · ');
   if (e.kind === 'lifecycle') return [`by ${e.by}`, e.action, e.message].filter(Boolean).join(' · ');
+  if (e.kind === 'dhcp-rogue') return [`server ${e.serverId}`, e.yiaddr && `address ${e.yiaddr}`, e.bootFile && `boot file ${e.bootFile}`, `seen via ${e.via}`].filter(Boolean).join(' · ');
   const rate = e.durationMs > 0 ? ` · ${bytes(Math.round((e.bytes * 1000) / e.durationMs))}/s` : '';
   if (e.kind === 'tftp') return `${bytes(e.bytes)}${e.size !== undefined && e.size !== e.bytes ? ` of ${bytes(e.size)}` : ''} in ${duration(e.durationMs)}${rate}${e.retransmits ? ` · ${e.retransmits} retransmits` : ''}${e.error ? ` · ${e.error}` : ''}`;
   return `${bytes(e.bytes)} in ${duration(e.durationMs)}${rate}`;

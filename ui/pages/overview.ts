@@ -4,6 +4,7 @@ import { ago, bytes, clock, duration, h, replace, svg } from '../dom.js';
 import { reloader, type Page, type PageContext } from '../page.js';
 import type { Overview } from '../../src/http/routes/overview.js';
 import type { ActiveTransferList } from '../../src/http/routes/transfers.js';
+import type { RogueServersAnswer } from '../../src/http/routes/rogue-servers.js';
 
 /** How often the running transfers are read. */
 const ACTIVE_POLL_MS = 1000;
@@ -65,6 +66,27 @@ function chart(perMinute: Overview['perMinute']): Element {
   );
 }
 
+/** A warning when other DHCP servers answer on the boot network (rogue DHCP detection), or nothing. */
+function rogueBanner(answer: RogueServersAnswer | null): Element | string {
+  if (answer === null || answer.servers.length === 0) return '';
+  const items = answer.servers.map((s) =>
+    h(
+      'li',
+      {},
+      h('strong', { class: 'mono' }, s.serverId),
+      ` — last ${s.lastMessageType} ${ago(s.lastSeen, answer.at)}`,
+      s.bootFile ? `, boot file ${s.bootFile}` : '',
+      `, seen via ${s.via.join(', ')} (${s.sightings} messages)`,
+    ),
+  );
+  return h(
+    'section',
+    { class: 'banner error rogue-dhcp', role: 'alert', 'aria-label': 'other DHCP servers' },
+    h('p', {}, h('strong', {}, answer.servers.length === 1 ? 'Another DHCP server answers on the boot network.' : `${answer.servers.length} other DHCP servers answer on the boot network.`), ' Machines may take their address or boot file from it. If it belongs there, list it in dhcp.rogueDetection.allowedServers.'),
+    h('ul', {}, ...items),
+  );
+}
+
 /** A labelled bar for one pool. */
 function poolBar(pool: Overview['pools'][number]): Element {
   const share = pool.size > 0 ? pool.used / pool.size : 0;
@@ -84,10 +106,16 @@ export function overviewPage(root: HTMLElement, ctx: PageContext): Page {
     ACTIVE_POLL_MS,
   );
   const load = async () => {
-    const [o, m] = await Promise.all([api<Overview>('GET', '/api/v1/overview'), api<{ counts: Record<string, number> }>('GET', '/api/v1/machines?limit=1')]);
+    const [o, m, rogue] = await Promise.all([
+      api<Overview>('GET', '/api/v1/overview'),
+      api<{ counts: Record<string, number> }>('GET', '/api/v1/machines?limit=1'),
+      // An older server without the route: no banner rather than a broken page.
+      api<RogueServersAnswer>('GET', '/api/v1/dhcp/rogue-servers').catch(() => null),
+    ]);
     const c = m.counts;
     replace(
       body,
+      rogueBanner(rogue),
       h(
         'section',
         { class: 'cards', 'aria-label': 'machines' },

@@ -30,6 +30,8 @@ export function isFailure(event: BootEvent): boolean {
       return event.status >= 400;
     case 'lifecycle':
       return event.change === 'refused' || (event.change === 'callback' && /^failed/.test(event.message ?? ''));
+    case 'dhcp-rogue':
+      return false; // a fact about the network, not a failure of the machine it answered
   }
 }
 
@@ -44,6 +46,8 @@ export function phaseOf(event: BootEvent): string {
       return `http ${event.path} ${event.status}`;
     case 'lifecycle':
       return `lifecycle ${event.change} ${event.from}→${event.to}`;
+    case 'dhcp-rogue':
+      return `other DHCP server ${event.serverId} ${event.messageType}`;
   }
 }
 

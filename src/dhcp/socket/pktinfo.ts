@@ -1,0 +1,143 @@
+/**
+ * The DHCP server's socket from the native engine (`native/pktinfo_socket.c`): one UDP socket on the
+ * wildcard address that tells, for every datagram, the interface it arrived on and the local address it
+ * was for (IP_PKTINFO), and sends each reply out of a chosen interface from a chosen source address. It
+ * lives in the same addon as TFTP's transfer sockets (`native/build/Release/xenboot_udp.node`, built by
+ * `npm install`); where the addon is missing, `pktinfoUnavailable()` says why and DHCP falls back to
+ * node:dgram, which serves one network only.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intToIp, ipToInt } from '../../net/ipv4.js';
+
+/** An open socket, opaque to JavaScript. */
+type PktinfoHandle = { readonly __brand: 'PktinfoHandle' };
+
+/** The exports of the addon this module uses. */
+interface PktinfoAddon {
+  pktinfoOpen(
+    address: string,
+    port: number,
+    recvBuffer: Buffer,
+    shedAfterMs: number,
+    onDatagram: (length: number, sourceIp: number, sourcePort: number, ifindex: number, destinationIp: number, localIp: number) => void,
+  ): PktinfoHandle;
+  pktinfoLocalPort(handle: PktinfoHandle): number;
+  pktinfoShed(handle: PktinfoHandle): number;
+  pktinfoSend(handle: PktinfoHandle, buf: Buffer, length: number, ip: number, port: number, ifindex: number, sourceIp: number): number;
+  pktinfoClose(handle: PktinfoHandle): void;
+  interfaceIndex(name: string): number;
+}
+
+/** Where a datagram arrived: the interface (index) and the local address the kernel would answer from. */
+export interface Arrival {
+  /** Interface index (`ip link` numbers it); 0 when unknown. */
+  ifindex: number;
+  /** The header's destination: 255.255.255.255 for a limited broadcast, else one of this host's addresses. */
+  destination: string;
+  /** The primary address of the arriving interface (`ipi_spec_dst`). */
+  local: string;
+}
+
+/** One received datagram. `data` is a view of the socket's receive buffer, valid only during the call. */
+export interface ReceivedDatagram {
+  data: Buffer;
+  address: string;
+  port: number;
+  arrival: Arrival;
+}
+
+/** Where a reply leaves: the interface (0: the routing table's choice) and the source address (0.0.0.0: the kernel's). */
+export interface Departure {
+  ifindex: number;
+  source: string;
+}
+
+/** An open DHCP socket. */
+export interface PktinfoSocket {
+  readonly port: number;
+  /** DISCOVERs dropped unread because they waited in the receive queue longer than `shedAfterMs`. */
+  readonly shed: number;
+  /** Sends `data` to `address:port` out of `via`; returns 0 or a negative errno (never throws on a send). */
+  send(data: Buffer, address: string, port: number, via: Departure): number;
+  close(): void;
+}
+
+const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
+/** Directories up from this module to look for the addon (src/dhcp/socket, dist/…, bundles). */
+const SEARCH_DEPTH = 7;
+/** The largest datagram taken; the codec refuses anything over 8 972 bytes anyway. */
+const RECEIVE_BUFFER = 9_000;
+
+let loaded: { addon: PktinfoAddon | null; reason: string } | null = null;
+
+function load(): { addon: PktinfoAddon | null; reason: string } {
+  if (process.platform !== 'linux') return { addon: null, reason: `not built for ${process.platform}` };
+  const override = process.env.XENBOOT_NATIVE_ADDON;
+  if (override === 'off') return { addon: null, reason: 'XENBOOT_NATIVE_ADDON=off' };
+  let dir = dirname(fileURLToPath(import.meta.url));
+  const candidates = override ? [override] : [];
+  for (let i = 0; i < SEARCH_DEPTH; i += 1) {
+    candidates.push(join(dir, ADDON_PATH));
+    dir = dirname(dir);
+  }
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) return { addon: null, reason: `${ADDON_PATH} not found (npm install builds it with node-gyp)` };
+  try {
+    const addon = createRequire(import.meta.url)(found) as Partial<PktinfoAddon>;
+    if (typeof addon.pktinfoOpen !== 'function') return { addon: null, reason: `${found} has no DHCP socket (rebuild: npm run build:native)` };
+    return { addon: addon as PktinfoAddon, reason: '' };
+  } catch (error) {
+    return { addon: null, reason: `${found}: ${(error as Error).message}` };
+  }
+}
+
+function addon(): PktinfoAddon | null {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+/** Why the native DHCP socket is not available, or null when it is. */
+export function pktinfoUnavailable(): string | null {
+  loaded ??= load();
+  return loaded.addon === null ? loaded.reason : null;
+}
+
+/** The index of the interface called `name`, or 0 when there is none (or the addon is missing). */
+export function interfaceIndex(name: string): number {
+  return addon()?.interfaceIndex(name) ?? 0;
+}
+
+/**
+ * Opens the socket on `address:port` (port 0 picks a free one). `onDatagram` is called once per datagram
+ * with a view of the receive buffer; `onError` with a receive errno. A DISCOVER that has waited in the
+ * receive queue longer than `shedAfterMs` (0: never) is dropped before it reaches JavaScript (overload,
+ * see native/pktinfo_socket.c). Throws the bind error (EADDRINUSE, EACCES) like `bindUdp`.
+ */
+export function openPktinfoSocket(address: string, port: number, shedAfterMs: number, onDatagram: (datagram: ReceivedDatagram) => void, onError: (errno: number) => void): PktinfoSocket {
+  const binding = addon();
+  if (binding === null) throw new Error(`the native DHCP socket is not available: ${pktinfoUnavailable()}`);
+  const buffer = Buffer.alloc(RECEIVE_BUFFER);
+  const handle = binding.pktinfoOpen(address, port, buffer, shedAfterMs, (length, sourceIp, sourcePort, ifindex, destinationIp, localIp) => {
+    if (length < 0) {
+      onError(-length);
+      return;
+    }
+    onDatagram({
+      data: buffer.subarray(0, length),
+      address: intToIp(sourceIp),
+      port: sourcePort,
+      arrival: { ifindex, destination: intToIp(destinationIp), local: intToIp(localIp) },
+    });
+  });
+  return {
+    port: binding.pktinfoLocalPort(handle),
+    get shed() {
+      return binding.pktinfoShed(handle);
+    },
+    send: (data, to, toPort, via) => binding.pktinfoSend(handle, data, data.length, ipToInt(to), toPort, via.ifindex, ipToInt(via.source)),
+    close: () => binding.pktinfoClose(handle),
+  };
+}
