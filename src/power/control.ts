@@ -33,11 +33,12 @@ export function powerClientFor(bmc: Bmc | undefined, settings: PowerSettings, re
 
 /**
  * Sets the next boot to the network (once) and power-cycles the host, or powers it on when it is off.
- * Returns the power state found before.
+ * `before` is the power state if the caller has just read it (its first request to the BMC proves the
+ * BMC answers and takes the credentials). Returns the power state found before.
  */
-export async function networkBootNow(client: PowerClient): Promise<PowerState> {
+export async function networkBootNow(client: PowerClient, before?: PowerState): Promise<PowerState> {
+  const state = before ?? (await client.status());
   await client.networkBootOnce();
-  const before = await client.status();
-  await client.power(before === 'on' ? 'cycle' : 'on');
-  return before;
+  await client.power(state === 'on' ? 'cycle' : 'on');
+  return state;
 }

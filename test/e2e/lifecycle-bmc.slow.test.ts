@@ -25,6 +25,7 @@ import { tail } from '../../lab/qemu/qemu.js';
 import { apiBase, fetchTimeline, labConfig, type TimelineEvent } from '../../lab/qemu/xenboot-lab.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import type { Namespace } from '../../lab/netns.js';
+import type { RunningProcess } from '../../lab/process.js';
 import { ensureRescueInitrd, RESCUE_MARKER } from './lifecycle-rescue-assets.js';
 
 const MAC = '52:54:00:30:00:21';
@@ -50,6 +51,7 @@ describe('e2e: boot lifecycle through a real BMC (ipmi_sim + QEMU + ipmitool)', 
   let assets: BootAssets;
   let bmcDir: string;
   let bmcNs: Namespace;
+  let xenboot: RunningProcess | undefined;
 
   const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
     const args = ['-sS', '-m', '60', '-X', method, '-H', `authorization: Bearer ${TOKEN}`, '-w', '\n%{http_code}'];
@@ -173,14 +175,24 @@ describe('e2e: boot lifecycle through a real BMC (ipmi_sim + QEMU + ipmitool)', 
           { name: 'normal', kind: 'linux', kernel: 'linux/vmlinuz', initrds: ['linux/initrd.img'], args: ['console=ttyS0,115200', 'rdinit=/init', 'panic=10', 'xenboot.case=normal'] },
           { name: 'rescue', kind: 'linux', kernel: 'rescue/vmlinuz', initrds: ['rescue/initrd.img'], args: ['console=ttyS0,115200', 'rdinit=/init', 'panic=10', 'xenboot.case=rescue'] },
         ],
-        hosts: [{ mac: MAC, hostname: 'bmc-node', profile: 'normal', bmc: { protocol: 'ipmi', address: lab.address(2), credentials: 'lab-bmc' } }],
+        hosts: [
+          { mac: MAC, hostname: 'bmc-node', profile: 'normal', bmc: { protocol: 'ipmi', address: lab.address(2), credentials: 'lab-bmc' } },
+          // The same BMC with a wrong password, and a BMC address where nothing answers.
+          { mac: '52:54:00:30:00:22', hostname: 'wrong-password', profile: 'normal', bmc: { protocol: 'ipmi', address: lab.address(2), credentials: 'lab-bad' } },
+          { mac: '52:54:00:30:00:23', hostname: 'dead-bmc', profile: 'normal', bmc: { protocol: 'ipmi', address: lab.address(3), credentials: 'lab-bmc' } },
+        ],
         unknown: { boot: 'nothing' },
       },
     });
     (config.http as Record<string, unknown>).token = TOKEN;
     config.power = { timeoutSeconds: 5, retries: 1 };
     // Credentials from the environment, as an operator's unit file would give them; never in the config.
-    await startXenboot(writeTempConfig(config, lab.workDir), lab.ns, 60_000, { XENBOOT_BMC_LAB_BMC_USERNAME: BMC_USER, XENBOOT_BMC_LAB_BMC_PASSWORD: BMC_PASSWORD });
+    xenboot = await startXenboot(writeTempConfig(config, lab.workDir), lab.ns, 60_000, {
+      XENBOOT_BMC_LAB_BMC_USERNAME: BMC_USER,
+      XENBOOT_BMC_LAB_BMC_PASSWORD: BMC_PASSWORD,
+      XENBOOT_BMC_LAB_BAD_USERNAME: BMC_USER,
+      XENBOOT_BMC_LAB_BAD_PASSWORD: 'not-the-password',
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -238,4 +250,22 @@ describe('e2e: boot lifecycle through a real BMC (ipmi_sim + QEMU + ipmitool)', 
     const discovers = events.filter((e) => e.kind === 'dhcp' && e.messageType === 'DISCOVER');
     expect(discovers.length).toBeGreaterThanOrEqual(2);
   }, 720_000);
+
+  it('a wrong password and a dead BMC are clear errors through ipmitool; nothing is armed; no password in the log', async () => {
+    const wrong = await api('PUT', '/api/v1/hosts/wrong-password/next-boot', { action: 'once', profile: 'rescue', power: 'cycle' });
+    expect(wrong.status).toBe(502);
+    expect(wrong.json.message).toMatch(/nothing was armed: the BMC at 10\.205\.30\.2 refused the credentials/);
+    expect((await api('GET', '/api/v1/hosts/wrong-password/lifecycle')).json).toMatchObject({ state: 'idle', version: 0 });
+    const started = Date.now();
+    const dead = await api('GET', '/api/v1/hosts/dead-bmc/power');
+    const took = Date.now() - started;
+    expect(dead.status).toBe(504);
+    expect(dead.json.message).toMatch(/no answer from the BMC at 10\.205\.30\.3/);
+    // power.timeoutSeconds 5, one retry: two bounded attempts.
+    expect(took).toBeGreaterThan(5_000);
+    expect(took).toBeLessThan(40_000);
+    expect(xenboot!.output()).not.toContain(BMC_PASSWORD);
+    expect(xenboot!.output()).not.toContain('not-the-password');
+    expect(xenboot!.output()).toContain('boot lifecycle changed');
+  }, 120_000);
 });

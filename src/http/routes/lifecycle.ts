@@ -19,7 +19,7 @@ import type { LifecycleRecord, NextBootAction } from '../../lifecycle/state.js';
 import { CALLBACK_PATH } from '../../lifecycle/callback-token.js';
 import { parseMac } from '../../net/mac.js';
 import { networkBootNow, powerClientFor, type PowerSettings } from '../../power/control.js';
-import { PowerError, type PowerAction } from '../../power/types.js';
+import { PowerError, type PowerAction, type PowerClient, type PowerState } from '../../power/types.js';
 import { ApiError } from '../errors.js';
 
 /** What the lifecycle routes need. */
@@ -157,14 +157,18 @@ export function registerLifecycleRoutes(app: FastifyInstance, deps: LifecycleRou
       const body = request.body;
       if (body.action !== 'disabled' && body.profile === undefined) throw new ApiError('validation', `${body.action} needs a profile`, 'profile');
       if (body.action === 'disabled' && body.power !== undefined) throw new ApiError('validation', 'netboot disabled does not power-cycle into anything', 'power');
-      // The BMC is checked before anything is armed: a request that cannot power-cycle changes nothing.
-      const bmc = body.power === 'cycle' ? (() => {
+      // The BMC is asked for the power state before anything is armed: a request whose BMC is not
+      // configured, does not answer or refuses the credentials changes nothing.
+      let bmc: PowerClient | null = null;
+      let state: PowerState | undefined;
+      if (body.power === 'cycle') {
         try {
-          return client(host);
+          bmc = client(host);
+          state = await bmc.status();
         } catch (error) {
-          throw powerApiError(error);
+          throw powerApiError(error, 'nothing was armed: ');
         }
-      })() : null;
+      }
       const action: NextBootAction = body.action === 'disabled' ? { kind: 'disabled' } : { kind: body.action, profile: body.profile! };
       let record: LifecycleRecord;
       try {
@@ -175,7 +179,7 @@ export function registerLifecycleRoutes(app: FastifyInstance, deps: LifecycleRou
       if (bmc === null) return { lifecycle: view(record, deps.inventory().hostByMac(host.mac)) };
       let before: string;
       try {
-        before = await networkBootNow(bmc);
+        before = await networkBootNow(bmc, state);
       } catch (error) {
         throw powerApiError(error, `${describeAction(action)} is armed, but the power cycle failed: `);
       }
