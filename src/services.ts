@@ -136,7 +136,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       applyOverrides: (overrides) => boot.provider.setOverrides(overrides),
       publicUrl: config.http.publicUrl,
       logger: logger.child({ subsystem: 'lifecycle' }),
-      pollMs: store.backend === 'postgres' ? config.store.pollSeconds * 1000 : 0,
+      // Other instances (PostgreSQL, or processes sharing a SQLite file) change records too: follow them.
+      pollMs: config.store.pollSeconds * 1000,
       onAudit: (event) => recorder.announce(event),
     });
     await lifecycle.start();
