@@ -35,6 +35,8 @@ import { watchInventoryRevision } from './store/revision-watcher.js';
 import type { Store } from './store/types.js';
 import { TftpServer } from './tftp/server.js';
 import { dropPrivileges } from './privileges.js';
+import { LifecycleService } from './lifecycle/service.js';
+import { resolve } from 'node:path';
 
 /** A listening endpoint, for logs and tests. */
 export interface Endpoint {
@@ -132,6 +134,22 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     // Templates are compiled here, so a broken template stops the start instead of failing a client.
     const boot = await bootServiceFromConfig(config, { logger: logger.child({ subsystem: 'boot' }), store });
 
+    // --- boot lifecycle: next-boot overrides for the boot path, evidence from the recorded timeline ------
+    const lifecycle = new LifecycleService({
+      store: store.lifecycle,
+      profile: (name) => boot.provider.current().profile(name),
+      isHost: (mac) => boot.provider.current().hostByMac(mac) !== undefined,
+      applyOverrides: (overrides) => boot.provider.setOverrides(overrides),
+      publicUrl: config.http.publicUrl,
+      logger: logger.child({ subsystem: 'lifecycle' }),
+      // Other instances (PostgreSQL, or processes sharing a SQLite file) change records too: follow them.
+      pollMs: config.store.pollSeconds * 1000,
+      onAudit: (event) => recorder.announce(event),
+    });
+    await lifecycle.start();
+    closers.push(async () => lifecycle.stop());
+    recorder.subscribe((event) => lifecycle.observe(event));
+
     // --- content: generated handlers first, static files from the TFTP root last ------------------
     const contentHandlers: ContentHandler[] = [boot.contentHandler];
     // One chain for TFTP and HTTP, so both protocols serve exactly the same names; over TFTP no PXELINUX
@@ -169,6 +187,14 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         metrics,
         storeWrites,
         activeTransfers,
+        lifecycle: {
+          lifecycle,
+          power: {
+            ...(config.power?.secretsFile !== undefined ? { secretsFile: config.power.secretsFile } : {}),
+            limits: { timeoutMs: (config.power?.timeoutSeconds ?? 10) * 1000, retries: config.power?.retries ?? 2 },
+          },
+          resolvePath: (path) => resolve(config.baseDir, path),
+        },
         rogueServers: () => rogue?.report() ?? null,
         extraRoutes: (routes) => bootRoutes(routes, { boot, content, explainDeps: () => explainDepsFor(config, boot, contentFileSize(content)) }),
       });

@@ -17,6 +17,8 @@ export class BootLab {
   private readonly extraNamespaces: Namespace[] = [];
 
   private constructor(
+    /** Prefix of the lab's namespace names (`xbe` unless the caller's task has its own). */
+    private readonly prefix: string,
     readonly ns: Namespace,
     readonly bridge: string,
     /** First three octets, e.g. `10.205.3`. */
@@ -51,7 +53,7 @@ export class BootLab {
       const bridge = await createBridge(ns, `${subnet}.1/24`);
       // Replies to guests on the same host would otherwise leave with partial checksums (§1.3).
       await ns.exec('ethtool', ['-K', bridge, 'tx', 'off'], { timeoutMs: 10_000 });
-      return new BootLab(ns, bridge, subnet, workDir);
+      return new BootLab(options.netnsPrefix ?? NETNS_PREFIX, ns, bridge, subnet, workDir);
     } catch (error) {
       await ns.delete();
       rmSync(workDir, { recursive: true, force: true });
@@ -80,7 +82,7 @@ export class BootLab {
    * (`10.205.x.y/24`) on its end. Returns the namespace and its interface name. Deleted by `close()`.
    */
   async addHost(address: string): Promise<{ ns: Namespace; iface: string }> {
-    const host = await Namespace.create(NETNS_PREFIX);
+    const host = await Namespace.create(this.prefix);
     this.extraNamespaces.push(host);
     const iface = await attachToBridge(this.ns, this.bridge, host, address);
     await host.exec('ethtool', ['-K', iface, 'tx', 'off'], { timeoutMs: 10_000 });

@@ -39,10 +39,13 @@ export function subjectForMac(inventory: Inventory, mac: Mac): Subject {
   const host = inventory.hostByMac(mac);
   if (host) {
     if (!host.profile) return { none: `host ${mac} is in the inventory but has no profile (no host profile, no group with one)` };
+    const source = host.profileSource;
     const why =
-      host.profileSource.from === 'group'
-        ? `host ${mac}, profile "${host.profile.name}" from group "${host.profileSource.group}"`
-        : `host ${mac}, profile "${host.profile.name}" named on the host`;
+      source.from === 'group'
+        ? `host ${mac}, profile "${host.profile.name}" from group "${source.group}"`
+        : source.from === 'next-boot'
+          ? `host ${mac}, profile "${host.profile.name}" for its next boot (${source.reason})`
+          : `host ${mac}, profile "${host.profile.name}" named on the host`;
     const subject: RenderSubject = { mac, profile: host.profile, vars: host.vars, known: true };
     if (host.hostname !== undefined) subject.hostname = host.hostname;
     if (host.ip !== undefined) subject.ip = host.ip;

@@ -1,8 +1,8 @@
 /**
  * `xenboot explain --mac M [--uuid U] [--arch N] [--ip A] [--user-class iPXE] [--config F] [--json]`:
  * what xenboot would do for one machine, from the config file (and the store it names): host and groups
- * matched and why, the profile, the DHCP reply fields, and every file the client asks for with what it
- * returns. Nothing is started; the same answer is served by `GET /api/v1/explain`.
+ * matched and why, the profile (a next-boot action's when one is armed), the DHCP reply fields, and every
+ * file the client asks for with what it returns. Nothing is started; the same answer is served by `GET /api/v1/explain`.
  */
 import { parseArgs } from 'node:util';
 import { explainDepsFor } from '../explain/deps.js';
@@ -12,6 +12,7 @@ import { staticFileHandler } from '../content/static-files.js';
 import { TemplateError } from '../boot/templates.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open.js';
+import { LifecycleService } from '../lifecycle/service.js';
 import { ExitCode, type Command } from './command.js';
 import { loadConfigOrReport } from './config-arg.js';
 
@@ -49,6 +50,18 @@ export const explainCommand: Command = {
     const store = values['no-store'] || values.config === undefined ? undefined : await openStore(config.store, silentLogger());
     try {
       const boot = await bootServiceFromConfig(config, store ? { store } : {});
+      if (store) {
+        // The host's next boot (a one-shot, reinstall or netboot disabled) is part of what it gets.
+        const lifecycle = new LifecycleService({
+          store: store.lifecycle,
+          profile: (name) => boot.provider.current().profile(name),
+          isHost: (mac) => boot.provider.current().hostByMac(mac) !== undefined,
+          applyOverrides: (overrides) => boot.provider.setOverrides(overrides),
+          publicUrl: config.http.publicUrl,
+          logger: silentLogger(),
+        });
+        await lifecycle.start();
+      }
       const explanation = await explainMachine(
         {
           mac: values.mac,

@@ -34,7 +34,7 @@ export interface BuildConfigOptions {
   privileged?: boolean;
 }
 
-const SECTIONS = ['server', 'log', 'tftp', 'dhcp', 'http', 'store', 'inventory'] as const;
+const SECTIONS = ['server', 'log', 'tftp', 'dhcp', 'http', 'store', 'inventory', 'power'] as const;
 
 /** Renders a list of problems, one per line, with the file name first. */
 export function formatProblems(problems: ConfigProblem[], source: string | null = null): string {
@@ -125,6 +125,7 @@ export function buildConfig(
       publicUrl: (partial.http.publicUrl ?? `http://${serverAddress}:${httpPort}`).replace(/\/+$/, ''),
     },
     store: { ...partial.store, path: resolve(options.baseDir, partial.store.path) },
+    power: { ...partial.power, ...(partial.power.secretsFile !== undefined ? { secretsFile: resolve(options.baseDir, partial.power.secretsFile) } : {}) },
     baseDir: options.baseDir,
     source,
   };

@@ -8,6 +8,7 @@ import { DhcpConfigSchema } from '../dhcp/config.js';
 import { HttpConfigSchema } from '../http/config.js';
 import { StoreConfigSchema } from '../store/config.js';
 import { TftpConfigSchema } from '../tftp/config.js';
+import { PowerConfigSchema } from '../power/config.js';
 import { Ipv4, StrictObject } from './types.js';
 
 /** The `server` section: the identity this xenboot instance announces to clients. */
@@ -43,6 +44,7 @@ export const ConfigSchema = StrictObject({
   http: Type.Optional(HttpConfigSchema),
   store: Type.Optional(StoreConfigSchema),
   inventory: Type.Optional(InventoryConfigSchema),
+  power: Type.Optional(PowerConfigSchema),
 });
 
 /**
@@ -58,6 +60,7 @@ export interface Config {
   http: Static<typeof HttpConfigSchema> & { address: string; addresses: string[]; publicUrl: string };
   store: Static<typeof StoreConfigSchema>;
   inventory: Static<typeof InventoryConfigSchema>;
+  power: Static<typeof PowerConfigSchema>;
   /** Directory relative paths in the config are resolved against (the config file's directory, or the cwd). */
   baseDir: string;
   /** The config file read, or `null` for the embedded defaults. */

@@ -89,12 +89,15 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   let reason: string;
   let profile: Explanation['profile'] = null;
   if (host?.profile) {
-    const source = host.profileSource.from === 'group' ? `group "${host.profileSource.group}"` : 'host';
+    const from = host.profileSource;
+    const source = from.from === 'group' ? `group "${from.group}"` : from.from === 'next-boot' ? 'next boot' : 'host';
     profile = { name: host.profile.name, kind: host.profile.kind, source };
     reason =
-      host.profileSource.from === 'group'
-        ? `no profile on the host; group "${host.profileSource.group}" is the most specific matching group with a profile`
-        : 'the host names its profile';
+      from.from === 'group'
+        ? `no profile on the host; group "${from.group}" is the most specific matching group with a profile`
+        : from.from === 'next-boot'
+          ? `the host's next boot: ${from.reason}`
+          : 'the host names its profile';
   } else if (host) {
     reason = 'the host has no profile and no matching group gives one: nothing to boot';
   } else if (unknownProfile) {

@@ -35,6 +35,7 @@ import { registerEffectiveDocumentRoutes } from './routes/effective-document.js'
 import { registerMachinesRoute } from './routes/machines.js';
 import { registerOverviewRoute } from './routes/overview.js';
 import { registerActiveTransfersRoute } from './routes/transfers.js';
+import { CALLBACK_ROUTE, registerLifecycleRoutes, UNSIGNED_CALLBACK_ROUTE, type LifecycleRouteDeps } from './routes/lifecycle.js';
 import { registerRogueServersRoute, type RogueServersSource } from './routes/rogue-servers.js';
 import { registerConsoleRoutes } from './ui/routes.js';
 import { MachineIndex } from './ui/machine-index.js';
@@ -59,14 +60,19 @@ export interface AppDeps {
   activeTransfers?: ActiveTransfers;
   /** Whether the store's last write succeeded, for `/readyz`. */
   storeWrites?: StoreWriteState;
+  /** The boot lifecycle and power control (`/api/v1/hosts/:host/next-boot`, callbacks, power). */
+  lifecycle?: Omit<LifecycleRouteDeps, 'inventory'>;
   /** Other DHCP servers seen (rogue DHCP detection); absent or returning null when DHCP is off. */
   rogueServers?: RogueServersSource;
   /** Registers further routes (the boot endpoints) before the catch-all file route. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
-/** API routes boot clients call without a token (route patterns, as registered). */
-export const PUBLIC_API_ROUTES = ['/api/v1/boot-spec/:mac'];
+/**
+ * API routes boot clients call without a token (route patterns, as registered): the boot spec
+ * (xenboot-pvboot), and lifecycle callbacks, which carry their own per-boot signature.
+ */
+export const PUBLIC_API_ROUTES = ['/api/v1/boot-spec/:mac', CALLBACK_ROUTE, UNSIGNED_CALLBACK_ROUTE];
 
 /** Builds the fastify app with every route registered. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -97,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           { name: 'timeline', description: 'boot events per machine' },
           { name: 'machines', description: 'machines known and seen, with state; overview figures (the console reads these)' },
           { name: 'explain', description: 'what a machine would boot, and why' },
+          { name: 'lifecycle', description: 'next-boot actions, boot callbacks and power control through BMCs' },
           { name: 'service', description: 'health and metrics' },
         ],
       },
@@ -135,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => index.stop());
     if (current) registerEffectiveDocumentRoutes(app, store, current);
     if (current) registerMachinesRoute(app, index, store.leases, current);
+    if (current && deps.lifecycle) registerLifecycleRoutes(app, { ...deps.lifecycle, inventory: current });
     registerOverviewRoute(app, index, deps.metrics);
   }
   if (deps.activeTransfers) registerActiveTransfersRoute(app, deps.activeTransfers);

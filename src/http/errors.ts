@@ -23,7 +23,11 @@ export const errorStatus = {
   'range-not-satisfiable': 416,
   'missing-reference': 422,
   internal: 500,
+  /** A BMC refused or failed a power request. */
+  'bad-gateway': 502,
   unavailable: 503,
+  /** A BMC did not answer. */
+  'gateway-timeout': 504,
 } as const;
 
 /** An error code. */

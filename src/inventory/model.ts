@@ -298,6 +298,25 @@ export const ProfileSchema = Type.Union(
   { description: 'what a machine boots; `kind` selects the fields' },
 );
 
+/**
+ * A host's baseboard management controller, for power control (`src/power/`). Credentials are never
+ * here: `credentials` names an entry of the secrets file (`power.secretsFile`) or the environment
+ * (`XENBOOT_BMC_<NAME>_USERNAME`, `…_PASSWORD`).
+ */
+export const BmcSchema = Type.Object(
+  {
+    protocol: Type.Union([Type.Literal('ipmi'), Type.Literal('redfish')], { description: 'ipmi: IPMI 2.0 over LAN (ipmitool lanplus); redfish: HTTPS' }),
+    address: Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$', description: 'the BMC\'s address or host name' }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'default 623 (IPMI) or 443 (Redfish)' })),
+    credentials: NameText,
+    firmware: Type.Union([Type.Literal('bios'), Type.Literal('uefi')], { default: 'bios', description: 'how the host boots: the network-boot override names it (IPMI EFI flag, Redfish BootSourceOverrideMode)' }),
+    system: Type.Optional(Type.String({ pattern: '^/redfish/v1/Systems/[A-Za-z0-9._~-]+$', description: 'Redfish: the ComputerSystem (default: the only member of /redfish/v1/Systems)' })),
+    tlsVerify: Type.Boolean({ default: true, description: 'Redfish: check the BMC\'s certificate (against `ca` when given, else the system CAs)' }),
+    ca: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Redfish: a PEM file of the CA (or the self-signed certificate) the BMC presents' })),
+  },
+  { additionalProperties: false },
+);
+
 /** A machine, keyed by MAC (any spelling on input; canonical `aa:bb:cc:dd:ee:ff` after `parseMac`). */
 export const HostSchema = Type.Object(
   {
@@ -309,6 +328,7 @@ export const HostSchema = Type.Object(
     labels: Type.Optional(LabelsSchema),
     vars: Type.Optional(VarsSchema),
     loader: Type.Optional(LoaderChoicesSchema),
+    bmc: Type.Optional(BmcSchema),
   },
   { additionalProperties: false },
 );
@@ -358,6 +378,8 @@ export type DomuDisk = Static<typeof DomuDiskSchema>;
 export type Serial = Static<typeof SerialSchema>;
 /** A host as written (MAC in any spelling). */
 export type Host = Static<typeof HostSchema>;
+/** A host's BMC. */
+export type Bmc = Static<typeof BmcSchema>;
 /** A group. */
 export type Group = Static<typeof GroupSchema>;
 /** The unknown-machine policy. */

@@ -19,7 +19,33 @@ import { parseUuid, swapUuidFields } from '../net/uuid.js';
 import type { Group, Host, InventoryDocuments, Labels, Profile, UnknownPolicy, Vars } from './model.js';
 
 /** Where a host's profile came from. */
-export type ProfileSource = { from: 'host' } | { from: 'group'; group: string } | { from: 'none' };
+export type ProfileSource = { from: 'host' } | { from: 'group'; group: string } | { from: 'none' } | { from: 'next-boot'; reason: string };
+
+/**
+ * A next-boot override of one host (the boot lifecycle, `src/lifecycle/`): boot another profile, with
+ * extra kernel arguments (the per-boot callback URL), or boot nothing from the network (`disabled`: a
+ * physical machine gets the localboot profile, a domU nothing).
+ */
+export type NextBootOverride =
+  | { kind: 'profile'; profile: string; extraArgs: readonly string[]; reason: string }
+  | { kind: 'disabled'; reason: string };
+
+/** `profile` with `extra` appended to the kernel command line it renders (the dom0's, for Xen). */
+export function withExtraArgs(profile: Profile, extra: readonly string[]): Profile {
+  if (extra.length === 0) return profile;
+  switch (profile.kind) {
+    case 'linux':
+    case 'xen-domu':
+      return { ...profile, args: [...profile.args, ...extra] };
+    case 'xen-dom0':
+      return { ...profile, dom0: { ...profile.dom0, args: [...profile.dom0.args, ...extra] } };
+    case 'custom':
+      // Custom templates place arguments themselves: they get `vars.xenbootExtraArgs`.
+      return { ...profile, vars: { ...(profile.vars ?? {}), xenbootExtraArgs: extra.join(' ') } };
+    case 'localboot':
+      return profile;
+  }
+}
 
 /** A host with identifiers canonicalised, its groups and profile selected and its variables merged. */
 export interface ResolvedHost {
@@ -86,7 +112,10 @@ export class Inventory {
   /** What machines outside the inventory get. */
   readonly unknown: UnknownPolicy;
 
-  constructor(input: InventoryDocuments) {
+  constructor(
+    input: InventoryDocuments,
+    private readonly overrides: ReadonlyMap<Mac, NextBootOverride> = new Map(),
+  ) {
     for (const profile of input.profiles) if (!this.profilesByName.has(profile.name)) this.profilesByName.set(profile.name, profile);
     this.sortedGroups = [...input.groups].sort(compareGroups);
     this.unknown = input.unknown ?? { boot: 'nothing' };
@@ -117,6 +146,18 @@ export class Inventory {
       if (group) {
         profile = this.profilesByName.get(group.profile!)!;
         profileSource = { from: 'group', group: group.name };
+      }
+    }
+    const override = this.overrides.get(mac);
+    if (override?.kind === 'disabled') {
+      profile = profile?.kind === 'xen-domu' ? null : LOCALBOOT_PROFILE;
+      profileSource = { from: 'next-boot', reason: override.reason };
+    } else if (override?.kind === 'profile') {
+      const chosen = this.profilesByName.get(override.profile);
+      // A next-boot profile that no longer exists leaves the host on its own profile.
+      if (chosen) {
+        profile = withExtraArgs(chosen, override.extraArgs);
+        profileSource = { from: 'next-boot', reason: override.reason };
       }
     }
     const vars: Vars = { ...(profile?.vars ?? {}) };
@@ -198,6 +239,7 @@ export function hostForMachine(inventory: Inventory, machine: { mac: string; uui
 export class InventoryProvider {
   private fromConfig: InventoryDocuments;
   private fromStore: InventoryDocuments | null = null;
+  private overrides: ReadonlyMap<Mac, NextBootOverride> = new Map();
   private snapshot: Inventory;
   /** Store loads started and the newest one applied: a slow, older load never replaces a newer one. */
   private loadsStarted = 0;
@@ -233,7 +275,13 @@ export class InventoryProvider {
     this.rebuild();
   }
 
+  /** Replaces the next-boot overrides (the boot lifecycle); takes effect at once. */
+  setOverrides(overrides: ReadonlyMap<Mac, NextBootOverride>): void {
+    this.overrides = overrides;
+    this.rebuild();
+  }
+
   private rebuild(): void {
-    this.snapshot = new Inventory(mergeInventoryInputs(this.fromConfig, this.fromStore));
+    this.snapshot = new Inventory(mergeInventoryInputs(this.fromConfig, this.fromStore), this.overrides);
   }
 }

@@ -59,6 +59,7 @@ export function bootPhase(event: BootEvent): string | null {
       return event.outcome === 'complete' ? 'tftp' : null;
     case 'http':
       return event.status >= 200 && event.status < 300 ? 'http' : null;
+    case 'lifecycle':
     case 'dhcp-rogue':
       return null;
   }
@@ -203,6 +204,8 @@ export class Metrics {
         break;
       case 'http':
         break; // counted by observeHttp for every request, boot path or not
+      case 'lifecycle':
+        break;
       case 'dhcp-rogue':
         break; // counted per server from the detector's table (xenboot_dhcp_rogue_*)
     }

@@ -41,9 +41,20 @@ export const postgresMigrations: readonly string[] = [
   CREATE TABLE store_meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO store_meta (key, value) VALUES ('inventory_revision', 0);
   `,
-  // The DHCP two-instance mode: one row per instance, its counter bumped by every heartbeat.
+  // 2: the DHCP two-instance mode: one row per instance, its counter bumped by every heartbeat.
   `
   CREATE TABLE ha_heartbeats (name text PRIMARY KEY, beats bigint NOT NULL, at bigint NOT NULL);
+  `,
+  // 3: the boot lifecycle (next-boot actions per host) and secrets shared by instances (the callback key).
+  `
+  CREATE TABLE lifecycle (
+    mac         text PRIMARY KEY,
+    version     bigint NOT NULL,
+    doc         jsonb NOT NULL,
+    updated_at  bigint NOT NULL
+  );
+  CREATE TABLE store_secrets (name text PRIMARY KEY, value text NOT NULL);
+  INSERT INTO store_meta (key, value) VALUES ('lifecycle_revision', 0);
   `,
 ];
 

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { BootEvent } from '../timeline/types.js';
 import { createPostgresInventory } from './postgres-inventory.js';
+import { createPostgresLifecycle } from './postgres-lifecycle.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
 import type { Durability, EventLog, EventQuery, HeartbeatStore, LeaseStore, Store } from './types.js';
@@ -70,6 +71,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     events: createPostgresEvents(pool),
     inventory: createPostgresInventory(pool),
     heartbeats: createPostgresHeartbeats(pool),
+    lifecycle: createPostgresLifecycle(pool),
     async ping() {
       await pool.query('SELECT 1');
     },

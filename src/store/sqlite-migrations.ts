@@ -42,6 +42,17 @@ export const sqliteMigrations: readonly string[] = [
   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO store_meta (key, value) VALUES ('inventory_revision', 0);
   `,
+  // 2: the boot lifecycle (next-boot actions per host) and secrets shared by instances (the callback key).
+  `
+  CREATE TABLE lifecycle (
+    mac         TEXT PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    doc         TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE store_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  INSERT INTO store_meta (key, value) VALUES ('lifecycle_revision', 0);
+  `,
 ];
 
 /** Brings the database up to the latest schema; returns how many migrations ran. */

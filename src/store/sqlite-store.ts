@@ -19,6 +19,7 @@ import type { BootEvent } from '../timeline/types.js';
 import { GroupCommit } from './group-commit.js';
 import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
 import { createSqliteInventory } from './sqlite-inventory.js';
+import { createSqliteLifecycle } from './sqlite-lifecycle.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { Durability, EventLog, EventQuery, Lease, LeaseStore, Store } from './types.js';
 
@@ -49,6 +50,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     leases: createSqliteLeases(db),
     events: createSqliteEvents(db),
     inventory: createSqliteInventory(db),
+    lifecycle: createSqliteLifecycle(db),
     async ping() {
       db.prepare('SELECT 1').get();
       if (opened === null) return;

@@ -142,6 +142,42 @@ export interface InventoryStore {
   revision(): Promise<number>;
 }
 
+/** One host's boot lifecycle as stored: a JSON document the lifecycle part defines, and its version. */
+export interface LifecycleRow {
+  /** Canonical MAC. */
+  mac: string;
+  /** Bumped by every write; 0 means "no row yet". */
+  version: number;
+  doc: Record<string, unknown>;
+  updatedAt: number;
+}
+
+/**
+ * Boot lifecycle persistence. Writes are conditional (compare-and-set on `version`), so several instances
+ * on one database apply each change once: the loser of a race gets `false` and reads again.
+ */
+export interface LifecycleStore {
+  /** Every row, ordered by MAC. */
+  list(): Promise<LifecycleRow[]>;
+  /** The row of a canonical MAC, or `null`. */
+  get(mac: string): Promise<LifecycleRow | null>;
+  /**
+   * Writes `row` if the stored version is `row.version - 1` (no row at all for version 1), and appends
+   * `audit` to the event log in the same transaction. Returns `false`, writing nothing, when the stored
+   * version differs (another writer came first).
+   */
+  put(row: LifecycleRow, audit: readonly BootEvent[]): Promise<boolean>;
+  /** Appends audit events alone (a refused callback changes no row but is recorded). */
+  audit(events: readonly BootEvent[]): Promise<void>;
+  /** A counter bumped by every successful `put` (lets instances notice each other's changes). */
+  revision(): Promise<number>;
+  /**
+   * The secret named `name` shared by every instance on the database, created from `create()` by the first
+   * caller (later callers, on any instance, get the stored one).
+   */
+  sharedSecret(name: string, create: () => string): Promise<string>;
+}
+
 /** An open store: the backend behind leases, events and the inventory. */
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
@@ -150,6 +186,7 @@ export interface Store {
   readonly inventory: InventoryStore;
   /** Heartbeats of instances sharing the store; only the shared backend (PostgreSQL) has them. */
   readonly heartbeats?: HeartbeatStore;
+  readonly lifecycle: LifecycleStore;
   /** Resolves when the database answers a trivial query (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes connections; safe to call more than once. */

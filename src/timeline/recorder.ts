@@ -84,6 +84,14 @@ export class EventRecorder {
     }, this.options.flushIntervalMs ?? 100);
   }
 
+  /**
+   * Tells live listeners of an event that was written to the store elsewhere (a lifecycle change and its
+   * audit event share one transaction): it is not queued again.
+   */
+  announce(event: BootEvent): void {
+    this.notify(event);
+  }
+
   private notify(event: BootEvent): void {
     for (const listener of this.listeners) {
       try {

@@ -110,5 +110,28 @@ export interface RogueDhcpServerEvent extends BootEventBase {
   sightings: number;
 }
 
+/**
+ * A change of a host's boot lifecycle (next-boot action armed or cleared, a boot attempt, evidence that
+ * consumed an action, a callback), or a callback refused: the audit trail of docs/lifecycle.md. Written
+ * in the same transaction as the change itself.
+ */
+export interface LifecycleEvent extends BootEventBase {
+  kind: 'lifecycle';
+  mac: string;
+  /** What happened (`armed`, `cleared`, `attempt`, `booting`, `booted`, `consumed`, `callback`, `refused`). */
+  change: string;
+  /** The state before and after (equal for a refusal). */
+  from: string;
+  to: string;
+  /** Who: `api`, `cli:<user>`, `evidence` (the timeline), `callback` (the booted system). */
+  by: string;
+  /** The action concerned, as text (`once: rescue`, `reinstall: installer`, `netboot: disabled`). */
+  action?: string;
+  /** The boot the change concerns (callbacks are bound to it). */
+  bootId?: string;
+  /** Details: the file that completed the evidence, the callback's message, why a callback was refused. */
+  message?: string;
+}
+
 /** Any boot event. */
-export type BootEvent = TftpTransferEvent | DhcpExchangeEvent | HttpFetchEvent | RogueDhcpServerEvent;
+export type BootEvent = TftpTransferEvent | DhcpExchangeEvent | HttpFetchEvent | RogueDhcpServerEvent | LifecycleEvent;

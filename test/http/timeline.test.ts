@@ -59,7 +59,7 @@ describe.each(backends)('timeline ($name)', (backend) => {
       expect(res.statusCode).toBe(200);
       const body = res.json() as { mac: string; events: BootEvent[] };
       expect(body.mac).toBe(MAC);
-      expect(body.events.map((e) => `${e.kind}:${e.kind === 'tftp' ? e.file : e.kind === 'http' ? e.path : e.messageType}`)).toEqual([
+      expect(body.events.map((e) => `${e.kind}:${e.kind === 'tftp' ? e.file : e.kind === 'http' ? e.path : e.kind === 'lifecycle' ? e.change : e.messageType}`)).toEqual([
         'dhcp:REQUEST',
         'tftp:pxelinux.0',
         'tftp:pxelinux.cfg/01-52-54-00-00-AA-01',

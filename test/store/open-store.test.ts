@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postgresMigrations } from '../../src/store/postgres-migrations.js';
 import { silentLogger } from '../../src/log.js';
 import { openStore, redactUrl } from '../../src/store/open.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -93,7 +94,7 @@ describe('migrations', () => {
       await client.connect();
       try {
         const { rows } = await client.query(`SELECT version FROM ${schema}.xenboot_migrations ORDER BY version`);
-        expect(rows.map((r: { version: number }) => r.version)).toEqual([1, 2]);
+        expect(rows.map((r: { version: number }) => r.version)).toEqual(postgresMigrations.map((_, i) => i + 1));
         await client.query(`INSERT INTO ${schema}.xenboot_migrations (version, applied_at) VALUES (99, 0)`);
       } finally {
         await client.end();

@@ -1,16 +1,33 @@
 /**
  * Machine: one machine's boot timeline as a waterfall (each DHCP exchange, TFTP transfer and HTTP fetch
  * on a time axis, with size, duration and throughput; failures in red; a pause of more than
- * `STALL_MS` marked as a stall), its history of boots (a boot starts at a DHCP DISCOVER), the explain
- * answer with every rendered file, and its lease. New events of this machine are added as they arrive.
+ * `STALL_MS` marked as a stall; lifecycle changes as their own rows), its history of boots (a boot starts
+ * at a DHCP DISCOVER), its next boot (the lifecycle state, the armed action, the last result, and the
+ * controls to arm, clear and power-cycle: docs/lifecycle.md), the explain answer with every rendered file,
+ * and its lease. New events of this machine are added as they arrive.
  */
-import { api, query } from '../api.js';
+import { api, ApiError, query } from '../api.js';
 import { bytes, clock, duration, firmwareName, h, replace } from '../dom.js';
 import { reloader, type Page, type PageContext } from '../page.js';
 import type { BootEvent } from '../../src/timeline/types.js';
 import { isFailure, phaseOf } from '../../src/http/ui/machine-state.js';
 import type { Explanation } from '../../src/explain/explain.js';
 import type { LeaseView as Lease } from '../../src/http/routes/leases.js';
+
+/** The lifecycle answer of `GET /api/v1/hosts/:host/lifecycle` (src/http/routes/lifecycle.ts). */
+interface LifecycleView {
+  mac: string;
+  state: string;
+  action?: string;
+  nextBoot: { profile: string | null; source: string };
+  attempts: number;
+  fetched: string[];
+  callbackOpen: boolean;
+  result?: { outcome: string; message?: string; at: number };
+  updatedAt: number;
+  updatedBy: string;
+  bmc: { protocol: string; address: string } | null;
+}
 
 /** A pause between two events longer than this is shown as a stall. */
 const STALL_MS = 5_000;
@@ -28,6 +45,7 @@ export function boots(events: BootEvent[]): BootEvent[][] {
 /** What one waterfall row says about its event. */
 function detail(e: BootEvent): string {
   if (e.kind === 'dhcp') return [e.yiaddr && `address ${e.yiaddr}`, e.bootFile && `boot file ${e.bootFile}`, e.reason].filter(Boolean).join(' · ');
+  if (e.kind === 'lifecycle') return [`by ${e.by}`, e.action, e.message].filter(Boolean).join(' · ');
   if (e.kind === 'dhcp-rogue') return [`server ${e.serverId}`, e.yiaddr && `address ${e.yiaddr}`, e.bootFile && `boot file ${e.bootFile}`, `seen via ${e.via}`].filter(Boolean).join(' · ');
   const rate = e.durationMs > 0 ? ` · ${bytes(Math.round((e.bytes * 1000) / e.durationMs))}/s` : '';
   if (e.kind === 'tftp') return `${bytes(e.bytes)}${e.size !== undefined && e.size !== e.bytes ? ` of ${bytes(e.size)}` : ''} in ${duration(e.durationMs)}${rate}${e.retransmits ? ` · ${e.retransmits} retransmits` : ''}${e.error ? ` · ${e.error}` : ''}`;
@@ -74,9 +92,11 @@ export function machinePage(root: HTMLElement, ctx: PageContext, mac: string): P
   const timeline = h('div', { id: 'timeline' });
   const explain = h('div', {});
   const lease = h('div', {});
+  const nextBoot = h('div', { id: 'next-boot' });
   root.append(
     heading,
     summary,
+    h('section', { 'aria-labelledby': 'nb-h' }, h('h2', { id: 'nb-h' }, 'Next boot'), nextBoot),
     h('section', { 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, 'Boot timeline'), timeline),
     h('section', { 'aria-labelledby': 'hist-h' }, h('h2', { id: 'hist-h' }, 'Boots'), history),
     h('section', { 'aria-labelledby': 'lease-h' }, h('h2', { id: 'lease-h' }, 'Lease'), lease),
@@ -119,6 +139,7 @@ export function machinePage(root: HTMLElement, ctx: PageContext, mac: string): P
 
   const loadExplain = async () => {
     const [x, leases] = await Promise.all([api<Explanation>('GET', `/api/v1/explain${query({ mac })}`), api<Lease[]>('GET', `/api/v1/leases${query({ mac })}`)]);
+    isHost = x.host !== null;
     replace(
       summary,
       h(
@@ -161,8 +182,84 @@ export function machinePage(root: HTMLElement, ctx: PageContext, mac: string): P
     );
   };
 
+  let isHost = false;
+  const loadLifecycle = async () => {
+    if (!isHost) {
+      replace(nextBoot, h('p', { class: 'muted' }, 'Not in the inventory: only hosts get next-boot actions.'));
+      return;
+    }
+    let view: LifecycleView;
+    try {
+      view = await api<LifecycleView>('GET', `/api/v1/hosts/${encodeURIComponent(mac)}/lifecycle`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        replace(nextBoot, h('p', { class: 'muted' }, 'Not in the inventory: only hosts get next-boot actions.'));
+        return;
+      }
+      throw error;
+    }
+    const profiles = await api<{ profiles?: Array<{ name: string; kind: string }> }>('GET', '/api/v1/inventory').then(
+      (inv) => (inv.profiles ?? []).filter((p) => p.kind !== 'localboot'),
+      () => [],
+    );
+    const message = h('p', { class: 'muted', role: 'status' });
+    const select = h('select', { 'aria-label': 'profile' }, ...profiles.map((p) => h('option', { value: p.name }, p.name)));
+    const cycle = h('input', { type: 'checkbox', id: 'nb-cycle' });
+    const send = async (method: string, body?: unknown) => {
+      message.textContent = 'working…';
+      try {
+        await api(method, `/api/v1/hosts/${encodeURIComponent(mac)}/next-boot`, body);
+        message.textContent = '';
+        // What the machine gets changed too: the explain answer is read again with the panel.
+        await loadExplain();
+        await loadLifecycle();
+      } catch (error) {
+        message.textContent = (error as Error).message;
+        message.className = 'failure';
+      }
+    };
+    const arm = (action: string) => () =>
+      void send('PUT', action === 'disabled' ? { action } : { action, profile: select.value, ...(cycle.checked ? { power: 'cycle' } : {}) });
+    replace(
+      nextBoot,
+      h(
+        'div',
+        { class: 'machine-summary' },
+        h(
+        'dl',
+        { class: 'lifecycle', 'data-state': view.state },
+        h('dt', {}, 'State'),
+        h('dd', { class: 'lifecycle-state' }, view.state, view.action ? ` — ${view.action}` : ''),
+        h('dt', {}, 'Boots'),
+        h('dd', {}, `${view.nextBoot.profile ?? 'nothing'} (${view.nextBoot.source})`),
+        view.fetched.length > 0 ? h('dt', {}, 'Evidence') : null,
+        view.fetched.length > 0 ? h('dd', { class: 'mono' }, view.fetched.join(', ')) : null,
+        view.attempts > 0 ? h('dt', {}, 'Retries') : null,
+        view.attempts > 0 ? h('dd', {}, String(view.attempts)) : null,
+        h('dt', {}, 'Last result'),
+        h('dd', {}, view.result ? `${view.result.outcome}${view.result.message ? `: ${view.result.message}` : ''}, ${new Date(view.result.at).toLocaleString()}` : '—'),
+        h('dt', {}, 'Changed'),
+        h('dd', {}, view.updatedAt > 0 ? `${new Date(view.updatedAt).toLocaleString()} by ${view.updatedBy}` : 'never'),
+        h('dt', {}, 'BMC'),
+        h('dd', {}, view.bmc ? `${view.bmc.protocol} ${view.bmc.address}` : 'none'),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'lifecycle-controls' },
+        select,
+        h('button', { type: 'button', onclick: arm('once') }, 'Boot once'),
+        h('button', { type: 'button', onclick: arm('reinstall') }, 'Reinstall'),
+        view.bmc ? h('label', { for: 'nb-cycle' }, cycle, ' and power-cycle now') : null,
+        h('button', { type: 'button', onclick: arm('disabled') }, 'Disable netboot'),
+        view.state !== 'idle' ? h('button', { type: 'button', onclick: () => void send('DELETE') }, 'Clear') : null,
+      ),
+      message,
+    );
+  };
+
   const load = async () => {
-    const [t] = await Promise.all([api<{ mac: string; events: BootEvent[] }>('GET', `/api/v1/machines/${encodeURIComponent(mac)}/timeline?limit=2000`), loadExplain()]);
+    const [t] = await Promise.all([api<{ mac: string; events: BootEvent[] }>('GET', `/api/v1/machines/${encodeURIComponent(mac)}/timeline?limit=2000`), loadExplain().then(loadLifecycle)]);
     if (t.mac !== mac) heading.textContent = `Machine ${t.mac}`;
     mac = t.mac;
     events = t.events;
@@ -175,6 +272,7 @@ export function machinePage(root: HTMLElement, ctx: PageContext, mac: string): P
     if (event.mac !== mac) return;
     events.push(event);
     if (event.kind === 'dhcp') leaseChanged = true;
+    if (event.kind === 'lifecycle') loadExplain().then(loadLifecycle).catch(ctx.fail);
     frame ||= requestAnimationFrame(() => {
       frame = 0;
       drawTimeline();

@@ -28,6 +28,8 @@ export function isFailure(event: BootEvent): boolean {
       return event.outcome !== 'complete' && event.outcome !== 'aborted';
     case 'http':
       return event.status >= 400;
+    case 'lifecycle':
+      return event.change === 'refused' || (event.change === 'callback' && /^failed/.test(event.message ?? ''));
     case 'dhcp-rogue':
       return false; // a fact about the network, not a failure of the machine it answered
   }
@@ -42,6 +44,8 @@ export function phaseOf(event: BootEvent): string {
       return `tftp ${event.file}${event.outcome === 'complete' ? '' : ` ${event.outcome}`}`;
     case 'http':
       return `http ${event.path} ${event.status}`;
+    case 'lifecycle':
+      return `lifecycle ${event.change} ${event.from}→${event.to}`;
     case 'dhcp-rogue':
       return `other DHCP server ${event.serverId} ${event.messageType}`;
   }
