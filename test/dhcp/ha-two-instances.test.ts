@@ -242,10 +242,14 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     const acked = new Set(acks.map((a) => `${a.mac} ${a.ip}`));
     expect(leases.filter((l) => !acked.has(`${l.mac} ${l.ip}`))).toEqual([]);
     expect(addressesLeasedTwice(acks)).toEqual([]);
-    // The store agrees with the wire: each bound row belongs to the MAC its address was acknowledged to.
+    // The store agrees with the wire: each bound row whose address was acknowledged belongs to the MAC it
+    // was acknowledged to. A row with no ACK on the wire is allowed: the instance killed with -9 may have
+    // committed a claim and died before its ACK left (the ACK only ever follows the commit), and the
+    // capture may miss a frame under load; neither hands one address to two MACs.
     const ackedTo = new Map(acks.map((a) => [a.ip, a.mac]));
     const bound = rows.filter((r) => r.state === 'bound');
-    for (const row of bound) expect({ ip: row.ip, mac: ackedTo.get(row.ip) }).toEqual({ ip: row.ip, mac: row.mac });
-    console.log(`audit: ${acks.length} ACKs on the wire for ${ackedTo.size} addresses, ${bound.length} bound rows in the store, 0 addresses leased twice`);
+    const unacked = bound.filter((row) => !ackedTo.has(row.ip));
+    for (const row of bound.filter((r) => ackedTo.has(r.ip))) expect({ ip: row.ip, mac: ackedTo.get(row.ip) }).toEqual({ ip: row.ip, mac: row.mac });
+    console.log(`audit: ${acks.length} ACKs on the wire for ${ackedTo.size} addresses, ${bound.length} bound rows in the store (${unacked.length} without an ACK seen), 0 addresses leased twice`);
   });
 });
