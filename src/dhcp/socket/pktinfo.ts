@@ -6,11 +6,8 @@
  * `npm install`); where the addon is missing, `pktinfoUnavailable()` says why and DHCP falls back to
  * node:dgram, which serves one network only.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { intToIp, ipToInt } from '../../net/ipv4.js';
+import { requireNativeAddon } from '../../net/native-addon.js';
 
 /** An open socket, opaque to JavaScript. */
 type PktinfoHandle = { readonly __brand: 'PktinfoHandle' };
@@ -65,33 +62,17 @@ export interface PktinfoSocket {
   close(): void;
 }
 
-const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
-/** Directories up from this module to look for the addon (src/dhcp/socket, dist/…, bundles). */
-const SEARCH_DEPTH = 7;
 /** The largest datagram taken; the codec refuses anything over 8 972 bytes anyway. */
 const RECEIVE_BUFFER = 9_000;
 
 let loaded: { addon: PktinfoAddon | null; reason: string } | null = null;
 
 function load(): { addon: PktinfoAddon | null; reason: string } {
-  if (process.platform !== 'linux') return { addon: null, reason: `not built for ${process.platform}` };
-  const override = process.env.XENBOOT_NATIVE_ADDON;
-  if (override === 'off') return { addon: null, reason: 'XENBOOT_NATIVE_ADDON=off' };
-  let dir = dirname(fileURLToPath(import.meta.url));
-  const candidates = override ? [override] : [];
-  for (let i = 0; i < SEARCH_DEPTH; i += 1) {
-    candidates.push(join(dir, ADDON_PATH));
-    dir = dirname(dir);
-  }
-  const found = candidates.find((path) => existsSync(path));
-  if (found === undefined) return { addon: null, reason: `${ADDON_PATH} not found (npm install builds it with node-gyp)` };
-  try {
-    const addon = createRequire(import.meta.url)(found) as Partial<PktinfoAddon>;
-    if (typeof addon.pktinfoOpen !== 'function') return { addon: null, reason: `${found} has no DHCP socket (rebuild: npm run build:native)` };
-    return { addon: addon as PktinfoAddon, reason: '' };
-  } catch (error) {
-    return { addon: null, reason: `${found}: ${(error as Error).message}` };
-  }
+  const loadedAddon = requireNativeAddon(import.meta.url);
+  if (!loadedAddon.ok) return { addon: null, reason: loadedAddon.reason };
+  const addon = loadedAddon.module as Partial<PktinfoAddon>;
+  if (typeof addon.pktinfoOpen !== 'function') return { addon: null, reason: `${loadedAddon.path} has no DHCP socket (rebuild: npm run build:native)` };
+  return { addon: addon as PktinfoAddon, reason: '' };
 }
 
 function addon(): PktinfoAddon | null {

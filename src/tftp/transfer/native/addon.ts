@@ -4,10 +4,7 @@
  * `npm install` (node-gyp); where it is missing or fails to load, transfers use node:dgram and
  * `nativeAddonUnavailable()` says why.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { requireNativeAddon } from '../../../net/native-addon.js';
 import type { WindowLayout } from '../transfer.js';
 
 /** Event kinds of `NativeAddon.open`'s callback. */
@@ -74,34 +71,16 @@ export interface NativeAddon {
   readCached(fd: number, targets: readonly Buffer[], position: number): number;
 }
 
-/** Where the build puts the addon, relative to the repository (or installed package) root. */
-const ADDON_PATH = join('native', 'build', 'Release', 'xenboot_udp.node');
-/** How many directories up from this module to look for it (src/tftp/transfer/native, dist/src/tftp/transfer/native, bundles). */
-const SEARCH_DEPTH = 7;
-
 let loaded: { binding: NativeAddon | null; reason: string } | null = null;
 
 function load(): { binding: NativeAddon | null; reason: string } {
-  if (process.platform !== 'linux') return { binding: null, reason: `not built for ${process.platform}` };
-  const override = process.env.XENBOOT_NATIVE_ADDON;
-  if (override === 'off') return { binding: null, reason: 'XENBOOT_NATIVE_ADDON=off' };
-  let dir = dirname(fileURLToPath(import.meta.url));
-  const candidates = override ? [override] : [];
-  for (let i = 0; i < SEARCH_DEPTH; i += 1) {
-    candidates.push(join(dir, ADDON_PATH));
-    dir = dirname(dir);
+  const found = requireNativeAddon(import.meta.url);
+  if (!found.ok) return { binding: null, reason: found.reason };
+  const binding = found.module as NativeAddon;
+  if (binding.version !== NATIVE_ADDON_VERSION) {
+    return { binding: null, reason: `${found.path} is interface version ${binding.version}, this xenboot needs ${NATIVE_ADDON_VERSION} (rebuild: npm run build:native)` };
   }
-  const found = candidates.find((path) => existsSync(path));
-  if (found === undefined) return { binding: null, reason: `${ADDON_PATH} not found (npm install builds it with node-gyp)` };
-  try {
-    const binding = createRequire(import.meta.url)(found) as NativeAddon;
-    if (binding.version !== NATIVE_ADDON_VERSION) {
-      return { binding: null, reason: `${found} is interface version ${binding.version}, this xenboot needs ${NATIVE_ADDON_VERSION} (rebuild: npm run build:native)` };
-    }
-    return { binding, reason: '' };
-  } catch (error) {
-    return { binding: null, reason: `${found}: ${(error as Error).message}` };
-  }
+  return { binding, reason: '' };
 }
 
 /** The addon, or null when it is not available (then `nativeAddonUnavailable()` says why). Loaded once. */
