@@ -1,8 +1,9 @@
 /**
  * The console's Machines page with 10 000 hosts in the store and 90 000 events of the last hour in the
  * timeline, in Debian's chromium (headless, driven by playwright-core): how long until its first screen
- * of rows shows, what `GET /api/v1/machines` and `GET /api/v1/overview` cost, and whether 1 000 events a
- * second on the live stream freeze the page (frame gaps and long tasks measured in the page).
+ * of rows shows (on a visit the moment the server listens, and on visits once it is warm), what
+ * `GET /api/v1/machines` and `GET /api/v1/overview` cost, and whether 1 000 events a second on the live
+ * stream freeze the page (frame gaps and long tasks measured in the page).
  *
  *   npx tsx bench/ui/machines.ts [hosts] [events-per-second] [seconds] [stored-events]
  *
@@ -45,20 +46,26 @@ for (let done = 0; done < storedEvents; ) {
   }
   await store.events.appendEvents(batch);
 }
+// The browser is up before the server starts, so the first visit below can come as early as a real
+// operator's would: the moment the server listens, with the machine index still reading the window.
+const profile = mkdtempSync(join(tmpdir(), 'xenboot-bench-ui-'));
+const browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 const built = performance.now();
 const h = await buildHarness({ store });
 await h.app.listen({ host: '127.0.0.1', port: 0 });
 const address = h.app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-await h.app.inject({ url: '/api/v1/machines?limit=1' }); // the machine index has read the stored window, as in a running server
-const indexReadMs = performance.now() - built;
-await h.app.inject({ url: '/' }); // bundle once, as a running server has after its first visitor
-
-const profile = mkdtempSync(join(tmpdir(), 'xenboot-bench-ui-'));
-const browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 try {
   const page = await browser.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
+  // Server just started: nothing cached, nothing bundled, the index still reading the stored window.
+  const t00 = performance.now();
+  await page.goto(`${base}/#/machines`);
+  await page.locator('tr[data-mac]').first().waitFor({ timeout: 60_000 });
+  const afterStart = performance.now() - t00;
+  const startToRow = performance.now() - built;
+  await page.context().clearCookies();
+  const indexReadMs = startToRow;
   const firstScreen: number[] = [];
   const breakdown: string[] = [];
   for (let round = 0; round < 3; round += 1) {
@@ -121,8 +128,8 @@ try {
   const sorted = [...gaps].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!.toFixed(1);
   console.log(`machines page, ${hosts} hosts in the store, ${storedEvents} events in the last hour`);
-  console.log(`  machine index: start-up read of the stored window and first answer ${indexReadMs.toFixed(0)} ms (once per process)`);
-  console.log(`  first screen (navigation → first row), cold then warm: ${firstScreen.map((t) => `${t.toFixed(0)} ms`).join(', ')} (goal < 1000 ms)`);
+  console.log(`  first visit as the server starts (index reading, bundle built on demand): ${afterStart.toFixed(0)} ms; server start → first row ${indexReadMs.toFixed(0)} ms`);
+  console.log(`  first screen (navigation → first row), three more visits, server warm: ${firstScreen.map((t) => `${t.toFixed(0)} ms`).join(', ')} (goal < 1000 ms)`);
   for (const [round, text] of breakdown.entries()) console.log(`    round ${round + 1}: ${text}`);
   console.log(`  GET /api/v1/machines?limit=100 in-process: ${apiTimes.map((t) => t.toFixed(0)).join(', ')} ms`);
   console.log(`  GET /api/v1/overview in-process: ${overviewTimes.map((t) => t.toFixed(0)).join(', ')} ms`);
