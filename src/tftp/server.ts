@@ -34,10 +34,10 @@ export const OACK_MIN_TIMEOUT_MS = 1_000;
 
 /**
  * Memory the server keeps in read-ahead rings of ended transfers, for the next ones: about 120 rings of
- * blksize 1408, more than a storm's transfers end between two new ones, so a steady storm allocates no
- * rings and an idle server holds at most this much.
+ * blksize 1408 (33.9 KiB each), more than a storm's transfers end between two new ones, so a steady
+ * storm allocates no rings and an idle server holds at most this much.
  */
-export const RING_POOL_IDLE_BYTES = 16 * 1024 * 1024;
+export const RING_POOL_IDLE_BYTES = 4 * 1024 * 1024;
 
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<

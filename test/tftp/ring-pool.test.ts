@@ -95,6 +95,48 @@ async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock
   return { result: ended(), client };
 }
 
+/** A pool that counts the bytes of every ring it hands out. */
+class CountingPool extends RingPool {
+  handedOut: number[] = [];
+
+  override acquire(bytes: number): Buffer {
+    this.handedOut.push(bytes);
+    return super.acquire(bytes);
+  }
+}
+
+/** A 30 MiB file (the storm's initrd) that is never read: only its size shapes the ring. */
+const LARGE_FILE: Content = {
+  size: 30 * 2 ** 20,
+  source: 'generated',
+  read: async () => Buffer.alloc(0),
+  close: async () => {},
+};
+
+describe('read-ahead memory per transfer', () => {
+  const transferRing = (pool: RingPool, blksize: number, windowsize: number) =>
+    new ReadTransfer({ content: LARGE_FILE, blksize, windowsize, timeoutMs: 1000, retries: 5, oack: [], sender: new SimulatedClient(new FakeClock(), seededRandom(1), PERFECT, blksize, windowsize), ringPool: pool, onEnd: () => {} });
+
+  it.each([512, 1024, 1408, 1432, 1468, 4096, 8192])('keeps a lock-step transfer at blksize %i under 36 KiB of ring', (blksize) => {
+    const pool = new CountingPool(0);
+    transferRing(pool, blksize, 1);
+    expect(pool.handedOut).toHaveLength(1);
+    expect(pool.handedOut[0]).toBeLessThan(36 * 1024);
+  });
+
+  it('holds 500 concurrent PXELINUX transfers (blksize 1408, lock-step) in under 17 MiB of rings', () => {
+    const pool = new CountingPool(0);
+    for (let i = 0; i < 500; i += 1) transferRing(pool, 1408, 1);
+    expect(pool.handedOut.reduce((sum, bytes) => sum + bytes, 0)).toBeLessThan(17 * 2 ** 20);
+  });
+
+  it('sizes the ring of a windowed transfer by its window: two windows of 16 × 1468', () => {
+    const pool = new CountingPool(0);
+    transferRing(pool, 1468, 16);
+    expect(pool.handedOut[0]).toBe(2 * 16 * (1468 + 4));
+  });
+});
+
 describe('ReadTransfer with a ring pool', () => {
   it('gives its ring back when it completes, and the next transfer sends its own data from it', async () => {
     const pool = new RingPool(1 << 24);

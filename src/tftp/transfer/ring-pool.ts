@@ -1,7 +1,7 @@
 /**
  * Read-ahead rings kept for the next transfer.
  *
- * Every transfer of a file larger than one chunk needs a ring of about 128 KiB (two 64 KiB chunks of
+ * Every transfer of a file larger than one chunk needs a ring of about 33 KiB (two 16 KiB chunks of
  * DATA packets, see `READ_AHEAD_BYTES`). Left to the garbage collector, the rings of ended transfers
  * are freed only at the next full collection, which a steady storm rarely triggers (its JavaScript
  * heap barely grows): memory then follows the number of transfers served, not the number running. A
