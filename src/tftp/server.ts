@@ -22,7 +22,7 @@ import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPack
 import { ProgressSender } from './progress-sender.js';
 import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer/engine.js';
 import type { TransferSocket } from './transfer/socket.js';
-import { RingPool } from './transfer/ring-pool.js';
+import { BufferPool } from '../content/buffer-pool.js';
 import { ReadTransfer, realClock, type TransferClock } from './transfer/transfer.js';
 
 /**
@@ -115,7 +115,7 @@ export class TftpServer {
   private readonly inFlight = new Map<string, ReadTransfer | null>();
   private readonly admission: Admission<PendingRead>;
   /** Read-ahead rings of ended transfers, reused by new ones. */
-  readonly ringPool = new RingPool(RING_POOL_IDLE_BYTES);
+  readonly ringPool = new BufferPool(RING_POOL_IDLE_BYTES);
   /** What drives transfer sockets (from `tftp.engine`; `auto` resolved). */
   readonly engine: TransferEngine;
   /** Why `auto` fell back to node:dgram, or null. */

@@ -15,7 +15,7 @@
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
  * - data is read ahead into a bounded ring per transfer (two chunks of max(16 KiB, one window)), laid
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
- *   `RingPool` the ring of an ended transfer serves the next one (`ring-pool.ts`).
+ *   `BufferPool` the ring of an ended transfer serves the next one (`content/buffer-pool.ts`).
  *
  * This class is the one owner of the window algorithm. The window's counters (`Window`, `window.ts`)
  * sit in an array a sender may share: one that can answer in-order ACKs itself (the native engine) is
@@ -28,7 +28,7 @@
  */
 import { isFileContent, readContentInto, type Content } from '../../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from '../codec/packet.js';
-import type { RingPool } from './ring-pool.js';
+import type { BufferPool } from '../../content/buffer-pool.js';
 import { Window } from './window.js';
 
 /** How long a transfer whose last block is out waits for the final ACK after the client's port became unreachable. */
@@ -141,7 +141,7 @@ export interface ReadTransferOptions {
    * read into it runs and no send from it is queued, so `onEnd` must close the sender: a sender that
    * went on sending from the ring would send another transfer's data.
    */
-  ringPool?: RingPool;
+  ringPool?: BufferPool;
   /** Called exactly once, when the transfer ends for any reason. */
   onEnd(result: TransferResult): void;
 }
@@ -197,7 +197,7 @@ export class ReadTransfer {
   private readonly ring: Buffer;
   private readonly slots: Buffer[];
   /** Where the ring goes back when the transfer has ended and nothing uses it; null once it went back or is left to the collector. */
-  private ringPool: RingPool | null;
+  private ringPool: BufferPool | null;
 
   constructor(options: ReadTransferOptions) {
     this.content = options.content;
