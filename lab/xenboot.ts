@@ -2,7 +2,7 @@
  * Starting a real xenboot process for tests and benchmarks (`tsx src/cli.ts serve`), optionally inside a network
  * namespace, with a config written to a temporary file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,17 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The command and arguments that run the xenboot CLI from source. */
 export function xenbootCommand(...args: string[]): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...args]];
+}
+
+/**
+ * The Node options the service runs with: those between `node` and `dist/src/cli.js` in the `start`
+ * script of `checkout`'s package.json (`--max-semi-space-size=4` since the storm's memory was measured;
+ * none in older checkouts). Benchmarks run their bundles with them, as `npm start` runs the build.
+ */
+export function serviceNodeOptions(checkout: string = repoRoot): string[] {
+  const start = (JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
+  const flags = /\bnode((?:\s+--\S+)*)\s+dist\/src\/cli\.js\b/.exec(start)?.[1] ?? '';
+  return flags.split(/\s+/).filter((f) => f !== '');
 }
 
 /**

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The `xenboot` command line: dispatches to a sub-command and turns its result into the exit code.
  * This is the only module that calls `process.exit`.

@@ -5,7 +5,7 @@
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
  *                              [--pin] [--client-processes 1] [--bulk-client node|c|c-poll]
- *                              [--baseline DIR] [--memory-probe] [--server-node-options '…']
+ *                              [--baseline DIR] [--memory-probe] [--server-node-options='…']
  *
  * With --baseline DIR (a checkout of an earlier commit, with its `node_modules` and native addon built),
  * that build runs as a third server, `xenboot-baseline`, in every round beside xenboot and dnsmasq: a
@@ -22,8 +22,9 @@
  * client, which waits in poll() and then calls recvfrom() (costlier for the client, see tftp-get.c).
  * With --memory-probe each xenboot server records its memory every 250 ms (bench/storm/memory-probe.mjs:
  * V8 heap, external and ArrayBuffer memory, RssAnon/RssFile) into memory.jsonl of its run, and the run
- * prints the breakdown at the server's peak RSS. --server-node-options sets NODE_OPTIONS for the xenboot
- * servers only (e.g. '--trace-gc'), never for the clients.
+ * prints the breakdown at the server's peak RSS. Each xenboot server runs with the Node options of its
+ * checkout's `npm start` (lab/xenboot.ts `serviceNodeOptions`); --server-node-options adds to them, for
+ * the xenboot servers only (e.g. --server-node-options=--trace-gc), never for the clients.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -33,7 +34,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, ensureBootAssets } from '../../lab/qemu/assets.js';
 import { requireCommands } from '../../lab/process.js';
-import { repoRoot } from '../../lab/xenboot.js';
+import { repoRoot, serviceNodeOptions } from '../../lab/xenboot.js';
 import type { StormPlan, StormReport } from './client-main.js';
 import { medianRuns, ratios, summarise, table, type StormSummary } from './report.js';
 import { buildXenboot, pin } from '../tftp/servers.js';
@@ -169,6 +170,9 @@ async function main(): Promise<void> {
   if (values.baseline && !servers.includes('xenboot-baseline')) servers.push('xenboot-baseline');
   const bundle = servers.includes('xenboot') ? await buildXenboot() : '';
   const baselineBundle = values.baseline ? await buildXenboot(values.baseline) : '';
+  const ownNodeOptions = serviceNodeOptions(repoRoot);
+  const baselineNodeOptions = values.baseline ? serviceNodeOptions(values.baseline) : [];
+  console.log(`xenboot node options: ${ownNodeOptions.join(' ') || 'none'}${values.baseline ? `; baseline: ${baselineNodeOptions.join(' ') || 'none'}` : ''}`);
   const variants = values.variants.split(',');
   const maxTransfers = Number(values['max-transfers']);
   const rounds = Number(values.rounds);
@@ -182,7 +186,12 @@ async function main(): Promise<void> {
           mkdirSync(runDir, { recursive: true });
           const net = await createStormNet(runDir);
           const probe = join(runDir, 'memory.jsonl');
-          const nodeOptions = [values['server-node-options'], values['memory-probe'] ? `--import=${join(repoRoot, 'bench/storm/memory-probe.mjs')}` : '']
+          // The server runs with its checkout's start options (lab/xenboot.ts `serviceNodeOptions`), then these.
+          const nodeOptions = [
+            ...(serverName === 'xenboot-baseline' ? baselineNodeOptions : ownNodeOptions),
+            values['server-node-options'],
+            values['memory-probe'] ? `--import=${join(repoRoot, 'bench/storm/memory-probe.mjs')}` : '',
+          ]
             .filter((o) => o !== '')
             .join(' ');
           const serverEnv = { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(values['memory-probe'] ? { XENBOOT_MEMORY_PROBE: probe } : {}) };

@@ -2,7 +2,7 @@
  * Buffers that content is read into, kept for the next reader: the read-ahead rings of TFTP transfers
  * and the chunk buffers of HTTP responses.
  *
- * A TFTP transfer of a file larger than one chunk needs a ring of about 33 KiB (two 16 KiB chunks of
+ * A TFTP transfer of a file larger than one chunk needs a ring of about 17 KiB (two 8 KiB chunks of
  * DATA packets, see `READ_AHEAD_BYTES` in tftp/transfer/transfer.ts); an HTTP response of a file reads
  * it through one or two chunk buffers (http/response-chunks.ts). Left to the garbage collector, the
  * buffers of ended transfers are freed only at a later collection, which a steady storm triggers late

@@ -33,8 +33,8 @@ import { ReadTransfer, realClock, type TransferClock } from './transfer/transfer
 export const OACK_MIN_TIMEOUT_MS = 1_000;
 
 /**
- * Memory the server keeps in read-ahead rings of ended transfers, for the next ones: about 120 rings of
- * blksize 1408 (33.9 KiB each), more than a storm's transfers end between two new ones, so a steady
+ * Memory the server keeps in read-ahead rings of ended transfers, for the next ones: about 250 rings of
+ * blksize 1408 (16.5 KiB each), more than a storm's transfers end between two new ones, so a steady
  * storm allocates no rings and an idle server holds at most this much.
  */
 export const RING_POOL_IDLE_BYTES = 4 * 1024 * 1024;

@@ -117,17 +117,18 @@ describe('read-ahead memory per transfer', () => {
   const transferRing = (pool: BufferPool, blksize: number, windowsize: number) =>
     new ReadTransfer({ content: LARGE_FILE, blksize, windowsize, timeoutMs: 1000, retries: 5, oack: [], sender: new SimulatedClient(new FakeClock(), seededRandom(1), PERFECT, blksize, windowsize), ringPool: pool, onEnd: () => {} });
 
-  it.each([512, 1024, 1408, 1432, 1468, 4096, 8192])('keeps a lock-step transfer at blksize %i under 36 KiB of ring', (blksize) => {
+  it.each([512, 1024, 1408, 1432, 1468, 4096, 8192])('keeps a lock-step transfer at blksize %i under 18 KiB of ring, and at least the pooled size', (blksize) => {
     const pool = new CountingPool(0);
     transferRing(pool, blksize, 1);
     expect(pool.handedOut).toHaveLength(1);
-    expect(pool.handedOut[0]).toBeLessThan(36 * 1024);
+    expect(pool.handedOut[0]).toBeLessThan(18 * 1024);
+    expect(pool.handedOut[0]).toBeGreaterThanOrEqual(MIN_POOLED_BYTES);
   });
 
-  it('holds 500 concurrent PXELINUX transfers (blksize 1408, lock-step) in under 17 MiB of rings', () => {
+  it('holds 500 concurrent PXELINUX transfers (blksize 1408, lock-step) in under 8.5 MiB of rings', () => {
     const pool = new CountingPool(0);
     for (let i = 0; i < 500; i += 1) transferRing(pool, 1408, 1);
-    expect(pool.handedOut.reduce((sum, bytes) => sum + bytes, 0)).toBeLessThan(17 * 2 ** 20);
+    expect(pool.handedOut.reduce((sum, bytes) => sum + bytes, 0)).toBeLessThan(8.5 * 2 ** 20);
   });
 
   it('sizes the ring of a windowed transfer by its window: two windows of 16 × 1468', () => {

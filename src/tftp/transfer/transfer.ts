@@ -13,7 +13,7 @@
  *   not for an ACK that may predate the window's last going back (`handleAck`);
  * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
- * - data is read ahead into a bounded ring per transfer (two chunks of max(16 KiB, one window)), laid
+ * - data is read ahead into a bounded ring per transfer (two chunks of max(8 KiB, one window)), laid
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
  *   `BufferPool` the ring of an ended transfer serves the next one (`content/buffer-pool.ts`).
  *
@@ -148,13 +148,14 @@ export interface ReadTransferOptions {
 
 /**
  * Size of one read-ahead chunk. Lock-step transfers of small blocks would otherwise cost one file read
- * per packet. The ring holds two chunks (one being sent, one being read): 32–35 KiB per transfer at
- * blksize 512 to 8192, so 500 concurrent transfers at 1408 hold 17 MiB. A window larger than a chunk
+ * per packet. The ring holds two chunks (one being sent, one being read): 16–17 KiB per transfer at
+ * blksize 512 to 8192, so 500 concurrent transfers at 1408 hold 8.1 MiB. A window larger than a chunk
  * makes the chunk one window (it must be kept for retransmission anyway). With 64 KiB chunks (132 KiB
  * rings) the rings were the largest item of a 500-client storm's memory (66 MiB at its peak); a chunk
- * is one preadv2 from the page cache, now of 12 blocks of 1408 bytes instead of 47 (bench/README.md).
+ * is one preadv2 from the page cache, now of 6 blocks of 1408 bytes instead of 47 (bench/README.md).
+ * Every ring stays at or above `MIN_POOLED_BYTES`, so the pool can hand it on.
  */
-export const READ_AHEAD_BYTES = 16 * 1024;
+export const READ_AHEAD_BYTES = 8 * 1024;
 
 /** A read transfer in progress. Feed it the client's ACK and ERROR packets; it sends DATA by itself. */
 export class ReadTransfer {
