@@ -3,9 +3,9 @@
  * reference) and `xenboot serve` (TFTP only). Both are started under `taskset` so a round can pin them.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startProcess, runCommand, type RunningProcess } from '../../lab/process.js';
-import { repoRoot, writeTempConfig } from '../../lab/xenboot.js';
+import { repoRoot, serviceNodeOptions, writeTempConfig } from '../../lab/xenboot.js';
 
 /** A running server under test. */
 export interface BenchServer {
@@ -41,8 +41,8 @@ export async function buildXenboot(checkout: string = repoRoot): Promise<string>
 }
 
 /**
- * Starts `xenboot serve` (the bundle from `buildXenboot`) with TFTP on 127.0.0.1:PORT serving `root`, HTTP
- * off, warnings only; `engine` is `tftp.engine` (native: the xenboot_udp addon, which must be built).
+ * Starts `xenboot serve` (the bundle from `buildXenboot`, with its checkout's `npm start` Node options) with
+ * TFTP on 127.0.0.1:PORT serving `root`, HTTP off, warnings only; `engine` is `tftp.engine` (native: the xenboot_udp addon, which must be built).
  */
 export async function startXenbootTftp(
   bundle: string,
@@ -55,7 +55,8 @@ export async function startXenbootTftp(
   const config = { log: { format: 'json', level: 'warn' }, http: { enabled: false }, store: { kind: 'memory' }, tftp: { port, root, maxWindowsize: 64, engine } };
   const configDir = join(dir, name);
   mkdirSync(configDir, { recursive: true });
-  const args = [bundle, 'serve', '--config', writeTempConfig(config, configDir, { addUser: name !== 'xenboot-baseline' })];
+  // The bundle sits in <checkout>/bench/out/tftp-build: it runs with that checkout's start options.
+  const args = [...serviceNodeOptions(resolve(bundle, '../../../..')), bundle, 'serve', '--config', writeTempConfig(config, configDir, { addUser: name !== 'xenboot-baseline' })];
   const proc = startProcess('taskset', ['-c', '0,1', process.execPath, ...args], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   await waitForUdpPort(proc, port);
   return { name, port, pid: proc.pid, stop: () => proc.stop() };
