@@ -48,11 +48,18 @@ export function writeTempConfig(config: unknown, dir = mkdtempSync(join(tmpdir()
 /**
  * Starts `xenboot serve --config <file>` (inside `ns` when given, with `env` added to the environment)
  * and waits until it logs that it started. It runs from source with tsx, or, given `bundle` (a build of
- * src/cli.ts as one JavaScript file, as the benchmarks make), from that. The caller stops it with
+ * src/cli.ts as one JavaScript file, as the benchmarks make), from that, with `nodeOptions` before it. The caller stops it with
  * `stop()` (by PID).
  */
-export async function startXenboot(configPath: string, ns?: Namespace, timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}, bundle?: string): Promise<RunningProcess> {
-  const [command, args] = bundle ? [process.execPath, [bundle, 'serve', '--config', configPath]] : xenbootCommand('serve', '--config', configPath);
+export async function startXenboot(
+  configPath: string,
+  ns?: Namespace,
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = {},
+  bundle?: string,
+  nodeOptions: readonly string[] = [],
+): Promise<RunningProcess> {
+  const [command, args] = bundle ? [process.execPath, [...nodeOptions, bundle, 'serve', '--config', configPath]] : xenbootCommand('serve', '--config', configPath);
   const options = { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: '1', ...env } };
   const proc = ns ? ns.spawn(command, args, options) : startProcess(command, args, options);
   await proc.waitFor(/xenboot started/, timeoutMs);

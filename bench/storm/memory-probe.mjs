@@ -1,6 +1,6 @@
 /**
  * Where a server's memory goes during a storm: preloaded into the xenboot server only (`node --import
- * <this file>`, through NODE_OPTIONS, by `bench/storm/run.ts --memory-probe`), it appends one JSON line
+ * <this file>` on its command line, by `bench/storm/run.ts --memory-probe`), it appends one JSON line
  * every 250 ms to the file named by XENBOOT_MEMORY_PROBE: `process.memoryUsage()` (rss, heapTotal,
  * heapUsed, external, arrayBuffers), V8's space sizes, and the RssAnon / RssFile split from
  * /proc/self/status. The file is opened at start, before xenboot switches user, and written through

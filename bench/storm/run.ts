@@ -23,8 +23,8 @@
  * With --memory-probe each xenboot server records its memory every 250 ms (bench/storm/memory-probe.mjs:
  * V8 heap, external and ArrayBuffer memory, RssAnon/RssFile) into memory.jsonl of its run, and the run
  * prints the breakdown at the server's peak RSS. Each xenboot server runs with the Node options of its
- * checkout's `npm start` (lab/xenboot.ts `serviceNodeOptions`); --server-node-options adds to them, for
- * the xenboot servers only (e.g. --server-node-options=--trace-gc), never for the clients.
+ * checkout's `npm start` (lab/xenboot.ts `serviceNodeOptions`); --server-node-options adds to them on the
+ * servers' command line (e.g. --server-node-options=--trace-gc), never the clients'.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
@@ -189,19 +189,17 @@ async function main(): Promise<void> {
           // The server runs with its checkout's start options (lab/xenboot.ts `serviceNodeOptions`), then these.
           const nodeOptions = [
             ...(serverName === 'xenboot-baseline' ? baselineNodeOptions : ownNodeOptions),
-            values['server-node-options'],
+            ...values['server-node-options'].split(/\s+/),
             values['memory-probe'] ? `--import=${join(repoRoot, 'bench/storm/memory-probe.mjs')}` : '',
-          ]
-            .filter((o) => o !== '')
-            .join(' ');
-          const serverEnv = { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(values['memory-probe'] ? { XENBOOT_MEMORY_PROBE: probe } : {}) };
+          ].filter((o) => o !== '');
+          const serverEnv = values['memory-probe'] ? { XENBOOT_MEMORY_PROBE: probe } : {};
           try {
             const server =
               serverName === 'dnsmasq'
                 ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
                 : serverName === 'xenboot-baseline'
-                  ? await startXenbootServer(net.server, baselineBundle, root, runDir, maxTransfers, 'xenboot-baseline', serverEnv)
-                  : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers, 'xenboot', serverEnv);
+                  ? await startXenbootServer(net.server, baselineBundle, root, runDir, maxTransfers, 'xenboot-baseline', serverEnv, nodeOptions)
+                  : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers, 'xenboot', serverEnv, nodeOptions);
             const plan: StormPlan = {
               clients,
               macPrefix: run,

@@ -90,7 +90,7 @@ export async function startDnsmasqServer(ns: Namespace, iface: string, root: str
 /**
  * xenboot: full DHCP on the same pool, TFTP and HTTP from the same root, logging at its default level;
  * run as plain JavaScript from `bundle` (bench/tftp/servers.ts `buildXenboot`), as `npm start` runs it;
- * `env` is added to its environment only (NODE_OPTIONS for the server, not the clients).
+ * `env` is added to its environment, and `nodeOptions` go before the bundle on its command line.
  */
 export async function startXenbootServer(
   ns: Namespace,
@@ -100,6 +100,7 @@ export async function startXenbootServer(
   maxTransfers: number,
   name: 'xenboot' | 'xenboot-baseline' = 'xenboot',
   env: NodeJS.ProcessEnv = {},
+  nodeOptions: readonly string[] = [],
 ): Promise<StormServer> {
   const config = {
     server: { address: STORM_NET.server },
@@ -115,6 +116,6 @@ export async function startXenbootServer(
       rateLimit: { perSecond: 50, burst: 100 },
     },
   };
-  const proc = await startXenboot(writeTempConfig(config, workDir, { addUser: name !== 'xenboot-baseline' }), ns, 60_000, env, bundle);
+  const proc = await startXenboot(writeTempConfig(config, workDir, { addUser: name !== 'xenboot-baseline' }), ns, 60_000, env, bundle, nodeOptions);
   return { name, process: proc, httpBase: `http://${STORM_NET.server}:8080` };
 }
