@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { bootServiceFromConfig } from '../../src/boot-service.js';
+import { bootServiceFromConfig, inventoryInputFromConfig } from '../../src/boot-service.js';
 import { bootSpecFor } from '../../src/boot/boot-spec.js';
 import { subjectForMac } from '../../src/boot/answer.js';
 import { renderXlConfig } from '../../src/boot/domu-config.js';
@@ -49,7 +49,9 @@ import { decodePacket, MessageType, messageTypeName } from '../../src/dhcp/packe
 import { encodeReply } from '../../src/dhcp/reply.js';
 import { respond } from '../../src/dhcp/responder.js';
 import { buildSubnets } from '../../src/dhcp/subnets.js';
+import { writeInventory as writeThroughApi } from '../../src/http/inventory-writes.js';
 import type { XenDomuProfile } from '../../src/inventory/model.js';
+import type { NextBootOverride } from '../../src/inventory/snapshot.js';
 import { intToIp, ipToHex, ipToInt } from '../../src/net/ipv4.js';
 import { pxelinuxMacName } from '../../src/net/mac.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
@@ -72,6 +74,8 @@ const SAMPLES = Number(values.samples);
 const STORES = values.stores.split(',') as Array<'sqlite' | 'postgres'>;
 const PG_URL = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUP = Math.min(200, SAMPLES);
+/** Inventory changes cost whole seconds where they are not flat: fewer of them. */
+const CHANGE_SAMPLES = Math.min(20, SAMPLES);
 /** Leases of the full /16: every dynamic address (10.62.0.2 – 10.62.255.254). */
 const FULL_POOL = 65_533;
 const SMALL_POOL = 100;
@@ -231,6 +235,33 @@ async function measureRenders(storeName: string, n: number, boot: BootService, c
   }
 }
 
+/**
+ * What the inventory costs while it changes, time during which the event loop answers nothing else: a
+ * next-boot action moving on (the lifecycle hands the boot path new overrides: one boot's progress), and a
+ * host added through the API's write path (checks in the store's transaction, then the live inventory).
+ */
+async function measureChanges(storeName: string, n: number, store: Store, boot: BootService): Promise<void> {
+  const override = record(storeName, n, 'change: next-boot override applied (one host armed)');
+  const added = record(storeName, n, 'change: host added through the API (checked write + live inventory)');
+  const config = siteConfig();
+  const ctx = { store, configInventory: () => inventoryInputFromConfig(config), refresh: () => boot.provider.refresh() };
+  for (let k = 0; k < 2 + CHANGE_SAMPLES; k++) {
+    const measured = k >= 2;
+    const host = siteHost(Math.floor(random() * n));
+    const overrides = new Map<string, NextBootOverride>([[host.mac, { kind: 'disabled', reason: 'netboot: disabled' }]]);
+    let t = performance.now();
+    boot.provider.setOverrides(overrides);
+    if (measured) override.add(performance.now() - t);
+    if (boot.provider.current().hostByMac(host.mac)?.profileSource.from !== 'next-boot') throw new Error('override not applied');
+    boot.provider.setOverrides(new Map());
+    const mac = `02:5c:a1:${[(k >> 16) & 255, (k >> 8) & 255, k & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    t = performance.now();
+    await writeThroughApi(ctx, [{ op: 'create', kind: 'hosts', doc: { mac, labels: { rack: 'r0' } } }], () => `hosts[${k}]`);
+    if (measured) added.add(performance.now() - t);
+    if (!boot.provider.current().hostByMac(mac)) throw new Error('added host not in the live inventory');
+  }
+}
+
 /** The lease table at `leaseCount` leases on the /16: a new MAC's full exchange, and renewals. */
 async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', dir: string, leaseCount: number): Promise<void> {
   const store = await openBackend(kind, dir);
@@ -301,6 +332,7 @@ async function runStore(kind: 'sqlite' | 'postgres', dir: string): Promise<void>
         ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
       });
       await measureRenders(storeName, n, boot, content);
+      await measureChanges(storeName, n, store, boot);
       const rss = process.memoryUsage().rss / 2 ** 20;
       notes.push(`${storeName}, ${n} hosts: RSS after the measurements ${rss.toFixed(0)} MiB`);
     } finally {
@@ -320,8 +352,8 @@ function printTables(): void {
     const sizes = [...bySize.keys()];
     const rows = new Set<string>();
     for (const figures of bySize.values()) for (const row of figures.keys()) rows.add(row);
-    console.log(`\n### ${storeName}: p50 / p99 in ms, one request at a time (${SAMPLES} samples per cell after ${WARMUP} warm-up)\n`);
-    for (const prefix of ['decision', 'render', 'lease']) {
+    console.log(`\n### ${storeName}: p50 / p99 in ms, one request at a time (${SAMPLES} samples per cell after ${WARMUP} warm-up; changes: ${CHANGE_SAMPLES})\n`);
+    for (const prefix of ['decision', 'render', 'change', 'lease']) {
       const mine = [...rows].filter((r) => r.startsWith(prefix));
       if (mine.length === 0) continue;
       const columns = sizes.filter((s) => mine.some((r) => bySize.get(s)!.has(r)));
