@@ -20,7 +20,14 @@
  * - lease path on 10.62.0.0/16 (65,533 dynamic addresses, the server's excluded), its own store and an
  *   empty inventory: the table at 100 leases and at 65,533 (every address held; one in 16 expired, so new
  *   clients can still be served), loaded from the store as at start; a new MAC's DISCOVER → OFFER → REQUEST
- *   → ACK (timed as one claim), and a bound client's renewal (REQUEST with ciaddr → ACK).
+ *   → ACK (timed as one claim), and a bound client's renewal (REQUEST with ciaddr → ACK); then the same
+ *   new-client claim with the expired sixteenth at the top of the pool (DISCOVERs left unanswered are
+ *   counted and timed).
+ * - change: time the event loop answers nothing else while the inventory changes: a next-boot override
+ *   applied (one boot's progress in the lifecycle), and a host added through the API's write path (the
+ *   checked store write, then the live inventory reloaded).
+ *
+ * Before/after figures: copy `bench/scale/` into a checkout of the older commit and run it there too.
  *
  * PostgreSQL: XENBOOT_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), a schema of its own
  * per store (`xbscale_<pid>_<n>`, dropped at the end). Skipped with a note when it does not answer.
@@ -160,15 +167,15 @@ async function dhcpSide(store: Store, boot: BootService) {
   const loaded = await leases.load(Date.now());
   const loadMs = performance.now() - started;
   /** One datagram, handled as the server does, timed; returns the reply's type and address. */
-  const exchange = async (datagram: Buffer, into: Samples | null): Promise<{ type: string; yiaddr: string }> => {
+  const exchange = async (datagram: Buffer, into: Samples | null): Promise<{ type: string; yiaddr: string; reason: string }> => {
     const t = performance.now();
     const packet = decodePacket(datagram);
     const context: ResponderContext = { config: config.dhcp, serverAddress: SERVER, subnets, booter, leases, now: Date.now() };
     const outcome = await respond(packet, { address: RELAY, port: 67, via: 'dhcp' }, context);
     if (outcome.reply) encodeReply(outcome.reply.packet);
     into?.add(performance.now() - t);
-    if (!outcome.reply) throw new Error(`no reply to ${outcome.messageType} from ${outcome.mac}: ${outcome.reason}`);
-    return { type: messageTypeName(outcome.reply.packet.type), yiaddr: outcome.reply.packet.yiaddr };
+    if (!outcome.reply) return { type: 'none', yiaddr: '', reason: outcome.reason };
+    return { type: messageTypeName(outcome.reply.packet.type), yiaddr: outcome.reply.packet.yiaddr, reason: outcome.reason };
   };
   return { exchange, loaded, loadMs };
 }
@@ -243,6 +250,7 @@ async function measureRenders(storeName: string, n: number, boot: BootService, c
 async function measureChanges(storeName: string, n: number, store: Store, boot: BootService): Promise<void> {
   const override = record(storeName, n, 'change: next-boot override applied (one host armed)');
   const added = record(storeName, n, 'change: host added through the API (checked write + live inventory)');
+  const refresh = record(storeName, n, 'change: … of which the live inventory reloaded from the store');
   const config = siteConfig();
   const ctx = { store, configInventory: () => inventoryInputFromConfig(config), refresh: () => boot.provider.refresh() };
   for (let k = 0; k < 2 + CHANGE_SAMPLES; k++) {
@@ -256,20 +264,33 @@ async function measureChanges(storeName: string, n: number, store: Store, boot: 
     boot.provider.setOverrides(new Map());
     const mac = `02:5c:a1:${[(k >> 16) & 255, (k >> 8) & 255, k & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
     t = performance.now();
-    await writeThroughApi(ctx, [{ op: 'create', kind: 'hosts', doc: { mac, labels: { rack: 'r0' } } }], () => `hosts[${k}]`);
-    if (measured) added.add(performance.now() - t);
+    let refreshed = 0;
+    const timedCtx = { ...ctx, refresh: async () => {
+      const r = performance.now();
+      await ctx.refresh();
+      refreshed = performance.now() - r;
+    } };
+    await writeThroughApi(timedCtx, [{ op: 'create', kind: 'hosts', doc: { mac, labels: { rack: 'r0' } } }], () => `hosts[${k}]`);
+    if (measured) {
+      added.add(performance.now() - t);
+      refresh.add(refreshed);
+    }
     if (!boot.provider.current().hostByMac(mac)) throw new Error('added host not in the live inventory');
   }
 }
 
-/** The lease table at `leaseCount` leases on the /16: a new MAC's full exchange, and renewals. */
-async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', dir: string, leaseCount: number): Promise<void> {
+/**
+ * The lease table at `leaseCount` leases on the /16: a new MAC's full exchange, and renewals. `layout`:
+ * the expired sixteenth `scattered` (every 16th lease), or at the `top` of the pool (the last racks left
+ * before a restart): where a cursor that walks held addresses would search longest.
+ */
+async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', dir: string, leaseCount: number, layout: 'scattered' | 'top' = 'scattered'): Promise<void> {
   const store = await openBackend(kind, dir);
   try {
     const now = Date.now();
     const leases: Lease[] = [];
     for (let k = 0; k < leaseCount; k++) {
-      const expired = k % EXPIRED_EVERY === EXPIRED_EVERY - 1;
+      const expired = layout === 'top' ? k >= leaseCount - Math.floor(leaseCount / EXPIRED_EVERY) : k % EXPIRED_EVERY === EXPIRED_EVERY - 1;
       const mac = `52:55:${[(k >> 16) & 255, (k >> 8) & 255, k & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
       leases.push({ mac, ip: intToIp(ipToInt('10.62.0.2') + k), state: 'bound', expiresAt: expired ? now - 60_000 : now + 86_400_000, updatedAt: now - 3_600_000 });
     }
@@ -279,22 +300,35 @@ async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', 
     t = performance.now();
     const boot = await bootServiceFromConfig(siteConfig(), { store });
     const side = await dhcpSide(store, boot);
-    notes.push(`${storeName}, lease table of ${leaseCount}: written in ${(writeMs / 1000).toFixed(1)} s, loaded at start in ${side.loadMs.toFixed(0)} ms`);
-    const claim = record(storeName, leaseCount, 'lease: new MAC, DISCOVER → OFFER → REQUEST → ACK');
-    const renew = record(storeName, leaseCount, 'lease: renewal, REQUEST (ciaddr) → ACK');
-    const bound = leases.filter((_, k) => k % EXPIRED_EVERY !== EXPIRED_EVERY - 1);
+    notes.push(`${storeName}, lease table of ${leaseCount} (${layout}): written in ${(writeMs / 1000).toFixed(1)} s, loaded at start in ${side.loadMs.toFixed(0)} ms`);
+    const top = layout === 'top' ? ', free sixteenth at the top' : '';
+    const claim = record(storeName, leaseCount, `lease: new MAC, DISCOVER → OFFER → REQUEST → ACK${top}`);
+    const renew = layout === 'top' ? null : record(storeName, leaseCount, 'lease: renewal, REQUEST (ciaddr) → ACK');
+    const bound = leases.filter((lease) => lease.expiresAt > now);
+    let silent = 0;
+    let firstOfferAfter = -1;
     for (let k = 0; k < WARMUP + SAMPLES; k++) {
       const measured = k >= WARMUP;
       const client: ClientIdentity = { mac: `52:56:${[(k >> 16) & 255, (k >> 8) & 255, k & 255, 2].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, kind: 'pxe' };
       const started = performance.now();
       const offered = await side.exchange(encodeClientRequest(client, k, { type: 'discover' }), null);
+      if (offered.type === 'none') {
+        // A DISCOVER left unanswered (the client retries seconds later): counted, timed as it cost.
+        if (!/^pool full/.test(offered.reason)) throw new Error(`new client ${client.mac}: no OFFER (${offered.reason})`);
+        silent += 1;
+        if (measured) claim.add(performance.now() - started);
+        continue;
+      }
+      if (firstOfferAfter < 0) firstOfferAfter = k;
       const acked = await side.exchange(encodeClientRequest(client, k, { type: 'select', ip: offered.yiaddr }), null);
       if (measured) claim.add(performance.now() - started);
       if (offered.type !== 'OFFER' || acked.type !== 'ACK') throw new Error(`new client ${client.mac}: ${offered.type}, ${acked.type}`);
+      if (renew === null) continue;
       const holder = bound[Math.floor(random() * bound.length)]!;
       const renewed = await side.exchange(encodeClientRequest({ mac: holder.mac, kind: 'pxe' }, k, { type: 'renew', ip: holder.ip }), measured ? renew : null);
       if (renewed.type !== 'ACK' || renewed.yiaddr !== holder.ip) throw new Error(`renewal of ${holder.ip}: ${renewed.type}`);
     }
+    if (silent > 0 || layout === 'top') notes.push(`${storeName}, lease table of ${leaseCount} (${layout}): ${silent} of ${WARMUP + SAMPLES} new clients got no OFFER ("pool full" with free addresses left); the first OFFER went to client ${firstOfferAfter + 1}`);
   } finally {
     await store.close();
   }
@@ -344,6 +378,9 @@ async function runStore(kind: 'sqlite' | 'postgres', dir: string): Promise<void>
     await measureLeasePath(storeName, kind, dir, count);
     console.error(`${storeName}: lease table of ${count} measured`);
   }
+  await measureLeasePath(storeName, kind, dir, SMALL_POOL, 'top');
+  await measureLeasePath(storeName, kind, dir, FULL_POOL, 'top');
+  console.error(`${storeName}: lease tables with the free addresses at the top measured`);
 }
 
 function printTables(): void {
