@@ -250,7 +250,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       const dhcp = await startDhcpServer({
         config: config.dhcp,
         serverAddress: config.server.address,
-        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) }), config.http.publicUrl),
+        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, boot.publicUrls) }), boot.publicUrls),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
         ...(store.heartbeats ? { heartbeats: store.heartbeats } : {}),
