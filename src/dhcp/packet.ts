@@ -155,6 +155,29 @@ export function decodePacket(buf: Buffer): DhcpPacket {
   };
 }
 
+/**
+ * The message type (option 53) of a BOOTREQUEST, read from the main option area without decoding it, or
+ * null when `buf` is no BOOTREQUEST or carries none there. A look for overload decisions only (what is
+ * dropped before decoding); `decodePacket` is the judge of everything else.
+ */
+export function requestType(buf: Uint8Array): number | null {
+  if (buf.length < HEADER_LENGTH + 4 || buf[0] !== Op.Request) return null;
+  if (buf[236] !== 99 || buf[237] !== 130 || buf[238] !== 83 || buf[239] !== 99) return null;
+  for (let at = HEADER_LENGTH + 4; at < buf.length; ) {
+    const code = buf[at]!;
+    if (code === 0) {
+      at += 1;
+      continue;
+    }
+    if (code === 255 || at + 1 >= buf.length) return null;
+    const size = buf[at + 1]!;
+    if (at + 2 + size > buf.length) return null;
+    if (code === Opt.MessageType && size >= 1) return buf[at + 2]!;
+    at += 2 + size;
+  }
+  return null;
+}
+
 function optionsWithType(packet: DhcpPacket): DhcpOptions {
   if (packet.type === null) return packet.options;
   // Message type first: some old clients look for it at the start of the option area.
