@@ -116,12 +116,14 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     logger.info({ leases: count }, 'lease table loaded');
   }
   // Two-instance mode: beats once the lease table is loaded; reads it again whenever a peer goes or returns.
-  // Two-instance mode: requests of the peers' clients are dropped before decoding (ha/ownership.ts), by the
-  // native socket as it drains the kernel's queue, or here for node:dgram; the filter follows every takeover.
+  // Requests of the peers' clients are dropped before decoding (ha/ownership.ts), by the native socket as it
+  // drains the kernel's queue, or here for node:dgram; the filter follows every change in who is up.
   let ownership = null as Ownership | null;
   let nativeSocket: PktinfoSocket | null = null;
+  let member: HaMember | null = null;
   const ownerAddresses = serverAddresses.map(ipToInt);
-  const updateOwnership = (member: HaMember) => {
+  const updateOwnership = () => {
+    if (member === null) return;
     ownership = { buckets: member.bucketMask(), addresses: ownerAddresses };
     nativeSocket?.setOwner({ buckets: ownership.buckets, addresses: serverAddresses });
   };
@@ -132,12 +134,13 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
         serverAddresses,
         logger,
         onChange: async () => {
-          if (ha) updateOwnership(ha);
+          updateOwnership();
           await leases.load(now());
         },
       })
     : null;
-  if (ha) updateOwnership(ha);
+  member = ha;
+  updateOwnership();
   let peerDropsDgram = 0;
   ha?.countDroppedElsewhere(() => peerDropsDgram + (nativeSocket?.peerDrops ?? 0));
   const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
@@ -304,7 +307,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
         (errno) => logger.warn({ errno }, 'DHCP socket receive error'),
       );
       nativeSocket = opened;
-      if (ha) updateOwnership(ha);
+      updateOwnership();
       port = opened.port;
     } else {
       const receiver = createSocket({ type: 'udp4', reuseAddr: true });
