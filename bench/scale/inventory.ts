@@ -20,7 +20,14 @@
  * - lease path on 10.62.0.0/16 (65,533 dynamic addresses, the server's excluded), its own store and an
  *   empty inventory: the table at 100 leases and at 65,533 (every address held; one in 16 expired, so new
  *   clients can still be served), loaded from the store as at start; a new MAC's DISCOVER → OFFER → REQUEST
- *   → ACK (timed as one claim), and a bound client's renewal (REQUEST with ciaddr → ACK).
+ *   → ACK (timed as one claim), and a bound client's renewal (REQUEST with ciaddr → ACK); then the same
+ *   new-client claim with the expired sixteenth at the top of the pool (DISCOVERs left unanswered are
+ *   counted and timed).
+ * - change: time the event loop answers nothing else while the inventory changes: a next-boot override
+ *   applied (one boot's progress in the lifecycle), and a host added through the API's write path (the
+ *   checked store write, then the live inventory reloaded).
+ *
+ * Before/after figures: copy `bench/scale/` into a checkout of the older commit and run it there too.
  *
  * PostgreSQL: XENBOOT_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), a schema of its own
  * per store (`xbscale_<pid>_<n>`, dropped at the end). Skipped with a note when it does not answer.
@@ -30,7 +37,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { bootServiceFromConfig } from '../../src/boot-service.js';
+import { bootServiceFromConfig, inventoryInputFromConfig } from '../../src/boot-service.js';
 import { bootSpecFor } from '../../src/boot/boot-spec.js';
 import { subjectForMac } from '../../src/boot/answer.js';
 import { renderXlConfig } from '../../src/boot/domu-config.js';
@@ -49,7 +56,9 @@ import { decodePacket, MessageType, messageTypeName } from '../../src/dhcp/packe
 import { encodeReply } from '../../src/dhcp/reply.js';
 import { respond } from '../../src/dhcp/responder.js';
 import { buildSubnets } from '../../src/dhcp/subnets.js';
+import { writeInventory as writeThroughApi } from '../../src/http/inventory-writes.js';
 import type { XenDomuProfile } from '../../src/inventory/model.js';
+import type { NextBootOverride } from '../../src/inventory/snapshot.js';
 import { intToIp, ipToHex, ipToInt } from '../../src/net/ipv4.js';
 import { pxelinuxMacName } from '../../src/net/mac.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
@@ -72,6 +81,8 @@ const SAMPLES = Number(values.samples);
 const STORES = values.stores.split(',') as Array<'sqlite' | 'postgres'>;
 const PG_URL = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUP = Math.min(200, SAMPLES);
+/** Inventory changes cost whole seconds where they are not flat: fewer of them. */
+const CHANGE_SAMPLES = Math.min(20, SAMPLES);
 /** Leases of the full /16: every dynamic address (10.62.0.2 – 10.62.255.254). */
 const FULL_POOL = 65_533;
 const SMALL_POOL = 100;
@@ -156,15 +167,15 @@ async function dhcpSide(store: Store, boot: BootService) {
   const loaded = await leases.load(Date.now());
   const loadMs = performance.now() - started;
   /** One datagram, handled as the server does, timed; returns the reply's type and address. */
-  const exchange = async (datagram: Buffer, into: Samples | null): Promise<{ type: string; yiaddr: string }> => {
+  const exchange = async (datagram: Buffer, into: Samples | null): Promise<{ type: string; yiaddr: string; reason: string }> => {
     const t = performance.now();
     const packet = decodePacket(datagram);
     const context: ResponderContext = { config: config.dhcp, serverAddress: SERVER, subnets, booter, leases, now: Date.now() };
     const outcome = await respond(packet, { address: RELAY, port: 67, via: 'dhcp' }, context);
     if (outcome.reply) encodeReply(outcome.reply.packet);
     into?.add(performance.now() - t);
-    if (!outcome.reply) throw new Error(`no reply to ${outcome.messageType} from ${outcome.mac}: ${outcome.reason}`);
-    return { type: messageTypeName(outcome.reply.packet.type), yiaddr: outcome.reply.packet.yiaddr };
+    if (!outcome.reply) return { type: 'none', yiaddr: '', reason: outcome.reason };
+    return { type: messageTypeName(outcome.reply.packet.type), yiaddr: outcome.reply.packet.yiaddr, reason: outcome.reason };
   };
   return { exchange, loaded, loadMs };
 }
@@ -231,14 +242,55 @@ async function measureRenders(storeName: string, n: number, boot: BootService, c
   }
 }
 
-/** The lease table at `leaseCount` leases on the /16: a new MAC's full exchange, and renewals. */
-async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', dir: string, leaseCount: number): Promise<void> {
+/**
+ * What the inventory costs while it changes, time during which the event loop answers nothing else: a
+ * next-boot action moving on (the lifecycle hands the boot path new overrides: one boot's progress), and a
+ * host added through the API's write path (checks in the store's transaction, then the live inventory).
+ */
+async function measureChanges(storeName: string, n: number, store: Store, boot: BootService): Promise<void> {
+  const override = record(storeName, n, 'change: next-boot override applied (one host armed)');
+  const added = record(storeName, n, 'change: host added through the API (checked write + live inventory)');
+  const refresh = record(storeName, n, 'change: … of which the live inventory reloaded from the store');
+  const config = siteConfig();
+  const ctx = { store, configInventory: () => inventoryInputFromConfig(config), refresh: () => boot.provider.refresh() };
+  for (let k = 0; k < 2 + CHANGE_SAMPLES; k++) {
+    const measured = k >= 2;
+    const host = siteHost(Math.floor(random() * n));
+    const overrides = new Map<string, NextBootOverride>([[host.mac, { kind: 'disabled', reason: 'netboot: disabled' }]]);
+    let t = performance.now();
+    boot.provider.setOverrides(overrides);
+    if (measured) override.add(performance.now() - t);
+    if (boot.provider.current().hostByMac(host.mac)?.profileSource.from !== 'next-boot') throw new Error('override not applied');
+    boot.provider.setOverrides(new Map());
+    const mac = `02:5c:a1:${[(k >> 16) & 255, (k >> 8) & 255, k & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    t = performance.now();
+    let refreshed = 0;
+    const timedCtx = { ...ctx, refresh: async () => {
+      const r = performance.now();
+      await ctx.refresh();
+      refreshed = performance.now() - r;
+    } };
+    await writeThroughApi(timedCtx, [{ op: 'create', kind: 'hosts', doc: { mac, labels: { rack: 'r0' } } }], () => `hosts[${k}]`);
+    if (measured) {
+      added.add(performance.now() - t);
+      refresh.add(refreshed);
+    }
+    if (!boot.provider.current().hostByMac(mac)) throw new Error('added host not in the live inventory');
+  }
+}
+
+/**
+ * The lease table at `leaseCount` leases on the /16: a new MAC's full exchange, and renewals. `layout`:
+ * the expired sixteenth `scattered` (every 16th lease), or at the `top` of the pool (the last racks left
+ * before a restart): where a cursor that walks held addresses would search longest.
+ */
+async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', dir: string, leaseCount: number, layout: 'scattered' | 'top' = 'scattered'): Promise<void> {
   const store = await openBackend(kind, dir);
   try {
     const now = Date.now();
     const leases: Lease[] = [];
     for (let k = 0; k < leaseCount; k++) {
-      const expired = k % EXPIRED_EVERY === EXPIRED_EVERY - 1;
+      const expired = layout === 'top' ? k >= leaseCount - Math.floor(leaseCount / EXPIRED_EVERY) : k % EXPIRED_EVERY === EXPIRED_EVERY - 1;
       const mac = `52:55:${[(k >> 16) & 255, (k >> 8) & 255, k & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
       leases.push({ mac, ip: intToIp(ipToInt('10.62.0.2') + k), state: 'bound', expiresAt: expired ? now - 60_000 : now + 86_400_000, updatedAt: now - 3_600_000 });
     }
@@ -248,22 +300,35 @@ async function measureLeasePath(storeName: string, kind: 'sqlite' | 'postgres', 
     t = performance.now();
     const boot = await bootServiceFromConfig(siteConfig(), { store });
     const side = await dhcpSide(store, boot);
-    notes.push(`${storeName}, lease table of ${leaseCount}: written in ${(writeMs / 1000).toFixed(1)} s, loaded at start in ${side.loadMs.toFixed(0)} ms`);
-    const claim = record(storeName, leaseCount, 'lease: new MAC, DISCOVER → OFFER → REQUEST → ACK');
-    const renew = record(storeName, leaseCount, 'lease: renewal, REQUEST (ciaddr) → ACK');
-    const bound = leases.filter((_, k) => k % EXPIRED_EVERY !== EXPIRED_EVERY - 1);
+    notes.push(`${storeName}, lease table of ${leaseCount} (${layout}): written in ${(writeMs / 1000).toFixed(1)} s, loaded at start in ${side.loadMs.toFixed(0)} ms`);
+    const top = layout === 'top' ? ', free sixteenth at the top' : '';
+    const claim = record(storeName, leaseCount, `lease: new MAC, DISCOVER → OFFER → REQUEST → ACK${top}`);
+    const renew = layout === 'top' ? null : record(storeName, leaseCount, 'lease: renewal, REQUEST (ciaddr) → ACK');
+    const bound = leases.filter((lease) => lease.expiresAt > now);
+    let silent = 0;
+    let firstOfferAfter = -1;
     for (let k = 0; k < WARMUP + SAMPLES; k++) {
       const measured = k >= WARMUP;
       const client: ClientIdentity = { mac: `52:56:${[(k >> 16) & 255, (k >> 8) & 255, k & 255, 2].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, kind: 'pxe' };
       const started = performance.now();
       const offered = await side.exchange(encodeClientRequest(client, k, { type: 'discover' }), null);
+      if (offered.type === 'none') {
+        // A DISCOVER left unanswered (the client retries seconds later): counted, timed as it cost.
+        if (!/^pool full/.test(offered.reason)) throw new Error(`new client ${client.mac}: no OFFER (${offered.reason})`);
+        silent += 1;
+        if (measured) claim.add(performance.now() - started);
+        continue;
+      }
+      if (firstOfferAfter < 0) firstOfferAfter = k;
       const acked = await side.exchange(encodeClientRequest(client, k, { type: 'select', ip: offered.yiaddr }), null);
       if (measured) claim.add(performance.now() - started);
       if (offered.type !== 'OFFER' || acked.type !== 'ACK') throw new Error(`new client ${client.mac}: ${offered.type}, ${acked.type}`);
+      if (renew === null) continue;
       const holder = bound[Math.floor(random() * bound.length)]!;
       const renewed = await side.exchange(encodeClientRequest({ mac: holder.mac, kind: 'pxe' }, k, { type: 'renew', ip: holder.ip }), measured ? renew : null);
       if (renewed.type !== 'ACK' || renewed.yiaddr !== holder.ip) throw new Error(`renewal of ${holder.ip}: ${renewed.type}`);
     }
+    if (silent > 0 || layout === 'top') notes.push(`${storeName}, lease table of ${leaseCount} (${layout}): ${silent} of ${WARMUP + SAMPLES} new clients got no OFFER ("pool full" with free addresses left); the first OFFER went to client ${firstOfferAfter + 1}`);
   } finally {
     await store.close();
   }
@@ -301,6 +366,7 @@ async function runStore(kind: 'sqlite' | 'postgres', dir: string): Promise<void>
         ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
       });
       await measureRenders(storeName, n, boot, content);
+      await measureChanges(storeName, n, store, boot);
       const rss = process.memoryUsage().rss / 2 ** 20;
       notes.push(`${storeName}, ${n} hosts: RSS after the measurements ${rss.toFixed(0)} MiB`);
     } finally {
@@ -312,6 +378,9 @@ async function runStore(kind: 'sqlite' | 'postgres', dir: string): Promise<void>
     await measureLeasePath(storeName, kind, dir, count);
     console.error(`${storeName}: lease table of ${count} measured`);
   }
+  await measureLeasePath(storeName, kind, dir, SMALL_POOL, 'top');
+  await measureLeasePath(storeName, kind, dir, FULL_POOL, 'top');
+  console.error(`${storeName}: lease tables with the free addresses at the top measured`);
 }
 
 function printTables(): void {
@@ -320,8 +389,8 @@ function printTables(): void {
     const sizes = [...bySize.keys()];
     const rows = new Set<string>();
     for (const figures of bySize.values()) for (const row of figures.keys()) rows.add(row);
-    console.log(`\n### ${storeName}: p50 / p99 in ms, one request at a time (${SAMPLES} samples per cell after ${WARMUP} warm-up)\n`);
-    for (const prefix of ['decision', 'render', 'lease']) {
+    console.log(`\n### ${storeName}: p50 / p99 in ms, one request at a time (${SAMPLES} samples per cell after ${WARMUP} warm-up; changes: ${CHANGE_SAMPLES})\n`);
+    for (const prefix of ['decision', 'render', 'change', 'lease']) {
       const mine = [...rows].filter((r) => r.startsWith(prefix));
       if (mine.length === 0) continue;
       const columns = sizes.filter((s) => mine.some((r) => bySize.get(s)!.has(r)));
