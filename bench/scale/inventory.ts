@@ -160,7 +160,7 @@ async function postgresAnswers(): Promise<boolean> {
 /** The DHCP side of a running server over `store`: the Booter and the lease table, built as `services.ts` and `startDhcpServer` build them. */
 async function dhcpSide(store: Store, boot: BootService) {
   const config = siteConfig();
-  const booter = createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) }), config.http.publicUrl);
+  const booter = createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, boot.publicUrls) }), boot.publicUrls);
   const subnets = buildSubnets(config.dhcp, SERVER);
   const leases = new LeaseTable(store.leases, subnets, new Map(), [SERVER], store.backend === 'postgres', (ip) => boot.provider.current().hostByIp(ip)?.mac);
   const started = performance.now();

@@ -2,7 +2,7 @@
  * DHCP options (RFC 2132): the code table, the TLV codec with pad/end and RFC 3396 long-option
  * splitting/concatenation, and typed getters that check lengths. Pure: no sockets, config or logging.
  */
-import { ipFromBytes } from '../net/ipv4.js';
+import { ipFromBytes, parseQuad } from '../net/ipv4.js';
 
 /** Option codes xenboot reads or writes, with the wire type in a comment. */
 export const Opt = {
@@ -245,8 +245,11 @@ export function getText(options: DhcpOptions, code: number): string | undefined 
 
 /** Encodes one IPv4 address (dotted) as 4 bytes. */
 export function ipBytes(ip: string): Buffer {
-  const parts = ip.split('.').map(Number);
-  return Buffer.from(parts);
+  const value = parseQuad(ip);
+  if (value < 0) return Buffer.from(ip.split('.').map(Number));
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value, 0);
+  return bytes;
 }
 
 /** Encodes a list of IPv4 addresses. */

@@ -3,6 +3,7 @@ import { createInventoryBooter } from '../../src/boot/inventory-booter.js';
 import { Inventory, InventoryProvider, mergeInventoryInputs, type NextBootOverride } from '../../src/inventory/snapshot.js';
 import type { Booter } from '../../src/boot/machine.js';
 import { dom0, domu, linux, localboot } from './fixtures.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 const profiles = [dom0, domu, linux, localboot];
 
@@ -81,7 +82,7 @@ describe('inventory Booter', () => {
   const machine = (mac: string, extra = {}) => ({ mac, firmware: 'bios' as const, isIpxe: false, isPxe: true, ...extra });
 
   it('answers like the config Booter while the inventory is empty', () => {
-    const booter = createInventoryBooter(new InventoryProvider({ profiles: [], hosts: [], groups: [] }), base, 'http://10.0.0.1:8080');
+    const booter = createInventoryBooter(new InventoryProvider({ profiles: [], hosts: [], groups: [] }), base, singlePublicUrl('http://10.0.0.1:8080'));
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:09'))).toEqual({ bootFile: 'pxelinux.0' });
     expect(booter.reservedIp('52:54:00:aa:aa:aa')).toBe('10.0.0.99');
   });
@@ -95,7 +96,7 @@ describe('inventory Booter', () => {
       ],
       groups: [],
     });
-    const booter = createInventoryBooter(provider, base, 'http://10.0.0.1:8080');
+    const booter = createInventoryBooter(provider, base, singlePublicUrl('http://10.0.0.1:8080'));
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:01'))).toEqual({ bootFile: 'pxelinux.0', hostname: 'xen1' });
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:01', { isIpxe: true }))?.bootFile).toBe('http://x/boot.ipxe');
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:02'))).toBeNull();
