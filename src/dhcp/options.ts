@@ -135,7 +135,9 @@ export function joinOptionPieces(pieces: OptionPieces, into: DhcpOptions): void 
   const targets = new Map<number, { data: Buffer; offset: number }>();
   for (const [code, length] of pieces.lengths) {
     const previous = into.get(code);
-    const data = Buffer.alloc((previous?.length ?? 0) + length);
+    // Every byte is written below (the lengths are the pieces' sum), so no zero fill: a slice of Node's
+    // buffer pool instead of an ArrayBuffer of its own per option.
+    const data = Buffer.allocUnsafe((previous?.length ?? 0) + length);
     targets.set(code, { data, offset: previous ? previous.copy(data, 0) : 0 });
     into.set(code, data);
   }
@@ -147,7 +149,7 @@ export function takeOption(pieces: OptionPieces, code: number): Buffer | undefin
   const length = pieces.lengths.get(code);
   if (length === undefined) return undefined;
   pieces.lengths.delete(code);
-  const target = { data: Buffer.alloc(length), offset: 0 };
+  const target = { data: Buffer.allocUnsafe(length), offset: 0 };
   copyPieces(pieces, new Map([[code, target]]));
   return target.data;
 }
