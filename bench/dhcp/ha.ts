@@ -14,7 +14,8 @@
  * (takeover-seconds 0: no takeover run).
  * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
  * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
- * the tables for bench/README.md.
+ * the tables for bench/README.md, among them the CPU per completed exchange of each instance, PostgreSQL,
+ * perfdhcp and the whole machine (bench/dhcp/cpu.ts).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

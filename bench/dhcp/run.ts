@@ -14,7 +14,9 @@
  * after. xenboot-dgram is xenboot with `dhcp.engine: dgram` (node:dgram instead of the native IP_PKTINFO
  * socket, and so no overload shedding). Every xenboot runs as one esbuild bundle (plain JavaScript, as
  * after `npm run build`). Prints one line per (server, rate) and a table of 4-way exchanges per second,
- * drops, delays and the ratio of xenboot (durability process) to each. Needs root; only addresses in
+ * drops, delays and the ratio of xenboot (durability process) to each, with the CPU of the server's
+ * process and of perfdhcp per completed exchange (bench/dhcp/cpu.ts); XENBOOT_BENCH_CPU_PROF=DIR runs each
+ * xenboot under `node --cpu-prof` and leaves its V8 profile in DIR. Needs root; only addresses in
  * 10.202.128.0/17 inside the namespaces it creates are used.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
