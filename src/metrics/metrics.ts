@@ -215,57 +215,47 @@ export class Metrics {
   private registerHa(ha: (() => HaReport | null) | undefined): void {
     if (!ha) return;
     const registers = [this.registry];
-    const gauge = (name: string, help: string, read: (report: HaReport) => number) =>
+    type Rows = (report: HaReport) => Array<[Record<string, string>, number]>;
+    const rows = (read: Rows) => {
+      const report = ha();
+      return report ? read(report) : [];
+    };
+    const gauge = (name: string, help: string, labelNames: string[], read: Rows) =>
       new Gauge({
         name,
         help,
+        labelNames,
         registers,
         collect() {
           this.reset();
-          const report = ha();
-          if (report) this.set(read(report));
+          for (const [labels, value] of rows(read)) this.set(labels, value);
         },
       });
-    const counter = (name: string, help: string, read: (report: HaReport) => number) =>
+    const counter = (name: string, help: string, labelNames: string[], read: Rows) =>
       new Counter({
         name,
         help,
+        labelNames,
         registers,
         collect() {
           this.reset();
-          const report = ha();
-          if (report) this.inc(read(report));
+          for (const [labels, value] of rows(read)) this.inc(labels, value);
         },
       });
-    new Gauge({
-      name: 'xenboot_dhcp_ha_peer_up',
-      help: 'Two-instance mode: 1 when an instance (this one included) is considered up, 0 when its clients are taken over',
-      labelNames: ['peer'],
-      registers,
-      collect() {
-        this.reset();
-        for (const peer of ha()?.peers ?? []) this.set({ peer: peer.name }, peer.up ? 1 : 0);
-      },
-    });
-    gauge('xenboot_dhcp_ha_answering_buckets', 'Two-instance mode: RFC 3074 hash buckets (of 256) this instance answers now', (r) => r.answeringBuckets);
-    gauge('xenboot_dhcp_ha_heartbeat_age_seconds', 'Two-instance mode: seconds since this instance last wrote its heartbeat', (r) => r.heartbeatAgeMs / 1000);
-    gauge('xenboot_dhcp_ha_fenced', 'Two-instance mode: 1 while this instance answers nobody (its own heartbeat is older than the takeover time)', (r) => (r.fenced ? 1 : 0));
-    counter('xenboot_dhcp_ha_takeovers_total', 'Two-instance mode: times a peer was declared down and its clients taken over', (r) => r.takeovers);
-    counter('xenboot_dhcp_ha_handbacks_total', 'Two-instance mode: times a peer came back and got its clients back', (r) => r.handbacks);
-    counter('xenboot_dhcp_ha_heartbeat_failures_total', 'Two-instance mode: heartbeats the shared store did not take', (r) => r.heartbeatFailures);
-    new Counter({
-      name: 'xenboot_dhcp_ha_dropped_total',
-      help: 'Two-instance mode: DHCP requests left to another instance (peer) or dropped while fenced',
-      labelNames: ['reason'],
-      registers,
-      collect() {
-        this.reset();
-        const report = ha();
-        if (!report) return;
-        this.inc({ reason: 'peer' }, report.peersRequests);
-        this.inc({ reason: 'fenced' }, report.fencedRequests);
-      },
-    });
+    const prefix = 'Two-instance mode: ';
+    gauge('xenboot_dhcp_ha_peer_up', `${prefix}1 when an instance (this one included) is considered up, 0 when its clients are taken over`, ['peer'], (r) =>
+      r.peers.map((peer) => [{ peer: peer.name }, peer.up ? 1 : 0]),
+    );
+    gauge('xenboot_dhcp_ha_answering_buckets', `${prefix}RFC 3074 hash buckets (of 256) this instance answers now`, [], (r) => [[{}, r.answeringBuckets]]);
+    gauge('xenboot_dhcp_ha_heartbeat_age_seconds', `${prefix}seconds since this instance last wrote its heartbeat`, [], (r) => [[{}, r.heartbeatAgeMs / 1000]]);
+    gauge('xenboot_dhcp_ha_fenced', `${prefix}1 while this instance answers nobody (its own heartbeat is older than the takeover time)`, [], (r) => [[{}, r.fenced ? 1 : 0]]);
+    counter('xenboot_dhcp_ha_takeovers_total', `${prefix}times a peer was declared down and its clients taken over`, [], (r) => [[{}, r.takeovers]]);
+    counter('xenboot_dhcp_ha_handbacks_total', `${prefix}times a peer came back and got its clients back`, [], (r) => [[{}, r.handbacks]]);
+    counter('xenboot_dhcp_ha_heartbeat_failures_total', `${prefix}heartbeats the shared store did not take`, [], (r) => [[{}, r.heartbeatFailures]]);
+    counter('xenboot_dhcp_ha_dropped_total', `${prefix}DHCP requests left to another instance (peer) or dropped while fenced`, ['reason'], (r) => [
+      [{ reason: 'peer' }, r.peersRequests],
+      [{ reason: 'fenced' }, r.fencedRequests],
+    ]);
   }
 
   /** Counts one boot event (called with enriched events, so TFTP and HTTP carry a MAC where known). */
