@@ -5,7 +5,7 @@
  *   npx tsx bench/storm/run.ts [--clients 100,500] [--servers dnsmasq,xenboot] [--variants tftp,http]
  *                              [--initrd-mib 30] [--max-transfers 1000] [--deadline-s 1500] [--rounds 1]
  *                              [--pin] [--client-processes 1] [--bulk-client node|c|c-poll]
- *                              [--baseline DIR]
+ *                              [--baseline DIR] [--memory-probe] [--server-node-options '…']
  *
  * With --baseline DIR (a checkout of an earlier commit, with its `node_modules` and native addon built),
  * that build runs as a third server, `xenboot-baseline`, in every round beside xenboot and dnsmasq: a
@@ -20,11 +20,15 @@
  * on its own socket like a real machine, instead of on the client process's shared event loop; its CPU
  * counts as client CPU. `c` blocks in recv() on a connected socket; `c-poll` is the first version of that
  * client, which waits in poll() and then calls recvfrom() (costlier for the client, see tftp-get.c).
+ * With --memory-probe each xenboot server records its memory every 250 ms (bench/storm/memory-probe.mjs:
+ * V8 heap, external and ArrayBuffer memory, RssAnon/RssFile) into memory.jsonl of its run, and the run
+ * prints the breakdown at the server's peak RSS. --server-node-options sets NODE_OPTIONS for the xenboot
+ * servers only (e.g. '--trace-gc'), never for the clients.
  * Needs root, dnsmasq, ethtool and iproute2. Prints a Markdown table and the ratios, and writes the raw
  * results to bench/out/storm-<time>/results.json.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, ensureBootAssets } from '../../lab/qemu/assets.js';
@@ -37,6 +41,7 @@ import { processUsage, startDnsmasqServer, startXenbootServer, threadUsage, type
 import { createStormNet, type StormNet } from './storm-net.js';
 import { buildTftpGet, type BulkTftpWait } from '../../lab/clients/tftp-get.js';
 import { exitOnHelp } from '../usage.js';
+import { peakMemory, type MemorySample } from './memory-report.js';
 
 exitOnHelp(import.meta.url);
 
@@ -54,6 +59,8 @@ const { values } = parseArgs({
     'client-processes': { type: 'string', default: '1' },
     'bulk-client': { type: 'string', default: 'node' },
     baseline: { type: 'string' },
+    'memory-probe': { type: 'boolean', default: false },
+    'server-node-options': { type: 'string', default: '' },
   },
 });
 
@@ -174,13 +181,18 @@ async function main(): Promise<void> {
           const runDir = join(workDir, `run-${run}-${serverName}-${variant}-${clients}`);
           mkdirSync(runDir, { recursive: true });
           const net = await createStormNet(runDir);
+          const probe = join(runDir, 'memory.jsonl');
+          const nodeOptions = [values['server-node-options'], values['memory-probe'] ? `--import=${join(repoRoot, 'bench/storm/memory-probe.mjs')}` : '']
+            .filter((o) => o !== '')
+            .join(' ');
+          const serverEnv = { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(values['memory-probe'] ? { XENBOOT_MEMORY_PROBE: probe } : {}) };
           try {
             const server =
               serverName === 'dnsmasq'
                 ? await startDnsmasqServer(net.server, net.serverIface, root, runDir, maxTransfers)
                 : serverName === 'xenboot-baseline'
-                  ? await startXenbootServer(net.server, baselineBundle, root, runDir, maxTransfers, 'xenboot-baseline')
-                  : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers);
+                  ? await startXenbootServer(net.server, baselineBundle, root, runDir, maxTransfers, 'xenboot-baseline', serverEnv)
+                  : await startXenbootServer(net.server, bundle, root, runDir, maxTransfers, 'xenboot', serverEnv);
             const plan: StormPlan = {
               clients,
               macPrefix: run,
@@ -199,6 +211,11 @@ async function main(): Promise<void> {
               summary.retransmits > 0 ? `retransmits by file: ${JSON.stringify(summary.retransmitsByFile)}` : '',
             );
             writeFileSync(join(runDir, 'server.log'), server.process.output());
+            if (values['memory-probe'] && serverName !== 'dnsmasq' && existsSync(probe)) {
+              const samples = readFileSync(probe, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as MemorySample);
+              const peak = peakMemory(samples);
+              if (peak) console.log(`${serverName} ${variant}: memory at peak RSS ${peak}`);
+            }
           } finally {
             await net.close();
           }

@@ -89,7 +89,8 @@ export async function startDnsmasqServer(ns: Namespace, iface: string, root: str
 
 /**
  * xenboot: full DHCP on the same pool, TFTP and HTTP from the same root, logging at its default level;
- * run as plain JavaScript from `bundle` (bench/tftp/servers.ts `buildXenboot`), as `npm start` runs it.
+ * run as plain JavaScript from `bundle` (bench/tftp/servers.ts `buildXenboot`), as `npm start` runs it;
+ * `env` is added to its environment only (NODE_OPTIONS for the server, not the clients).
  */
 export async function startXenbootServer(
   ns: Namespace,
@@ -98,6 +99,7 @@ export async function startXenbootServer(
   workDir: string,
   maxTransfers: number,
   name: 'xenboot' | 'xenboot-baseline' = 'xenboot',
+  env: NodeJS.ProcessEnv = {},
 ): Promise<StormServer> {
   const config = {
     server: { address: STORM_NET.server },
@@ -113,6 +115,6 @@ export async function startXenbootServer(
       rateLimit: { perSecond: 50, burst: 100 },
     },
   };
-  const proc = await startXenboot(writeTempConfig(config, workDir, { addUser: name !== 'xenboot-baseline' }), ns, 60_000, {}, bundle);
+  const proc = await startXenboot(writeTempConfig(config, workDir, { addUser: name !== 'xenboot-baseline' }), ns, 60_000, env, bundle);
   return { name, process: proc, httpBase: `http://${STORM_NET.server}:8080` };
 }

@@ -22,7 +22,7 @@ import { decodeTftpPacket, encodeTftpPacket, TftpErrorCode, type TftpRequestPack
 import { ProgressSender } from './progress-sender.js';
 import { openTransferSocket, resolveTransferEngine, type TransferEngine } from './transfer/engine.js';
 import type { TransferSocket } from './transfer/socket.js';
-import { RingPool } from './transfer/ring-pool.js';
+import { BufferPool } from '../content/buffer-pool.js';
 import { ReadTransfer, realClock, type TransferClock } from './transfer/transfer.js';
 
 /**
@@ -34,10 +34,10 @@ export const OACK_MIN_TIMEOUT_MS = 1_000;
 
 /**
  * Memory the server keeps in read-ahead rings of ended transfers, for the next ones: about 120 rings of
- * blksize 1408, more than a storm's transfers end between two new ones, so a steady storm allocates no
- * rings and an idle server holds at most this much.
+ * blksize 1408 (33.9 KiB each), more than a storm's transfers end between two new ones, so a steady
+ * storm allocates no rings and an idle server holds at most this much.
  */
-export const RING_POOL_IDLE_BYTES = 16 * 1024 * 1024;
+export const RING_POOL_IDLE_BYTES = 4 * 1024 * 1024;
 
 /** Limits and behaviour the server takes from the `tftp` config section. */
 export type TftpServerSettings = Pick<
@@ -115,7 +115,7 @@ export class TftpServer {
   private readonly inFlight = new Map<string, ReadTransfer | null>();
   private readonly admission: Admission<PendingRead>;
   /** Read-ahead rings of ended transfers, reused by new ones. */
-  readonly ringPool = new RingPool(RING_POOL_IDLE_BYTES);
+  readonly ringPool = new BufferPool(RING_POOL_IDLE_BYTES);
   /** What drives transfer sockets (from `tftp.engine`; `auto` resolved). */
   readonly engine: TransferEngine;
   /** Why `auto` fell back to node:dgram, or null. */

@@ -50,9 +50,25 @@ export interface HaMemberStats {
   fenced: number;
 }
 
+/** Who answers what, as this instance sees it now (for `/metrics`). */
+export interface HaMemberStatus {
+  /** This instance's name. */
+  self: string;
+  /** Every instance, this one included, in configured order, and whether it is considered up. */
+  peers: Array<{ name: string; up: boolean }>;
+  /** How many of the 256 RFC 3074 hash buckets this instance answers now (its share, plus a down peer's). */
+  answeringBuckets: number;
+  /** Milliseconds since this instance last wrote its heartbeat. */
+  heartbeatAgeMs: number;
+  /** True while this instance answers nobody because its own heartbeat is older than the takeover time. */
+  fenced: boolean;
+}
+
 /** A running member. */
 export interface HaMember {
   readonly stats: HaMemberStats;
+  /** Who is up and what this instance answers now. */
+  status(): HaMemberStatus;
   /** True when this instance answers `packet` (from client `mac`; `unicast` when it reached this server's own address). */
   answers(packet: DhcpPacket, mac: string | null, unicast: boolean): boolean;
   /** The pool share new addresses for `mac` come from: its primary peer's, whoever answers it now. */
@@ -134,6 +150,18 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
 
   return {
     stats,
+    status() {
+      const heartbeatAgeMs = now() - lastBeatAt;
+      let answeringBuckets = 0;
+      for (let bucket = 0; bucket < 256; bucket += 1) if (state.answers(bucket)) answeringBuckets += 1;
+      return {
+        self: config.self,
+        peers: config.peers.map((p) => ({ name: p.name, up: state.isUp(p.name) })),
+        answeringBuckets,
+        heartbeatAgeMs,
+        fenced: heartbeatAgeMs >= config.takeoverSeconds * 1000,
+      };
+    },
     answers(packet, mac, unicast) {
       // Fenced: the peers have taken this instance's clients over (they stopped seeing its heartbeat), and
       // it could not commit a lease anyway; an OFFER from here would only lead clients astray.

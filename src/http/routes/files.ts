@@ -12,9 +12,11 @@ import type { TransferProgressSink } from '../../timeline/active-transfers.js';
 import { ApiError } from '../errors.js';
 import { decideRange } from '../range.js';
 import { isServicePath } from '../service-paths.js';
+import { BufferPool } from '../../content/buffer-pool.js';
+import { RESPONSE_CHUNK_BYTES, ResponseChunks } from '../response-chunks.js';
 
-/** Bytes read from content per chunk of the response stream (1 MiB: 4× fewer reads than 256 KiB, ~2× the speed in bench/http). */
-const CHUNK = 1024 * 1024;
+/** Chunk buffers of ended responses kept for the next ones: 32 chunks of 128 KiB. */
+const CHUNK_POOL_IDLE_BYTES = 4 * 1024 * 1024;
 
 const TEXT_TYPES: Record<string, string> = { ipxe: 'text/plain', cfg: 'text/plain', txt: 'text/plain', conf: 'text/plain', json: 'application/json' };
 
@@ -32,25 +34,45 @@ interface StreamProgress {
   id: string;
 }
 
-/** Streams bytes `start..end` (inclusive) of `content`, closing it at the end or on abort. */
-function contentStream(content: Content, start: number, end: number, progress: StreamProgress | null): Readable {
+/**
+ * Streams bytes `start..end` (inclusive) of `content`, closing it at the end or on abort. File content is
+ * read chunk by chunk into `chunks` (buffers reused once the socket has taken their bytes); content
+ * without `readInto` (generated text) is pushed as `read` returns it. The stream keeps no read-ahead of
+ * its own (`highWaterMark` 0): it reads the next chunk when the response takes more, so a response
+ * whose client is slow holds one chunk, not a queue of them, and the kernel's send buffer keeps the
+ * wire busy while the next chunk is read.
+ */
+function contentStream(content: Content, start: number, end: number, progress: StreamProgress | null, chunks: ResponseChunks): Readable {
   let position = start;
+  /** The next chunk, and the pooled buffer it was read into (none for content without `readInto`). */
+  const readChunk = async (stream: Readable, length: number): Promise<{ chunk: Buffer; buffer?: Buffer }> => {
+    if (!content.readInto) return { chunk: await content.read(position, length) };
+    const buffer = chunks.take(position - start, stream.readableLength);
+    try {
+      const n = await content.readInto([buffer.subarray(0, length)], position);
+      return { chunk: buffer.subarray(0, n), buffer };
+    } catch (error) {
+      chunks.abandon(buffer);
+      throw error;
+    }
+  };
   return new Readable({
-    // Room for the next chunk while the socket sends the current one (read-ahead of one chunk).
-    highWaterMark: 2 * CHUNK,
+    highWaterMark: 0,
     async read() {
       try {
         if (position > end) {
           this.push(null);
           return;
         }
-        const chunk = await content.read(position, Math.min(CHUNK, end - position + 1));
+        const { chunk, buffer } = await readChunk(this, Math.min(RESPONSE_CHUNK_BYTES, end - position + 1));
         if (chunk.length === 0) {
+          if (buffer) chunks.abandon(buffer);
           this.push(null);
           return;
         }
         position += chunk.length;
         progress?.sink.progress(progress.id, position - start);
+        if (buffer) chunks.pushed(buffer, position - start);
         this.push(chunk);
       } catch (error) {
         this.destroy(error as Error);
@@ -72,9 +94,15 @@ function plainAddress(address: string | undefined): string {
 
 /**
  * Registers the catch-all GET/HEAD file route. With `active`, every response body that is streamed is
- * listed there while it runs, with the bytes handed to the socket so far.
+ * listed there while it runs, with the bytes handed to the socket so far. Response bodies are read into
+ * chunk buffers from `pool` (one of the route's own unless given) and given back to it.
  */
-export function registerFileRoutes(app: FastifyInstance, content: ContentHandler, active?: TransferProgressSink): void {
+export function registerFileRoutes(
+  app: FastifyInstance,
+  content: ContentHandler,
+  active?: TransferProgressSink,
+  pool: BufferPool = new BufferPool(CHUNK_POOL_IDLE_BYTES),
+): void {
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '/';
     if (isServicePath(url)) throw new ApiError('not-found', `no route for ${request.method} ${url.split('?')[0]}`);
@@ -110,7 +138,9 @@ export function registerFileRoutes(app: FastifyInstance, content: ContentHandler
       return reply.send();
     }
     const id = active?.begin({ via: 'http', file: rawPath, ip: plainAddress(request.socket.remoteAddress), port: request.socket.remotePort ?? 0, size: end - start + 1 }) ?? null;
-    return reply.send(contentStream(found, start, end, id === null ? null : { sink: active!, id }));
+    const chunks = new ResponseChunks(pool, reply.raw);
+    reply.raw.once('close', () => chunks.close());
+    return reply.send(contentStream(found, start, end, id === null ? null : { sink: active!, id }, chunks));
   };
   app.route({ method: ['GET', 'HEAD'], url: '/*', exposeHeadRoute: false, schema: { hide: true }, handler: serve });
 }

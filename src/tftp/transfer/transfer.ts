@@ -13,9 +13,9 @@
  *   not for an ACK that may predate the window's last going back (`handleAck`);
  * - block numbers are 16-bit on the wire and wrap 65535 → 0 (RFC 1350 has no limit on file size;
  *   tftpy and tftp-hpa expect the wrap to 0); internally blocks are counted without wrapping;
- * - data is read ahead into a bounded ring per transfer (two chunks of max(64 KiB, one window)), laid
+ * - data is read ahead into a bounded ring per transfer (two chunks of max(16 KiB, one window)), laid
  *   out as ready-to-send DATA packets, the next chunk read while the current one is sent; with a
- *   `RingPool` the ring of an ended transfer serves the next one (`ring-pool.ts`).
+ *   `BufferPool` the ring of an ended transfer serves the next one (`content/buffer-pool.ts`).
  *
  * This class is the one owner of the window algorithm. The window's counters (`Window`, `window.ts`)
  * sit in an array a sender may share: one that can answer in-order ACKs itself (the native engine) is
@@ -28,7 +28,7 @@
  */
 import { isFileContent, readContentInto, type Content } from '../../content/types.js';
 import { encodeTftpPacket, writeTftpDataHeader, type TftpOption } from '../codec/packet.js';
-import type { RingPool } from './ring-pool.js';
+import type { BufferPool } from '../../content/buffer-pool.js';
 import { Window } from './window.js';
 
 /** How long a transfer whose last block is out waits for the final ACK after the client's port became unreachable. */
@@ -141,18 +141,20 @@ export interface ReadTransferOptions {
    * read into it runs and no send from it is queued, so `onEnd` must close the sender: a sender that
    * went on sending from the ring would send another transfer's data.
    */
-  ringPool?: RingPool;
+  ringPool?: BufferPool;
   /** Called exactly once, when the transfer ends for any reason. */
   onEnd(result: TransferResult): void;
 }
 
 /**
  * Size of one read-ahead chunk. Lock-step transfers of small blocks would otherwise cost one file read
- * per packet. The ring holds two chunks (one being sent, one being read), so 1024 concurrent transfers
- * stay at 128 MiB; a window larger than a chunk makes the chunk one window (it must be kept for
- * retransmission anyway).
+ * per packet. The ring holds two chunks (one being sent, one being read): 32–35 KiB per transfer at
+ * blksize 512 to 8192, so 500 concurrent transfers at 1408 hold 17 MiB. A window larger than a chunk
+ * makes the chunk one window (it must be kept for retransmission anyway). With 64 KiB chunks (132 KiB
+ * rings) the rings were the largest item of a 500-client storm's memory (66 MiB at its peak); a chunk
+ * is one preadv2 from the page cache, now of 12 blocks of 1408 bytes instead of 47 (bench/README.md).
  */
-export const READ_AHEAD_BYTES = 64 * 1024;
+export const READ_AHEAD_BYTES = 16 * 1024;
 
 /** A read transfer in progress. Feed it the client's ACK and ERROR packets; it sends DATA by itself. */
 export class ReadTransfer {
@@ -195,7 +197,7 @@ export class ReadTransfer {
   private readonly ring: Buffer;
   private readonly slots: Buffer[];
   /** Where the ring goes back when the transfer has ended and nothing uses it; null once it went back or is left to the collector. */
-  private ringPool: RingPool | null;
+  private ringPool: BufferPool | null;
 
   constructor(options: ReadTransferOptions) {
     this.content = options.content;

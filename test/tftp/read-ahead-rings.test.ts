@@ -13,16 +13,16 @@ import { staticFileHandler } from '../../src/content/static-files.js';
 import { bufferContent, type Content } from '../../src/content/types.js';
 import { EventBus } from '../../src/timeline/bus.js';
 import { silentLogger } from '../../src/log.js';
-import { MIN_POOLED_RING_BYTES, RingPool } from '../../src/tftp/transfer/ring-pool.js';
+import { MIN_POOLED_BYTES, BufferPool } from '../../src/content/buffer-pool.js';
 import { TftpServer } from '../../src/tftp/server.js';
 import { ReadTransfer, type TransferResult } from '../../src/tftp/transfer/transfer.js';
 import { requireCommands, runCommand } from '../../lab/process.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient } from './fake-network.js';
 import { md5 } from './support.js';
 
-describe('RingPool', () => {
+describe('BufferPool', () => {
   it('hands a released ring to the next request of the same size, and allocates for other sizes', () => {
-    const pool = new RingPool(1 << 20);
+    const pool = new BufferPool(1 << 20);
     const first = pool.acquire(100_000);
     pool.release(first);
     expect(pool.idleByteCount).toBe(100_000);
@@ -33,7 +33,7 @@ describe('RingPool', () => {
   });
 
   it('keeps a ring released twice only once, so two transfers never share it', () => {
-    const pool = new RingPool(1 << 20);
+    const pool = new BufferPool(1 << 20);
     const ring = pool.acquire(50_000);
     pool.release(ring);
     pool.release(ring);
@@ -45,8 +45,8 @@ describe('RingPool', () => {
   });
 
   it('leaves small rings, slices and rings beyond its idle bound to the collector', () => {
-    const pool = new RingPool(120_000);
-    pool.release(Buffer.allocUnsafe(MIN_POOLED_RING_BYTES - 1));
+    const pool = new BufferPool(120_000);
+    pool.release(Buffer.allocUnsafe(MIN_POOLED_BYTES - 1));
     pool.release(Buffer.allocUnsafe(200_000).subarray(0, 100_000));
     expect(pool.idleByteCount).toBe(0);
     pool.release(pool.acquire(100_000));
@@ -64,7 +64,7 @@ class QueueingClient extends SimulatedClient {
 }
 
 /** A lock-step transfer at blksize 1408 to `client`, its ring from `pool`; `ended()` is its result once it ended. */
-function pooledTransfer(pool: RingPool, content: Content, client: SimulatedClient, clock: FakeClock) {
+function pooledTransfer(pool: BufferPool, content: Content, client: SimulatedClient, clock: FakeClock) {
   let result: TransferResult | null = null;
   const transfer = new ReadTransfer({
     content,
@@ -83,7 +83,7 @@ function pooledTransfer(pool: RingPool, content: Content, client: SimulatedClien
 }
 
 /** One transfer over the simulated network with a ring pool, run until it ends (bounded in steps). */
-async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock: FakeClock) => SimulatedClient) {
+async function transferWithPool(pool: BufferPool, payload: Buffer, sender?: (clock: FakeClock) => SimulatedClient) {
   const clock = new FakeClock();
   const client = sender?.(clock) ?? new SimulatedClient(clock, seededRandom(1), PERFECT, 1408, 1);
   const { transfer, ended } = pooledTransfer(pool, bufferContent(payload), client, clock);
@@ -95,9 +95,51 @@ async function transferWithPool(pool: RingPool, payload: Buffer, sender?: (clock
   return { result: ended(), client };
 }
 
+/** A pool that counts the bytes of every ring it hands out. */
+class CountingPool extends BufferPool {
+  handedOut: number[] = [];
+
+  override acquire(bytes: number): Buffer {
+    this.handedOut.push(bytes);
+    return super.acquire(bytes);
+  }
+}
+
+/** A 30 MiB file (the storm's initrd) that is never read: only its size shapes the ring. */
+const LARGE_FILE: Content = {
+  size: 30 * 2 ** 20,
+  source: 'generated',
+  read: async () => Buffer.alloc(0),
+  close: async () => {},
+};
+
+describe('read-ahead memory per transfer', () => {
+  const transferRing = (pool: BufferPool, blksize: number, windowsize: number) =>
+    new ReadTransfer({ content: LARGE_FILE, blksize, windowsize, timeoutMs: 1000, retries: 5, oack: [], sender: new SimulatedClient(new FakeClock(), seededRandom(1), PERFECT, blksize, windowsize), ringPool: pool, onEnd: () => {} });
+
+  it.each([512, 1024, 1408, 1432, 1468, 4096, 8192])('keeps a lock-step transfer at blksize %i under 36 KiB of ring', (blksize) => {
+    const pool = new CountingPool(0);
+    transferRing(pool, blksize, 1);
+    expect(pool.handedOut).toHaveLength(1);
+    expect(pool.handedOut[0]).toBeLessThan(36 * 1024);
+  });
+
+  it('holds 500 concurrent PXELINUX transfers (blksize 1408, lock-step) in under 17 MiB of rings', () => {
+    const pool = new CountingPool(0);
+    for (let i = 0; i < 500; i += 1) transferRing(pool, 1408, 1);
+    expect(pool.handedOut.reduce((sum, bytes) => sum + bytes, 0)).toBeLessThan(17 * 2 ** 20);
+  });
+
+  it('sizes the ring of a windowed transfer by its window: two windows of 16 × 1468', () => {
+    const pool = new CountingPool(0);
+    transferRing(pool, 1468, 16);
+    expect(pool.handedOut[0]).toBe(2 * 16 * (1468 + 4));
+  });
+});
+
 describe('ReadTransfer with a ring pool', () => {
   it('gives its ring back when it completes, and the next transfer sends its own data from it', async () => {
-    const pool = new RingPool(1 << 24);
+    const pool = new BufferPool(1 << 24);
     const a = randomBytes(300_000);
     const b = randomBytes(300_000);
     const first = await transferWithPool(pool, a);
@@ -110,14 +152,14 @@ describe('ReadTransfer with a ring pool', () => {
   });
 
   it('keeps the ring from the pool while a send from it is still queued', async () => {
-    const pool = new RingPool(1 << 24);
+    const pool = new BufferPool(1 << 24);
     const { result } = await transferWithPool(pool, randomBytes(300_000), (clock) => new QueueingClient(clock, seededRandom(1), PERFECT, 1408, 1));
     expect(result?.outcome).toBe('complete');
     expect(pool.idleByteCount).toBe(0);
   });
 
   it('gives the ring back only after a read into it, still running when the transfer ended, is done', async () => {
-    const pool = new RingPool(1 << 24);
+    const pool = new BufferPool(1 << 24);
     const payload = randomBytes(300_000);
     let finishRead: () => void = () => {};
     // Content that reads only when the test lets it: the transfer ends with the first read outstanding.
