@@ -28,9 +28,27 @@
  * of CPU for a moment loses no work it could still finish in time. Datagrams larger than a ring slot
  * (1,536 bytes: any Ethernet frame) skip the ring and are delivered at once.
  *
+ * Holding DISCOVERs (pktinfoHoldDiscovers): when the work JavaScript has already begun cannot finish in
+ * time (a store answering slower than DISCOVERs arrive: every OFFER sent then makes a REQUEST that waits
+ * for the store, and the REQUESTs time out), the server asks the socket to stop delivering DISCOVERs. They
+ * wait in the ring and are shed there unread (age, or the oldest of a full ring) while every other message
+ * is still delivered; delivery resumes when JavaScript lets go. No idle turn runs for held DISCOVERs.
+ *
+ * Ownership filter (pktinfoSetOwner, two-instance mode, docs/dhcp.md): servers splitting clients by the
+ * RFC 3074 hash all receive every broadcast; a BOOTREQUEST whose client this instance does not answer is
+ * dropped here, before it is copied into the ring or decoded, counted (pktinfoPeerDrops). The hash only
+ * needs chaddr (bytes 28..33, htype 1 and hlen 6). What the filter keeps mirrors src/dhcp/ha/member.ts,
+ * which still decides for everything delivered: a client whose bucket is set in the owner's 256-bit
+ * mask; a message sent to one of this instance's addresses by the client itself (no relay, giaddr 0);
+ * a REQUEST whose option 54 names one of its addresses; and anything it cannot judge from the bytes (no
+ * Ethernet chaddr, overloaded options, not a BOOTREQUEST).
+ *
  * Exports (registered by addon.c): pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) ->
  * handle (shedAfterMs 0: never shed), pktinfoLocalPort(handle), pktinfoShed(handle) -> DISCOVERs dropped,
  * pktinfoSend(handle, buf, length, ip, port, ifindex, sourceIp) -> 0 | -errno, pktinfoClose(handle),
+ * pktinfoHoldDiscovers(handle, hold), pktinfoSetOwner(handle, buckets | null, addresses) (buckets: a 32-byte
+ * Buffer, bit b of byte b>>3 (LSB first) set when bucket b is this instance's; addresses: an array of
+ * IPv4 addresses as 32-bit numbers), pktinfoPeerDrops(handle) -> requests dropped for the peers,
  * interfaceIndex(name) -> index | 0. onDatagram(length, sourceIp, sourcePort,
  * ifindex, destinationIp, localIp): addresses as 32-bit numbers; destinationIp is the header's
  * destination (255.255.255.255 for a limited broadcast), localIp the address of the arriving interface the
@@ -44,6 +62,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +85,9 @@
 /* RFC 2131 §3 and RFC 2132 §9.6: the magic cookie at 236, options from 240, option 53 = message type. */
 #define DHCP_OPTIONS_AT 240
 #define DHCPDISCOVER 1
+#define DHCPREQUEST 3
+/* The most addresses an owner answers for (server.address and each network's). */
+#define OWNER_ADDRESSES 32
 
 typedef struct {
   uv_poll_t poll;
@@ -97,7 +119,36 @@ typedef struct {
   int free_slots[RING_SLOTS], free_count;
   int urgent[RING_SLOTS], urgent_head, urgent_count;
   int discovers[RING_SLOTS], discover_head, discover_count;
+  /* Set by pktinfoHoldDiscovers: DISCOVERs stay in the ring (and are shed there) until cleared. */
+  int hold_discovers;
+  /* The ownership filter (pktinfoSetOwner): active, the bucket mask, this instance's addresses (host order). */
+  int owner_active;
+  unsigned char owner_buckets[32];
+  uint32_t owner_addresses[OWNER_ADDRESSES];
+  int owner_address_count;
+  double peer_drops;
 } pktinfo_socket;
+
+/* RFC 3074 §6, loadb_mx_tbl: the same table as src/dhcp/ha/load-balance.ts (test/dhcp/pktinfo-owner.test.ts compares them). */
+static const unsigned char mixing_table[256] = {
+    251, 175, 119, 215, 81,  14,  79,  191, 103, 49,  181, 143, 186, 157, 0,   232, 31,  32,  55,  60,  152, 58,  17,  237, 174, 70,
+    160, 144, 220, 90,  57,  223, 59,  3,   18,  140, 111, 166, 203, 196, 134, 243, 124, 95,  222, 179, 197, 65,  180, 48,  36,  15,
+    107, 46,  233, 130, 165, 30,  123, 161, 209, 23,  97,  16,  40,  91,  219, 61,  100, 10,  210, 109, 250, 127, 22,  138, 29,  108,
+    244, 67,  207, 9,   178, 204, 74,  98,  126, 249, 167, 116, 34,  77,  193, 200, 121, 5,   20,  113, 71,  35,  128, 13,  182, 94,
+    25,  226, 227, 199, 75,  27,  41,  245, 230, 224, 43,  225, 177, 26,  155, 150, 212, 142, 218, 115, 241, 73,  88,  105, 39,  114,
+    62,  255, 192, 201, 145, 214, 168, 158, 221, 148, 154, 122, 12,  84,  82,  163, 44,  139, 228, 236, 205, 242, 217, 11,  187, 146,
+    159, 64,  86,  239, 195, 42,  106, 198, 118, 112, 184, 172, 87,  2,   173, 117, 176, 229, 247, 253, 137, 185, 99,  164, 102, 147,
+    45,  66,  231, 52,  141, 211, 194, 206, 246, 238, 56,  110, 78,  248, 63,  240, 189, 93,  92,  51,  53,  183, 19,  171, 72,  50,
+    33,  104, 101, 69,  8,   252, 83,  120, 76,  135, 85,  54,  202, 125, 188, 213, 96,  235, 136, 208, 162, 129, 190, 132, 156, 38,
+    47,  1,   7,   254, 24,  4,   216, 131, 89,  21,  28,  133, 37,  153, 149, 80,  170, 68,  6,   169, 234, 151,
+};
+
+/* RFC 3074 §6 loadb_p_hash: start from the length, mix the key's bytes from the last to the first. */
+static unsigned load_balance_hash(const unsigned char *key, size_t length) {
+  unsigned hash = (unsigned)(length & 0xff);
+  for (size_t i = length; i > 0; i--) hash = mixing_table[hash ^ key[i - 1]];
+  return hash;
+}
 
 /*
  * The DHCP message type of a BOOTREQUEST (option 53 in the main option area), or 0 when the datagram is
@@ -120,6 +171,62 @@ static int dhcp_request_type(const unsigned char *data, size_t length) {
     at += 2 + size;
   }
   return 0;
+}
+
+/* What the ownership filter reads of a BOOTREQUEST's main option area: option 53, option 54, option 52. */
+typedef struct {
+  int type;
+  int has_server_id;
+  uint32_t server_id;
+  int overloaded;
+} request_facts;
+
+static void scan_request(const unsigned char *data, size_t length, request_facts *facts) {
+  memset(facts, 0, sizeof *facts);
+  if (length < DHCP_OPTIONS_AT || data[236] != 99 || data[237] != 130 || data[238] != 83 || data[239] != 99) return;
+  size_t at = DHCP_OPTIONS_AT;
+  while (at < length) {
+    unsigned code = data[at];
+    if (code == 0) {
+      at += 1;
+      continue;
+    }
+    if (code == 255 || at + 1 >= length) return;
+    size_t size = data[at + 1];
+    if (at + 2 + size > length) return;
+    const unsigned char *value = data + at + 2;
+    if (code == 53 && size >= 1 && facts->type == 0) facts->type = value[0];
+    if (code == 54 && size == 4 && !facts->has_server_id) {
+      facts->has_server_id = 1;
+      facts->server_id = ((uint32_t)value[0] << 24) | ((uint32_t)value[1] << 16) | ((uint32_t)value[2] << 8) | value[3];
+    }
+    if (code == 52) facts->overloaded = 1;
+    at += 2 + size;
+  }
+}
+
+static int owns_address(const pktinfo_socket *sock, uint32_t address) {
+  for (int i = 0; i < sock->owner_address_count; i++)
+    if (sock->owner_addresses[i] == address) return 1;
+  return 0;
+}
+
+/*
+ * True when the ownership filter drops this datagram: a BOOTREQUEST from an Ethernet client in another
+ * instance's bucket that neither names this instance (option 54 of a REQUEST) nor was sent to it directly.
+ * `destination` is the header's destination address (host order).
+ */
+static int for_a_peer(const pktinfo_socket *sock, const unsigned char *data, size_t length, uint32_t destination) {
+  if (!sock->owner_active || length < DHCP_OPTIONS_AT || data[0] != 1 || data[1] != 1 || data[2] != 6) return 0;
+  unsigned bucket = load_balance_hash(data + 28, 6);
+  if (sock->owner_buckets[bucket >> 3] & (1u << (bucket & 7))) return 0;
+  int relayed = data[24] | data[25] | data[26] | data[27];
+  if (!relayed && owns_address(sock, destination)) return 0;
+  request_facts facts;
+  scan_request(data, length, &facts);
+  if (facts.overloaded) return 0;
+  if (facts.type == DHCPREQUEST && facts.has_server_id && owns_address(sock, facts.server_id)) return 0;
+  return 1;
 }
 
 static int64_t realtime_ns(void) {
@@ -271,6 +378,10 @@ static int drain(pktinfo_socket *sock) {
         arrived = (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec;
       }
     }
+    if (for_a_peer(sock, sock->recv_buffer, (size_t)n, (uint32_t)values[4])) {
+      sock->peer_drops += 1;
+      continue;
+    }
     if ((size_t)n > SLOT_BYTES) {
       emit(sock, values);
       continue;
@@ -309,7 +420,7 @@ static void deliver_batch(pktinfo_socket *sock) {
       sock->urgent_head = (sock->urgent_head + 1) % RING_SLOTS;
       sock->urgent_count--;
       deliver(sock, slot);
-    } else if (sock->discover_count > 0) {
+    } else if (sock->discover_count > 0 && !sock->hold_discovers) {
       sock->discover_count--;
       deliver(sock, sock->discovers[(sock->discover_head + sock->discover_count) % RING_SLOTS]);
     } else {
@@ -317,7 +428,7 @@ static void deliver_batch(pktinfo_socket *sock) {
     }
   }
   if (sock->closing) return;
-  int waiting = sock->urgent_count + sock->discover_count > 0;
+  int waiting = sock->urgent_count > 0 || (sock->discover_count > 0 && !sock->hold_discovers);
   if (waiting && !sock->idle_active) uv_idle_start(&sock->idle, on_idle);
   if (!waiting && sock->idle_active) uv_idle_stop(&sock->idle);
   sock->idle_active = waiting;
@@ -531,6 +642,80 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* pktinfoHoldDiscovers(handle, hold): while held, DISCOVERs wait in the ring (and are shed there); others are delivered. */
+static napi_value js_hold_discovers(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool hold = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_bool(env, argv[1], &hold) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "pktinfoHoldDiscovers(handle, hold)");
+    return NULL;
+  }
+  pktinfo_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL || sock->closing) return NULL;
+  sock->hold_discovers = hold ? 1 : 0;
+  /* Released with DISCOVERs waiting: the idle handle brings the turns that deliver them. */
+  if (!hold && sock->discover_count > 0 && !sock->idle_active) {
+    uv_idle_start(&sock->idle, on_idle);
+    sock->idle_active = 1;
+  }
+  return NULL;
+}
+
+/* pktinfoSetOwner(handle, buckets | null, addresses): the ownership filter (null: none, every datagram taken). */
+static napi_value js_set_owner(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    napi_throw_type_error(env, "EINVAL", "pktinfoSetOwner(handle, buckets, addresses)");
+    return NULL;
+  }
+  pktinfo_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  napi_valuetype type;
+  napi_typeof(env, argv[1], &type);
+  if (type == napi_null || type == napi_undefined) {
+    sock->owner_active = 0;
+    return NULL;
+  }
+  void *data = NULL;
+  size_t length = 0, byte_offset;
+  napi_typedarray_type array_type;
+  napi_value array_buffer;
+  bool is_array = false;
+  uint32_t count = 0;
+  if (napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, &array_buffer, &byte_offset) != napi_ok || array_type != napi_uint8_array ||
+      length != 32 || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &count) != napi_ok ||
+      count > OWNER_ADDRESSES) {
+    napi_throw_type_error(env, "EINVAL", "pktinfoSetOwner: buckets must be a 32-byte Buffer and addresses an array of at most 32 numbers");
+    return NULL;
+  }
+  uint32_t addresses[OWNER_ADDRESSES];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    if (napi_get_element(env, argv[2], i, &element) != napi_ok || napi_get_value_uint32(env, element, &addresses[i]) != napi_ok) {
+      napi_throw_type_error(env, "EINVAL", "pktinfoSetOwner: addresses must be 32-bit numbers");
+      return NULL;
+    }
+  }
+  memcpy(sock->owner_buckets, data, 32);
+  memcpy(sock->owner_addresses, addresses, sizeof(uint32_t) * count);
+  sock->owner_address_count = (int)count;
+  sock->owner_active = 1;
+  return NULL;
+}
+
+/* pktinfoPeerDrops(handle) -> requests the ownership filter dropped. */
+static napi_value js_peer_drops(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  pktinfo_socket *sock = unwrap(env, argv[0]);
+  if (sock == NULL) return NULL;
+  napi_create_double(env, sock->peer_drops, &result);
+  return result;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -562,6 +747,9 @@ void xenboot_register_pktinfo(napi_env env, napi_value exports) {
       {"pktinfoShed", NULL, js_shed, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoSend", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoClose", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoHoldDiscovers", NULL, js_hold_discovers, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoSetOwner", NULL, js_set_owner, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoPeerDrops", NULL, js_peer_drops, NULL, NULL, NULL, napi_default, NULL},
       {"interfaceIndex", NULL, js_interface_index, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

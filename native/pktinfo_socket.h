@@ -7,7 +7,8 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
-/* Adds pktinfoOpen, pktinfoLocalPort, pktinfoSend, pktinfoClose and interfaceIndex to the addon's exports. */
+/* Adds pktinfoOpen, pktinfoLocalPort, pktinfoShed, pktinfoSend, pktinfoHoldDiscovers, pktinfoSetOwner, pktinfoPeerDrops,
+   pktinfoClose and interfaceIndex to the addon's exports. */
 void xenboot_register_pktinfo(napi_env env, napi_value exports);
 
 #endif

@@ -57,6 +57,7 @@ export async function bootServiceFromConfig(config: Config, options: { logger?: 
     templates: loadTemplates(config),
     address: config.server.address,
     publicUrl: config.http.publicUrl,
+    networkUrls: config.http.networkUrls,
     configured: inventoryInputFromConfig(config),
     ...(options.store ? { loadStored: storeInventoryLoader(options.store, options.logger), macForIp: leaseMacLookup(options.store.leases) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

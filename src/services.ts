@@ -24,7 +24,7 @@ import { bootRoutes } from './http/routes/boot.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import type { PoolStatsSource } from './metrics/pool-stats.js';
-import type { ServerCounters } from './metrics/metrics.js';
+import type { HaReport, ServerCounters } from './metrics/metrics.js';
 import { StoreWriteHealth } from './metrics/store-health.js';
 import { defaultEventRetention } from './store/config.js';
 import { EventEnricher } from './timeline/enricher.js';
@@ -87,6 +87,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   let configInventory: InventoryDocuments = config.inventory;
   // The DHCP server's pool usage for /metrics; bound in the DHCP slot when DHCP runs.
   let dhcpPoolStats: PoolStatsSource | undefined;
+  // The two-instance mode's state for /metrics; bound in the DHCP slot when `dhcp.ha` runs.
+  let dhcpHaReport: () => HaReport | null = () => null;
   // Drop and failure totals of the servers, bound as each starts.
   const counters: ServerCounters = {};
   const storeWrites = new StoreWriteHealth();
@@ -109,6 +111,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     profileOf: (mac) => profileOf(mac),
     counters: () => ({ ...counters, storeWriteFailures: storeWrites.failures }),
     rogueServers: () => rogue?.report().servers ?? [],
+    ha: () => dhcpHaReport(),
   });
   try {
     // --- store ---------------------------------------------------------------------------------
@@ -247,7 +250,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       const dhcp = await startDhcpServer({
         config: config.dhcp,
         serverAddress: config.server.address,
-        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) }), config.http.publicUrl),
+        booter: createInventoryBooter(boot.provider, createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, boot.publicUrls) }), boot.publicUrls),
         store: store.leases,
         sharedStore: store.backend === 'postgres',
         ...(store.heartbeats ? { heartbeats: store.heartbeats } : {}),
@@ -263,6 +266,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       }
       dhcpPoolStats = () => dhcp.poolStats();
       counters.dhcp = dhcp.stats;
+      const ha = dhcp.ha;
+      if (ha)
+        dhcpHaReport = () => {
+          const { takeovers, handbacks, heartbeatFailures, peersRequests, fenced } = ha.stats;
+          return { ...ha.status(), takeovers, handbacks, heartbeatFailures, peersRequests, fencedRequests: fenced };
+        };
       endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });
       if (dhcp.proxyPort !== null) endpoints.push({ protocol: 'dhcp', address: config.server.address, port: dhcp.proxyPort });
     }

@@ -14,7 +14,8 @@
  * (takeover-seconds 0: no takeover run).
  * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
  * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
- * the tables for bench/README.md.
+ * the tables for bench/README.md, among them the CPU per completed exchange of each instance, PostgreSQL,
+ * perfdhcp and the whole machine (bench/dhcp/cpu.ts).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot } from '../tftp/servers.js';
+import { cpuBetween, cpuSnapshot, timedCommand, timedCpu, type CpuUse } from './cpu.js';
 import { exitOnHelp } from '../usage.js';
 
 exitOnHelp(import.meta.url);
@@ -62,6 +64,10 @@ interface PerfResult {
   /** CPU seconds the xenboot processes used during the run (all of them together), and per 1,000 exchanges. */
   xenbootCpuS: number;
   cpuMsPerExchange: number;
+  /** Where the machine's CPU went during the run: µs per completed exchange, per process group. */
+  usPerExchange: Record<string, number>;
+  /** Of the machine's cores during the run, the share busy (1 = every core all the time). */
+  machineBusy: number;
 }
 
 /** User + system CPU seconds of a process so far (`/proc/<pid>/stat`, clock ticks of 10 ms). */
@@ -150,8 +156,17 @@ class Site {
     return [...this.servers.values()].reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
   }
 
+  /** Process groups for CPU accounting: each instance, PostgreSQL's processes, the capture. */
+  cpuGroups() {
+    return {
+      ...Object.fromEntries([...this.servers].map(([name, s]) => [`xenboot ${name}`, { pids: [s.pid] }])),
+      postgres: { name: (n: string) => n === 'postgres' },
+      tcpdump: { pids: this.tcpdump ? [this.tcpdump.pid] : [] },
+    };
+  }
+
   perf(rate: number, duration: number) {
-    return this.client.exec('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: (duration + 30) * 1000 });
+    return this.client.exec(...timedCommand('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00']), { timeoutMs: (duration + 30) * 1000 });
   }
 
   async close(): Promise<void> {
@@ -163,6 +178,18 @@ class Site {
     await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
     await client.end();
   }
+}
+
+/** The run's CPU per completed exchange (µs) by group, perfdhcp's from /usr/bin/time, and the machine's busy share. */
+function perExchange(use: CpuUse, perfdhcpS: number, exchanges: number): Pick<PerfResult, 'usPerExchange' | 'machineBusy'> {
+  const us = (s: number) => Math.round((s * 1e6) / Math.max(1, exchanges));
+  const named = Object.values(use.groups).reduce((a, b) => a + b, 0) + (Number.isNaN(perfdhcpS) ? 0 : perfdhcpS);
+  const usPerExchange: Record<string, number> = { ...Object.fromEntries(Object.entries(use.groups).map(([k, v]) => [k, us(v)])), perfdhcp: us(perfdhcpS) };
+  // Interrupts and softirqs run in whatever process was on the CPU; the rest of the machine's busy time is "other".
+  usPerExchange['irq+softirq (machine)'] = us(use.irqSeconds);
+  usPerExchange.other = us(Math.max(0, use.busySeconds - named - use.irqSeconds));
+  usPerExchange.machine = us(use.busySeconds);
+  return { usPerExchange, machineBusy: Number((use.busySeconds / Math.max(0.01, use.coreSeconds)).toFixed(2)) };
 }
 
 /** Parses perfdhcp's final report. */
@@ -182,7 +209,9 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
   try {
     await site.create(scenario === 'one instance' ? ['a'] : ['a', 'b']);
     const cpuBefore = site.cpu();
+    const machineBefore = cpuSnapshot();
     const perf = await site.perf(rate, seconds);
+    const use = cpuBetween(machineBefore, cpuSnapshot(), site.cpuGroups());
     const xenbootCpuS = site.cpu() - cpuBefore;
     const { acks, naks, captureDrops } = await site.acks();
     const parsed = parsePerf(perf.stdout + perf.stderr);
@@ -196,6 +225,7 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
       captureDrops,
       xenbootCpuS: Number(xenbootCpuS.toFixed(2)),
       cpuMsPerExchange: Number(((xenbootCpuS * 1000) / Math.max(1, parsed.exchanges * seconds)).toFixed(3)),
+      ...perExchange(use, timedCpu(perf.stderr), parsed.exchanges * seconds),
     };
     const warnings = [...site.servers.values()].flatMap((server) => server.output().split('\n').filter((l) => /"level":(4|5)\d/.test(l) && !l.includes('server.user is root')));
     if (warnings.length > 0) console.error(`${scenario} at ${rate}/s logged ${warnings.length} warnings/errors, e.g.:\n${warnings.slice(0, 5).join('\n')}`);
@@ -277,6 +307,11 @@ async function main(): Promise<void> {
       console.log(`| ${rate} | ${r.scenario} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.cpuMsPerExchange.toFixed(2)} | ${r.acks}${r.captureDrops ? ` (capture dropped ${r.captureDrops})` : ''} | ${r.naks} | ${r.leasedTwice} | ${ratio} |`);
     }
   }
+  console.log('\nCPU per completed exchange (µs), by process; machine busy = share of all cores busy during the run:\n');
+  const columns = [...new Set(results.flatMap((r) => Object.keys(r.usPerExchange)))];
+  console.log(`| target/s | scenario | machine busy | ${columns.join(' | ')} |`);
+  console.log(`|---|---|---|${columns.map(() => '---|').join('')}`);
+  for (const r of results) console.log(`| ${r.target} | ${r.scenario} | ${(r.machineBusy * 100).toFixed(0)} % | ${columns.map((c) => r.usPerExchange[c] ?? '').join(' | ')} |`);
   // Past its capacity an instance answers fewer exchanges, not as many (issue 21 part 2): the best rate of each
   // scenario over all offered rates is its capacity, and their ratio the gain of the second instance.
   const peak = (scenario: string) => results.filter((r) => r.scenario === scenario).reduce((best, r) => (r.exchanges > best.exchanges ? r : best));

@@ -14,10 +14,12 @@
  * after. xenboot-dgram is xenboot with `dhcp.engine: dgram` (node:dgram instead of the native IP_PKTINFO
  * socket, and so no overload shedding). Every xenboot runs as one esbuild bundle (plain JavaScript, as
  * after `npm run build`). Prints one line per (server, rate) and a table of 4-way exchanges per second,
- * drops, delays and the ratio of xenboot (durability process) to each. Needs root; only addresses in
+ * drops, delays and the ratio of xenboot (durability process) to each, with the CPU of the server's
+ * process and of perfdhcp per completed exchange (bench/dhcp/cpu.ts); XENBOOT_BENCH_CPU_PROF=DIR runs each
+ * xenboot under `node --cpu-prof` and leaves its V8 profile in DIR. Needs root; only addresses in
  * 10.202.128.0/17 inside the namespaces it creates are used.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipToInt } from '../../src/net/ipv4.js';
@@ -25,6 +27,7 @@ import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot } from '../tftp/servers.js';
+import { cpuBetween, cpuSnapshot, timedCommand, timedCpu } from './cpu.js';
 import { exitOnHelp } from '../usage.js';
 
 exitOnHelp(import.meta.url);
@@ -62,6 +65,11 @@ interface PerfResult {
   requestDrops: number;
   offerDelayMs: number;
   ackDelayMs: number;
+  /** CPU per completed exchange (µs): the server's process, perfdhcp's, the whole machine's; and the share of all cores busy. */
+  serverUs?: number;
+  perfdhcpUs?: number;
+  machineUs?: number;
+  machineBusy?: number;
 }
 
 function number(text: string, pattern: RegExp): number {
@@ -102,7 +110,12 @@ async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: s
       dir,
     );
     const bundle = key === 'xenboot-baseline' ? (bundles.baseline ??= await buildXenboot(baselineDir)) : (bundles.current ??= await buildXenboot());
-    return startXenboot(config, ns, 60_000, {}, bundle);
+    // XENBOOT_BENCH_CPU_PROF=DIR: each xenboot writes a V8 CPU profile there when it stops (node --cpu-prof).
+    const profile = process.env.XENBOOT_BENCH_CPU_PROF;
+    if (profile === undefined) return startXenboot(config, ns, 60_000, {}, bundle);
+    const proc = ns.spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, bundle, 'serve', '--config', config], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    await proc.waitFor(/xenboot started/, 60_000);
+    return proc;
   }
   if (key === 'kea') {
     const config = join(dir, 'kea-dhcp4.json');
@@ -148,8 +161,15 @@ async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfR
     const [serverIf, clientIf] = await connect(server, `${SERVER}/17`, client, `${CLIENT}/17`);
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-dhcp-'));
     proc = await startServer(key, server, serverIf, dir);
-    const perf = await client.exec('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: (seconds + 30) * 1000 });
+    const before = cpuSnapshot();
+    const perf = await client.exec(...timedCommand('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00']), { timeoutMs: (seconds + 30) * 1000 });
+    const use = cpuBetween(before, cpuSnapshot(), { server: { pids: [proc.pid] } });
     const result = parsePerf(name, rate, perf.stdout + perf.stderr);
+    const exchanges = Math.max(1, result.exchanges * seconds);
+    result.serverUs = Math.round((use.groups.server! * 1e6) / exchanges);
+    result.perfdhcpUs = Math.round((timedCpu(perf.stderr) * 1e6) / exchanges);
+    result.machineUs = Math.round((use.busySeconds * 1e6) / exchanges);
+    result.machineBusy = Number((use.busySeconds / Math.max(0.01, use.coreSeconds)).toFixed(2));
     if (!(result.exchanges > 0)) console.error(`${name} answered nothing at ${rate}/s; its output:\n${proc.output().slice(-3000)}`);
     return result;
   } finally {
@@ -159,30 +179,37 @@ async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfR
   }
 }
 
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 async function main(): Promise<void> {
   // perfdhcp's exchanges are counted only while the pool lasts: warn when a rate would exhaust it.
   const poolSize = ipToInt(POOL.end) - ipToInt(POOL.start) + 1;
   for (const rate of rates) if (rate * seconds > poolSize) console.warn(`${rate}/s for ${seconds} s needs ${rate * seconds} addresses, the pool has ${poolSize}: at most ${Math.floor(poolSize / seconds)} exchanges/s will be counted`);
   await requireCommands('ip', 'perfdhcp', ...(chosen.some((k) => k.startsWith('dnsmasq')) ? ['dnsmasq'] : []), ...(chosen.includes('kea') ? ['kea-dhcp4'] : []));
-  const results: PerfResult[] = [];
+  // One step per position in the rate list (a rate may come back: 5000,10000,5000,…), every server in each.
+  const steps: PerfResult[][] = [];
   for (const rate of rates) {
+    const step: PerfResult[] = [];
     for (const { key, name } of servers) {
       const result = await runOne(key, name, rate);
-      results.push(result);
-      console.log(JSON.stringify(result));
+      step.push(result);
+      console.log(JSON.stringify({ ...result, load: loadAverage() }));
     }
+    steps.push(step);
   }
   const persists = (s: string) => servers.find((x) => x.name === s)!.persists;
-  console.log(`\n| target/s | server | leases survive | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | xenboot ÷ this |`);
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const rate of rates) {
-    const row = results.filter((r) => r.target === rate);
+  console.log(`\n| step | target/s | server | leases survive | exchanges/s | DISCOVER drops | REQUEST drops | OFFER delay ms | ACK delay ms | server CPU µs/exchange | perfdhcp µs/exchange | machine µs/exchange (busy) | xenboot ÷ this |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  steps.forEach((row, i) => {
     const xenboot = row.find((r) => r.server === allServers[0].name);
     for (const r of row) {
       const ratio = xenboot === undefined || r === xenboot ? '' : (xenboot.exchanges / r.exchanges).toFixed(2);
-      console.log(`| ${rate} | ${r.server} | ${persists(r.server)} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${ratio} |`);
+      console.log(`| ${i + 1} | ${r.target} | ${r.server} | ${persists(r.server)} | ${r.exchanges.toFixed(0)} | ${r.discoverDrops.toFixed(2)} % | ${r.requestDrops.toFixed(2)} % | ${r.offerDelayMs.toFixed(2)} | ${r.ackDelayMs.toFixed(2)} | ${r.serverUs} | ${r.perfdhcpUs} | ${r.machineUs} (${((r.machineBusy ?? 0) * 100).toFixed(0)} %) | ${ratio} |`);
     }
-  }
+  });
+  console.log(`\nload average at the end: ${loadAverage()}`);
 }
 
 await main();

@@ -8,8 +8,8 @@
  * The set is built in a private temporary directory and renamed into place, so two test files preparing
  * it at once cannot see a half-built set.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { repoRoot } from '../xenboot.js';
 import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from './asset-set.js';
@@ -161,7 +161,7 @@ async function build(target: string): Promise<void> {
     }
     requireDownloaded(packages, versions);
 
-    const copy = (from: string, name: string) => copyFileSync(join(root, from), join(out, name));
+    const copy = (from: string, name: string) => copyFileSync(withinRoot(root, from), join(out, name));
     copy('usr/lib/PXELINUX/pxelinux.0', FILES.pxelinux);
     for (const module of ['ldlinux.c32', 'mboot.c32', 'libcom32.c32', 'libutil.c32', 'menu.c32']) {
       copy(`usr/lib/syslinux/modules/bios/${module}`, module);
@@ -186,6 +186,22 @@ async function build(target: string): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The file `path` names inside the extracted tree `root`, following symbolic links as the packaged system
+ * would: an absolute link target is taken inside `root`, not on this machine (Debian's
+ * `/usr/lib/ipxe/ipxe.efi` is a link to `/boot/ipxe.efi`). At most 16 links are followed.
+ */
+function withinRoot(root: string, path: string): string {
+  let current = path.replace(/^\/+/, '');
+  for (let hop = 0; hop < 16; hop += 1) {
+    const full = join(root, current);
+    if (!lstatSync(full).isSymbolicLink()) return full;
+    const target = readlinkSync(full);
+    current = target.startsWith('/') ? target.replace(/^\/+/, '') : join(dirname(current), target);
+  }
+  throw new Error(`${path}: too many symbolic links inside ${root}`);
 }
 
 /**

@@ -25,6 +25,8 @@ export interface GeneratedFilesContext {
   renderer: Renderer;
   /** Origin iPXE scripts resolve `/path` against (`tftp://<server>` or the HTTP public URL). */
   ipxeBase: string;
+  /** The public URL of the requesting client's network (`server.httpUrl`); default the renderer's. */
+  publicUrl?: string;
   /** A dynamic lease's MAC for an address, when hex-IP names should also find leased machines. */
   macForIp?: (ip: string) => Promise<string | null>;
   /** The requesting client's address; only vendor config paths (`vendor-config.ts`) answer by it. */
@@ -88,7 +90,7 @@ export async function subjectForKey(ctx: GeneratedFilesContext, key: Exclude<Nam
 /** Renders a found machine for a target: the text, or the refusal with the reason. */
 export function renderAnswer(ctx: GeneratedFilesContext, target: string, found: { subject: RenderSubject; why: string }, options: RenderOptions = {}): GeneratedAnswer {
   try {
-    return { kind: 'text', text: ctx.renderer.render(target, found.subject, { ipxeBase: ctx.ipxeBase, ...options }), why: found.why };
+    return { kind: 'text', text: ctx.renderer.render(target, found.subject, { ipxeBase: ctx.ipxeBase, ...(ctx.publicUrl !== undefined ? { publicUrl: ctx.publicUrl } : {}), ...options }), why: found.why };
   } catch (error) {
     if (error instanceof RenderError) return { kind: 'refused', why: `${found.why}: ${error.message}` };
     throw error;

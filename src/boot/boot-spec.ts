@@ -13,7 +13,10 @@ import { servesBootloader } from '../inventory/model.js';
 /** Thrown when the machine's profile cannot be booted as a PV domU. */
 export class BootSpecError extends Error {}
 
-/** The boot spec of a machine whose profile is `xen-domu` (or `linux` with at most one initrd). */
+/**
+ * The boot spec of a machine whose profile is `xen-domu` (or `linux` with at most one initrd); its URLs (and
+ * `server.httpUrl` in its arguments) are on `publicUrl`, the public URL of the asking client's network.
+ */
 export function bootSpecFor(subject: RenderSubject, renderer: BootRenderer, publicUrl: string): BootSpec {
   const profile = subject.profile;
   const url = (path: string) => `${publicUrl.replace(/\/+$/, '')}/${path.split('/').map(encodeURIComponent).join('/')}`;
@@ -36,7 +39,7 @@ export function bootSpecFor(subject: RenderSubject, renderer: BootRenderer, publ
   }
   let args: string[];
   try {
-    args = renderer.renderArgs(tokens, renderer.contextFor(subject));
+    args = renderer.renderArgs(tokens, renderer.contextFor(subject, publicUrl));
   } catch (error) {
     if (error instanceof RenderError) throw new BootSpecError(error.message);
     throw error;

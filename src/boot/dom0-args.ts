@@ -25,11 +25,15 @@ export interface Dom0ArgsInput {
   profileArgs: string[];
 }
 
-/** iSCSI target URI for iPXE `sanhook` (`iscsi:<server>:<protocol>:<port>:<lun>:<iqn>`), or `null`. */
+/**
+ * iSCSI target URI for iPXE `sanhook` (`iscsi:<server>:<protocol>:<port>:<lun>:<iqn>`), or `null`. iPXE
+ * reads the LUN field in hexadecimal, in up to four `-`-separated 16-bit groups (`scsi_parse_lun`, as RFC
+ * 4173 §5 writes a LUN): LUN 10 is `a`, and a decimal `10` would reach LUN 16.
+ */
 export function sanhookUri(profile: XenDom0Profile, serverAddress: string): string | null {
   const root = profile.root;
   if (root?.type !== 'iscsi' || root.style !== 'ibft') return null;
-  return `iscsi:${root.server ?? serverAddress}::${root.port === 3260 ? '' : root.port}:${root.lun === 0 ? '' : root.lun}:${root.target}`;
+  return `iscsi:${root.server ?? serverAddress}::${root.port === 3260 ? '' : root.port}:${root.lun === 0 ? '' : root.lun.toString(16)}:${root.target}`;
 }
 
 function rootArgs(profile: XenDom0Profile, serverAddress: string): string[] {
@@ -43,6 +47,8 @@ function rootArgs(profile: XenDom0Profile, serverAddress: string): string[] {
   if (root.style === 'ibft') return ['ISCSI_AUTO=true'];
   // RFC 4173 §5: root=iscsi:<server>:<protocol>:<port>:<LUN>:<target>, read by Debian open-iscsi's
   // initramfs (scripts/local-top/iscsi: logs in, then mounts the LUN's disk as the root) and by dracut.
+  // Unlike iPXE, Debian's script takes the LUN as written and looks for the disk whose udev by-path name
+  // ends in it (`…-iscsi-<target>-lun-<n>`, n in decimal): so here the LUN is decimal.
   const args = [`root=iscsi:${root.server ?? serverAddress}::${root.port}:${root.lun}:${root.target}`];
   if (root.initiator !== undefined) args.push(`iscsi_initiator=${root.initiator}`);
   return args;

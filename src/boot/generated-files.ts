@@ -12,6 +12,7 @@ import type { GeneratedAnswer, GeneratedFilesContext } from './answer.js';
 import type { InventoryProvider } from '../inventory/snapshot.js';
 import { findLoader, parseGeneratedPath } from './loaders/index.js';
 import { answerVendorConfig } from './vendor-config.js';
+import { publicUrlFor, singlePublicUrl, type PublicUrls } from './public-urls.js';
 import type { BootRenderer } from './render.js';
 
 export type { GeneratedAnswer, GeneratedFilesContext };
@@ -34,6 +35,8 @@ export async function answerGeneratedPath(path: string, ctx: GeneratedFilesConte
 export interface GeneratedFilesDeps {
   provider: InventoryProvider;
   renderer: BootRenderer;
+  /** The public URL of each boot network; without it, the renderer's `server.publicUrl` for every client. */
+  publicUrls?: PublicUrls;
   logger?: Logger;
   macForIp?: (ip: string) => Promise<string | null>;
 }
@@ -46,10 +49,13 @@ export function ipxeBaseFor(request: Pick<ContentRequest, 'protocol' | 'serverIp
 /** The content handler for generated files: text → content, not found → `null`, refused → `ContentDenied`. */
 export function createGeneratedFilesHandler(deps: GeneratedFilesDeps): ContentHandler {
   return async (request: ContentRequest): Promise<Content | null> => {
+    // The network whose address the request reached (TFTP and HTTP alike) decides the URL rendered in.
+    const publicUrl = publicUrlFor(deps.publicUrls ?? singlePublicUrl(deps.renderer.server.publicUrl), request.serverIp);
     const ctx: GeneratedFilesContext = {
       inventory: deps.provider.current(),
       renderer: deps.renderer,
-      ipxeBase: ipxeBaseFor(request, deps.renderer.server.publicUrl),
+      ipxeBase: ipxeBaseFor(request, publicUrl),
+      publicUrl,
       clientIp: request.clientIp,
       ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
     };

@@ -10,13 +10,14 @@
 import { hostForMachine, type InventoryProvider } from '../inventory/snapshot.js';
 import { chosenLoader } from './loader-choice.js';
 import type { Booter, DhcpBootAnswer, Machine } from './machine.js';
+import { publicUrlFor, type PublicUrls } from './public-urls.js';
 
 /**
  * Creates the inventory-backed Booter around the config Booter (`createConfigBooter`). While the
  * inventory is empty it answers exactly as the config Booter; hosts added later through the API take
- * effect at the next packet.
+ * effect at the next packet. A UEFI HTTP boot path is made a URL on the public URL of the machine's network.
  */
-export function createInventoryBooter(provider: InventoryProvider, base: Booter, publicUrl: string): Booter {
+export function createInventoryBooter(provider: InventoryProvider, base: Booter, urls: PublicUrls): Booter {
   return {
     dhcpAnswer(machine: Machine): DhcpBootAnswer | null {
       const inventory = provider.current();
@@ -28,7 +29,7 @@ export function createInventoryBooter(provider: InventoryProvider, base: Booter,
       const answer = base.dhcpAnswer(machine);
       if (answer === null) return null;
       const result: DhcpBootAnswer = { ...answer };
-      const own = machine.isIpxe ? null : chosenLoader(host, profile, machine.firmware, publicUrl);
+      const own = machine.isIpxe ? null : chosenLoader(host, profile, machine.firmware, publicUrlFor(urls, machine.serverAddress));
       if (own !== null) {
         result.bootFile = own.file;
         result.bootFileRule = own.rule;

@@ -27,6 +27,12 @@ export interface Machine {
   isPxe: boolean;
   /** The address the client has or asks for, when known. */
   ip?: string;
+  /**
+   * xenboot's address on the client's network: the local network the request arrived on, or the one
+   * holding the relay's `giaddr`, else the address the request is answered from. It picks the public URL
+   * handed to the client (`public-urls.ts`); absent, the single `http.publicUrl`.
+   */
+  serverAddress?: string;
 }
 
 /** The boot-related part of a DHCP reply. */

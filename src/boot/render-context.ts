@@ -28,11 +28,14 @@ export interface RenderOptions {
   ipxeBase?: string;
   /** Refuse anything pypxeboot cannot parse (per-MAC files of domUs, `default`). */
   pypxeboot?: boolean;
+  /** The public URL of the client's network (`server.httpUrl`); default the renderer's `server.publicUrl`. */
+  publicUrl?: string;
 }
 
 /** Server facts templates may use. */
 export interface RenderServer {
   address: string;
+  /** `http.publicUrl`; a render for a client on another boot network is given that network's (`RenderOptions.publicUrl`). */
   publicUrl: string;
 }
 

@@ -67,17 +67,25 @@ export class BootRenderer implements Renderer {
     });
   }
 
-  /** The variables every template and argument sees: host, profile, vars, server. */
-  contextFor(subject: RenderSubject): BaseContext {
-    return baseContext(subject, this.server);
+  /**
+   * The variables every template and argument sees: host, profile, vars, server. `publicUrl` is the URL of
+   * the client's network (a client on one boot network may not reach another's); default `server.publicUrl`.
+   */
+  contextFor(subject: RenderSubject, publicUrl?: string): BaseContext {
+    return baseContext(subject, this.serverFor(publicUrl));
+  }
+
+  private serverFor(publicUrl: string | undefined): RenderServer {
+    return publicUrl === undefined ? this.server : { ...this.server, publicUrl };
   }
 
   private kitFor({ loader }: OwnedTarget, subject: RenderSubject, options: RenderOptions): RenderKit {
-    const base = this.contextFor(subject);
+    const server = this.serverFor(options.publicUrl);
+    const base = baseContext(subject, server);
     return {
       subject,
       options,
-      server: this.server,
+      server,
       base,
       hostFiles: hostFiles(subject.mac),
       template: (name, context) => {

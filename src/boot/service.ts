@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { createGeneratedFilesHandler } from './generated-files.js';
 import type { InventoryDocuments } from '../inventory/model.js';
 import { InventoryProvider } from '../inventory/snapshot.js';
+import type { NetworkUrl, PublicUrls } from './public-urls.js';
 import { BootRenderer } from './render.js';
 import type { TemplateSet } from './templates.js';
 
@@ -16,6 +17,8 @@ import type { TemplateSet } from './templates.js';
 export interface BootService {
   provider: InventoryProvider;
   renderer: BootRenderer;
+  /** The public URL of each boot network, and `http.publicUrl` for the rest (`public-urls.ts`). */
+  publicUrls: PublicUrls;
   /** Generated files for the content chain (put it before static files). */
   contentHandler: ContentHandler;
   /** A dynamic lease's MAC for an address (hex-IP names), when a lease store is available. */
@@ -28,6 +31,8 @@ export interface BootServiceParts {
   /** The server address and public HTTP URL rendered into files. */
   address: string;
   publicUrl: string;
+  /** The boot networks' own public URLs (`dhcp.networks`); none: `publicUrl` for every client. */
+  networkUrls?: readonly NetworkUrl[];
   /** The inventory documents of the config file. */
   configured: InventoryDocuments;
   /** Reads the stored inventory documents (merged over the configured ones on every refresh). */
@@ -40,13 +45,15 @@ export interface BootServiceParts {
 /** Builds the boot service; with stored documents, loads them before returning. */
 export async function createBootService(parts: BootServiceParts): Promise<BootService> {
   const renderer = new BootRenderer(parts.templates, { address: parts.address, publicUrl: parts.publicUrl });
+  const publicUrls: PublicUrls = { fallback: parts.publicUrl, networks: parts.networkUrls ?? [] };
   const provider = new InventoryProvider(parts.configured, parts.loadStored);
   await provider.refresh();
   const contentHandler = createGeneratedFilesHandler({
     provider,
     renderer,
+    publicUrls,
     ...(parts.logger ? { logger: parts.logger } : {}),
     ...(parts.macForIp ? { macForIp: parts.macForIp } : {}),
   });
-  return { provider, renderer, contentHandler, ...(parts.macForIp ? { macForIp: parts.macForIp } : {}) };
+  return { provider, renderer, publicUrls, contentHandler, ...(parts.macForIp ? { macForIp: parts.macForIp } : {}) };
 }

@@ -8,28 +8,10 @@
  * anyone else asking falls through to the other names (`grub/grub.cfg` stays the dispatcher for them)
  * and to static files.
  */
-import type { Inventory, ResolvedHost } from '../inventory/snapshot.js';
+import type { ResolvedHost } from '../inventory/snapshot.js';
 import type { LoaderChoices, Profile } from '../inventory/model.js';
 import { parseMac } from '../net/mac.js';
 import { renderAnswer, subjectForMac, type GeneratedAnswer, type GeneratedFilesContext } from './answer.js';
-
-const pathsByInventory = new WeakMap<Inventory, ReadonlySet<string>>();
-
-/** Every vendor config path some host or profile names (computed once per inventory snapshot). */
-function vendorConfigPaths(inventory: Inventory): ReadonlySet<string> {
-  let paths = pathsByInventory.get(inventory);
-  if (paths === undefined) {
-    const found = new Set<string>();
-    const add = (choices: LoaderChoices | undefined) => {
-      for (const choice of Object.values(choices ?? {})) if (choice?.config !== undefined) found.add(choice.config);
-    };
-    for (const profile of inventory.profiles()) add(profile.loader);
-    for (const host of inventory.hosts()) add(host.source.loader);
-    paths = found;
-    pathsByInventory.set(inventory, paths);
-  }
-  return paths;
-}
 
 /** The firmware key whose choice (the host's over its profile's) names `path`, if any. */
 function choiceNaming(path: string, host: ResolvedHost | undefined, profile: Profile): string | undefined {
@@ -47,7 +29,7 @@ function choiceNaming(path: string, host: ResolvedHost | undefined, profile: Pro
  */
 export async function answerVendorConfig(path: string, ctx: GeneratedFilesContext): Promise<GeneratedAnswer | null> {
   const ip = ctx.clientIp;
-  if (ip === undefined || !vendorConfigPaths(ctx.inventory).has(path)) return null;
+  if (ip === undefined || !ctx.inventory.loaderConfigPaths().has(path)) return null;
   const reserved = ctx.inventory.hostByIp(ip);
   const leased = reserved === undefined && ctx.macForIp ? await ctx.macForIp(ip) : null;
   const mac = reserved?.mac ?? (leased === null ? null : parseMac(leased));

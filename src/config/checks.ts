@@ -40,16 +40,23 @@ export const configChecks: readonly ConfigCheck[] = [
 ];
 
 /**
- * Boot files DHCP hands that are built outside the `dhcp` section: the default iPXE script URL (from
- * `http.publicUrl`) and the inventory's own loader choices (a UEFI HTTP boot path becomes a URL on
- * `http.publicUrl`, as `boot/loader-choice.ts` builds it). Each must fit option 67 (`bootFileProblems`).
+ * Boot files DHCP hands that are built outside the `dhcp` section: the default iPXE script URL (from each
+ * network's public URL: `http.publicUrl` and every `dhcp.networks[].publicUrl` or its default) and the
+ * inventory's own loader choices (a UEFI HTTP boot path becomes a URL on the public URL of the client's
+ * network, as `boot/loader-choice.ts` builds it). Each must fit option 67 (`bootFileProblems`) on every
+ * network; a loader file is reported once, for the first URL it does not fit.
  */
 function handedBootFileProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const publicUrl = config.http.publicUrl;
+  const urls = [
+    { path: 'http.publicUrl', url: config.http.publicUrl },
+    ...config.http.networkUrls.map((n, i) => ({ path: `dhcp.networks[${i}].publicUrl`, url: n.url })),
+  ];
   if (config.dhcp.boot.ipxeScript === undefined) {
-    for (const problem of bootFileProblems('http.publicUrl', defaultIpxeScriptUrl(publicUrl))) {
-      problems.push({ path: problem.path, message: `the default iPXE script URL built from it: ${problem.message}` });
+    for (const { path, url } of urls) {
+      for (const problem of bootFileProblems(path, defaultIpxeScriptUrl(url))) {
+        problems.push({ path: problem.path, message: `the default iPXE script URL built from it: ${problem.message}` });
+      }
     }
   }
   const loaderFiles = (path: string, loader: LoaderChoices | undefined) => {
@@ -57,8 +64,10 @@ function handedBootFileProblems(config: Config): ConfigProblem[] {
       if (choice === undefined) continue;
       const named = choice.file ?? LOADER_BOOT_FILES[choice.family][key as keyof LoaderChoices];
       if (named === undefined) continue;
-      const file = key === 'httpX64' && !/^https?:\/\//.test(named) ? `${publicUrl.replace(/\/+$/, '')}/${named}` : named;
-      problems.push(...bootFileProblems(`${path}.loader.${key}.file`, file));
+      const isPath = key === 'httpX64' && !/^https?:\/\//.test(named);
+      const files = isPath ? [...new Set(urls.map((u) => `${u.url.replace(/\/+$/, '')}/${named}`))] : [named];
+      const first = files.map((file) => bootFileProblems(`${path}.loader.${key}.file`, file)).find((found) => found.length > 0);
+      if (first !== undefined) problems.push(...first);
     }
   };
   config.inventory.hosts.forEach((host, i) => loaderFiles(`inventory.hosts[${i}]`, host.loader));

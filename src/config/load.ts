@@ -110,6 +110,15 @@ export function buildConfig(
   const httpPort = partial.http.port;
   // Every boot network's server address is served by TFTP and HTTP unless the file lists addresses.
   const serverAddresses = [...new Set([serverAddress, ...(partial.dhcp.networks ?? []).map((n) => n.serverAddress)])];
+  const httpAddresses = partial.http.address !== undefined ? [partial.http.address] : serverAddresses;
+  const publicUrl = (partial.http.publicUrl ?? `http://${serverAddress}:${httpPort}`).replace(/\/+$/, '');
+  // Each boot network's clients are told a URL on that network: its own, else its server address where
+  // HTTP listens there (a client on it may have no route to server.address), else the one URL.
+  const networkUrls = (partial.dhcp.networks ?? []).map((n) => {
+    const listened = httpAddresses.includes(n.serverAddress) || httpAddresses.includes('0.0.0.0');
+    const url = n.publicUrl ?? (listened ? `http://${n.serverAddress}:${httpPort}` : publicUrl);
+    return { serverAddress: n.serverAddress, subnet: n.subnet, url: url.replace(/\/+$/, '') };
+  });
   const config: Config = {
     ...partial,
     tftp: {
@@ -121,8 +130,9 @@ export function buildConfig(
     http: {
       ...partial.http,
       address: httpAddress,
-      addresses: partial.http.address !== undefined ? [partial.http.address] : serverAddresses,
-      publicUrl: (partial.http.publicUrl ?? `http://${serverAddress}:${httpPort}`).replace(/\/+$/, ''),
+      addresses: httpAddresses,
+      publicUrl,
+      networkUrls,
     },
     store: { ...partial.store, path: resolve(options.baseDir, partial.store.path) },
     power: { ...partial.power, ...(partial.power.secretsFile !== undefined ? { secretsFile: resolve(options.baseDir, partial.power.secretsFile) } : {}) },

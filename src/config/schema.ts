@@ -56,8 +56,18 @@ export interface Config {
   log: Static<typeof LogConfigSchema>;
   tftp: Static<typeof TftpConfigSchema> & { addresses: string[]; port: number };
   dhcp: Static<typeof DhcpConfigSchema>;
-  /** `addresses`: where HTTP listens: `http.address` when given, else every server address (`server.address` and each `dhcp.networks[].serverAddress`). */
-  http: Static<typeof HttpConfigSchema> & { address: string; addresses: string[]; publicUrl: string };
+  /**
+   * `addresses`: where HTTP listens: `http.address` when given, else every server address (`server.address`
+   * and each `dhcp.networks[].serverAddress`). `publicUrl`: the URL of the network of `server.address` and
+   * of clients on no configured network. `networkUrls`: each `dhcp.networks` entry's URL (its `publicUrl`,
+   * else `http://<serverAddress>:<port>` where HTTP listens on it, else `publicUrl`), with its subnet.
+   */
+  http: Static<typeof HttpConfigSchema> & {
+    address: string;
+    addresses: string[];
+    publicUrl: string;
+    networkUrls: Array<{ serverAddress: string; subnet: string; url: string }>;
+  };
   store: Static<typeof StoreConfigSchema>;
   inventory: Static<typeof InventoryConfigSchema>;
   power: Static<typeof PowerConfigSchema>;

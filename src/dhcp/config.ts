@@ -34,6 +34,9 @@ export const DhcpNetworkSchema = StrictObject({
   interface: Type.Optional(
     Type.String({ minLength: 1, maxLength: 15, pattern: '^[A-Za-z0-9_.:@-]+$', description: 'the interface the network is on (a VLAN is an interface: eth0.30); default: the one holding serverAddress' }),
   ),
+  publicUrl: Type.Optional(
+    Type.String({ pattern: '^https?://', description: "base URL this network's clients are told (iPXE script, UEFI HTTP boot, server.httpUrl); default: http://<serverAddress>:<http.port>" }),
+  ),
 });
 
 /** A fixed address for one MAC. */
@@ -63,7 +66,7 @@ export const DhcpBootSchema = Type.Object({
   httpX64: Type.Optional(Type.String({ pattern: '^https?://', description: 'option 93 = 16 (UEFI HTTP boot): a full URL' })),
   fallback: Type.String({ default: 'pxelinux.0', description: 'clients without option 93 (pypxeboot, udhcpc) and unknown architectures' }),
   ipxeScript: Type.Optional(
-    Type.String({ description: 'URL given to iPXE clients (option 77 "iPXE" or option 175); default <http.publicUrl>/boot.ipxe?…' }),
+    Type.String({ description: 'URL given to iPXE clients (option 77 "iPXE" or option 175); default <public URL of the client\'s network>/boot.ipxe?…' }),
   ),
   nextServer: Type.Optional(Type.Union([Ipv4], { description: 'siaddr (TFTP server); default server.address' })),
 }, { additionalProperties: false, default: {} });

@@ -89,13 +89,19 @@ export class LeaseTable {
     }
   }
 
-  /** Loads every stored lease into the index (call once before serving). */
+  /**
+   * Loads every stored lease into the index (call once before serving; the two-instance mode calls it
+   * again when a peer goes or returns). The pools' cursors then walk only the addresses free now.
+   */
   async load(now: number): Promise<number> {
     const leases = await this.store.listLeases();
     for (const lease of leases) {
       if (lease.expiresAt <= now && lease.state !== 'bound') continue;
       this.remember(lease.mac, ipToInt(lease.ip), lease.state, lease.expiresAt);
     }
+    const held: number[] = [];
+    for (const entry of this.byIp.values()) if (entry.expiresAt > now) held.push(entry.ip);
+    for (const pools of this.pools.values()) for (const pool of pools) pool.withhold(held);
     return leases.length;
   }
 

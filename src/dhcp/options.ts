@@ -2,7 +2,7 @@
  * DHCP options (RFC 2132): the code table, the TLV codec with pad/end and RFC 3396 long-option
  * splitting/concatenation, and typed getters that check lengths. Pure: no sockets, config or logging.
  */
-import { ipFromBytes } from '../net/ipv4.js';
+import { ipFromBytes, parseQuad } from '../net/ipv4.js';
 
 /** Option codes xenboot reads or writes, with the wire type in a comment. */
 export const Opt = {
@@ -135,7 +135,9 @@ export function joinOptionPieces(pieces: OptionPieces, into: DhcpOptions): void 
   const targets = new Map<number, { data: Buffer; offset: number }>();
   for (const [code, length] of pieces.lengths) {
     const previous = into.get(code);
-    const data = Buffer.alloc((previous?.length ?? 0) + length);
+    // Every byte is written below (the lengths are the pieces' sum), so no zero fill: a slice of Node's
+    // buffer pool instead of an ArrayBuffer of its own per option.
+    const data = Buffer.allocUnsafe((previous?.length ?? 0) + length);
     targets.set(code, { data, offset: previous ? previous.copy(data, 0) : 0 });
     into.set(code, data);
   }
@@ -147,7 +149,7 @@ export function takeOption(pieces: OptionPieces, code: number): Buffer | undefin
   const length = pieces.lengths.get(code);
   if (length === undefined) return undefined;
   pieces.lengths.delete(code);
-  const target = { data: Buffer.alloc(length), offset: 0 };
+  const target = { data: Buffer.allocUnsafe(length), offset: 0 };
   copyPieces(pieces, new Map([[code, target]]));
   return target.data;
 }
@@ -245,8 +247,11 @@ export function getText(options: DhcpOptions, code: number): string | undefined 
 
 /** Encodes one IPv4 address (dotted) as 4 bytes. */
 export function ipBytes(ip: string): Buffer {
-  const parts = ip.split('.').map(Number);
-  return Buffer.from(parts);
+  const value = parseQuad(ip);
+  if (value < 0) return Buffer.from(ip.split('.').map(Number));
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value, 0);
+  return bytes;
 }
 
 /** Encodes a list of IPv4 addresses. */

@@ -4,7 +4,7 @@
  * `encodePacket`, `encodingLength`; no sockets, config or logging. The message type (option 53) is
  * lifted into `type`, so callers never handle it twice.
  */
-import { ipFromBytes } from '../net/ipv4.js';
+import { ipFromBytes, parseQuad } from '../net/ipv4.js';
 import { collectOptionArea, DhcpDecodeError, joinOptionPieces, optionPieces, takeOption, encodeOptionArea, Opt, optionsEncodingLength, type DhcpOptions } from './options.js';
 
 /** DHCP message types (option 53, RFC 2132 §9.6; 8 is RFC 2131 INFORM). */
@@ -83,6 +83,11 @@ export interface DhcpPacket {
 }
 
 function writeIp(buf: Buffer, offset: number, ip: string): void {
+  const value = parseQuad(ip);
+  if (value >= 0) {
+    buf.writeUInt32BE(value, offset);
+    return;
+  }
   const parts = ip.split('.');
   if (parts.length !== 4) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
   for (let i = 0; i < 4; i++) buf[offset + i] = Number(parts[i]) & 255;
@@ -155,6 +160,29 @@ export function decodePacket(buf: Buffer): DhcpPacket {
   };
 }
 
+/**
+ * The message type (option 53) of a BOOTREQUEST, read from the main option area without decoding it, or
+ * null when `buf` is no BOOTREQUEST or carries none there. A look for overload decisions only (what is
+ * dropped before decoding); `decodePacket` is the judge of everything else.
+ */
+export function requestType(buf: Uint8Array): number | null {
+  if (buf.length < HEADER_LENGTH + 4 || buf[0] !== Op.Request) return null;
+  if (buf[236] !== 99 || buf[237] !== 130 || buf[238] !== 83 || buf[239] !== 99) return null;
+  for (let at = HEADER_LENGTH + 4; at < buf.length; ) {
+    const code = buf[at]!;
+    if (code === 0) {
+      at += 1;
+      continue;
+    }
+    if (code === 255 || at + 1 >= buf.length) return null;
+    const size = buf[at + 1]!;
+    if (at + 2 + size > buf.length) return null;
+    if (code === Opt.MessageType && size >= 1) return buf[at + 2]!;
+    at += 2 + size;
+  }
+  return null;
+}
+
 function optionsWithType(packet: DhcpPacket): DhcpOptions {
   if (packet.type === null) return packet.options;
   // Message type first: some old clients look for it at the start of the option area.
@@ -163,8 +191,15 @@ function optionsWithType(packet: DhcpPacket): DhcpOptions {
   return all;
 }
 
+/** True when the message type can be written first and `packet.options` after it as they are (the usual case). */
+function typeApart(packet: DhcpPacket): boolean {
+  return packet.type !== null && !packet.options.has(Opt.MessageType) && !packet.options.has(Opt.Overload);
+}
+
 /** Bytes `encodePacket` produces for `packet`: header, cookie, options and End (no padding). */
 export function encodingLength(packet: DhcpPacket): number {
+  // Option 53 is 3 bytes; counted apart, no map is built (buildReply asks this once per reply or more).
+  if (typeApart(packet)) return HEADER_LENGTH + 4 + 3 + optionsEncodingLength(packet.options);
   return HEADER_LENGTH + 4 + optionsEncodingLength(optionsWithType(packet));
 }
 
@@ -177,8 +212,9 @@ export function encodePacket(packet: DhcpPacket, minLength = 0): Buffer {
   const file = Buffer.from(packet.file, 'latin1');
   if (sname.length > 63) throw new Error(`sname is ${sname.length} bytes; at most 63 fit`);
   if (file.length > 127) throw new Error(`file is ${file.length} bytes; at most 127 fit`);
-  const options = optionsWithType(packet);
-  const length = HEADER_LENGTH + 4 + optionsEncodingLength(options);
+  const apart = typeApart(packet);
+  const options = apart ? packet.options : optionsWithType(packet);
+  const length = HEADER_LENGTH + 4 + (apart ? 3 : 0) + optionsEncodingLength(options);
   const buf = Buffer.alloc(Math.max(length, minLength));
   buf[0] = packet.op;
   buf[1] = packet.htype;
@@ -195,6 +231,14 @@ export function encodePacket(packet: DhcpPacket, minLength = 0): Buffer {
   sname.copy(buf, 44);
   file.copy(buf, 108);
   buf.writeUInt32BE(MAGIC_COOKIE, HEADER_LENGTH);
-  encodeOptionArea(options, buf, HEADER_LENGTH + 4);
+  let at = HEADER_LENGTH + 4;
+  if (apart) {
+    // Message type first: some old clients look for it at the start of the option area.
+    buf[at] = Opt.MessageType;
+    buf[at + 1] = 1;
+    buf[at + 2] = packet.type!;
+    at += 3;
+  }
+  encodeOptionArea(options, buf, at);
   return buf;
 }

@@ -99,9 +99,14 @@ function readIpOption(request: DhcpPacket, code: number): string | undefined {
   }
 }
 
-function bootAnswer(machine: Machine, ctx: ResponderContext): DhcpBootAnswer | null {
+/**
+ * The Booter's answer for a machine on `subnet`. The machine is told URLs on its own network: the local
+ * subnet's server address (the network the request arrived on, or the one holding the relay's giaddr),
+ * else, behind a relay, the address the request is answered from.
+ */
+function bootAnswer(machine: Machine, ctx: ResponderContext, subnet: Subnet): DhcpBootAnswer | null {
   try {
-    return ctx.booter.dhcpAnswer(machine);
+    return ctx.booter.dhcpAnswer({ ...machine, serverAddress: subnet.serverAddress ?? ctx.serverAddress });
   } catch {
     return null;
   }
@@ -128,7 +133,7 @@ async function discover(request: DhcpPacket, machine: Machine, ctx: ResponderCon
     if (requested !== undefined && subnetHas(subnet, requested) && leases.isDynamic(subnet, requested)) preferred.push(requested);
     why = 'pool';
   }
-  const answer = bootAnswer(machine, ctx);
+  const answer = bootAnswer(machine, ctx, subnet);
   const details = clientDetails(request, answer);
   // A client that still holds a bound lease keeps it; the offer does not shorten it to a hold.
   const current = leases.entryFor(machine.mac);
@@ -203,7 +208,7 @@ async function requestMessage(request: DhcpPacket, machine: Machine, ctx: Respon
     return nak(request, machine, ctx, `${ip} is not in a dynamic range`);
   }
   if (!leases.isAvailable(ip, machine.mac, now)) return nak(request, machine, ctx, `${ip} is in use by another client`);
-  const answer = bootAnswer(machine, ctx);
+  const answer = bootAnswer(machine, ctx, subnet);
   // The ACK is sent only after the store has the lease (durable before the client uses it).
   const bound = await leases.claim(machine.mac, ip, 'bound', now + ctx.config.leaseTime * 1000, now, clientDetails(request, answer));
   if (!bound) return nak(request, machine, ctx, `${ip} is held by another server`);
@@ -234,7 +239,7 @@ function inform(request: DhcpPacket, machine: Machine, ctx: ResponderContext): O
   if (request.ciaddr === '0.0.0.0') return silent(request, 'INFORM without ciaddr', machine);
   const subnet = request.giaddr !== '0.0.0.0' ? selectSubnet(ctx.subnets, request.giaddr, ctx.arrivedOn) : subnetOf(ctx.subnets, request.ciaddr);
   if (!subnet) return silent(request, `INFORM from ${request.ciaddr}, which is not in a served subnet`, machine);
-  const answer = bootAnswer(machine, ctx);
+  const answer = bootAnswer(machine, ctx, subnet);
   // RFC 2131 §4.3.5: no yiaddr, no lease time.
   return reply(request, machine, ctx, MessageType.Ack, '0.0.0.0', leaseReplyOptions(request, subnet, answer, ctx, false), answer, 'INFORM');
 }

@@ -16,6 +16,7 @@ import type { Booter } from '../boot/machine.js';
 import type { EventBus } from '../timeline/bus.js';
 import type { DhcpExchangeEvent } from '../timeline/types.js';
 import type { Logger } from '../log.js';
+import { ipToInt } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import { bindUdp } from '../net/udp-bind.js';
 import type { HeartbeatStore, LeaseStore } from '../store/types.js';
@@ -23,10 +24,11 @@ import type { DhcpConfig } from './config.js';
 import type { RequestSource, ResponderContext } from './context.js';
 import { haPoolShares, startHaMember } from './ha/member.js';
 import type { HaMember } from './ha/member.js';
+import { isForPeer, type Ownership } from './ha/ownership.js';
 import { LeaseTable } from './leases.js';
 import { clientMac } from './machine.js';
 import { Opt } from './options.js';
-import { decodePacket, messageTypeName, type DhcpPacket } from './packet.js';
+import { decodePacket, MessageType, messageTypeName, requestType, type DhcpPacket } from './packet.js';
 import { RateLimiter } from './rate-limit.js';
 import { encodeReply } from './reply.js';
 import { respond } from './responder.js';
@@ -65,6 +67,8 @@ export interface DhcpServerStats {
   noNetwork: number;
   /** DISCOVERs dropped unread under overload (too old for `dhcp.shedDiscoverAfterMs`, or a full queue; native engine). */
   readonly shed: number;
+  /** DISCOVERs dropped undecoded because too many exchanges were waiting to finish (node:dgram engine; the native one holds them). */
+  overloaded: number;
   rateLimited: number;
   replies: number;
   silent: number;
@@ -112,11 +116,34 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     logger.info({ leases: count }, 'lease table loaded');
   }
   // Two-instance mode: beats once the lease table is loaded; reads it again whenever a peer goes or returns.
-  const ha = config.ha && options.heartbeats
-    ? await startHaMember({ config: config.ha, heartbeats: options.heartbeats, serverAddresses, logger, onChange: async () => void (await leases.load(now())) })
-    : null;
-  const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+  // Requests of the peers' clients are dropped before decoding (ha/ownership.ts), by the native socket as it
+  // drains the kernel's queue, or here for node:dgram; the filter follows every change in who is up.
+  let ownership = null as Ownership | null;
   let nativeSocket: PktinfoSocket | null = null;
+  let member: HaMember | null = null;
+  const ownerAddresses = serverAddresses.map(ipToInt);
+  const updateOwnership = () => {
+    if (member === null) return;
+    ownership = { buckets: member.bucketMask(), addresses: ownerAddresses };
+    nativeSocket?.setOwner({ buckets: ownership.buckets, addresses: serverAddresses });
+  };
+  const ha = config.ha && options.heartbeats
+    ? await startHaMember({
+        config: config.ha,
+        heartbeats: options.heartbeats,
+        serverAddresses,
+        logger,
+        onChange: async () => {
+          updateOwnership();
+          await leases.load(now());
+        },
+      })
+    : null;
+  member = ha;
+  updateOwnership();
+  let peerDropsDgram = 0;
+  ha?.countDroppedElsewhere(() => peerDropsDgram + (nativeSocket?.peerDrops ?? 0));
+  const limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
   const stats: DhcpServerStats = {
     received: 0,
     malformed: 0,
@@ -124,6 +151,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     get shed() {
       return nativeSocket?.shed ?? 0;
     },
+    overloaded: 0,
     rateLimited: 0,
     replies: 0,
     silent: 0,
@@ -132,6 +160,26 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   };
   // Messages of one client are handled in order (a retransmitted DISCOVER does not race its REQUEST).
   const perClient = new Map<string, Promise<void>>();
+  // Overload of what comes after the socket (a slow store): every OFFER sent makes a REQUEST that must be
+  // committed before its ACK, so once HOLD_AT exchanges are waiting to finish no new one is begun: the
+  // native socket keeps DISCOVERs in its ring (and sheds them there) until RELEASE_AT, node:dgram drops
+  // them undecoded. REQUESTs, renewals and releases are always taken.
+  let inFlight = 0;
+  let holding = false;
+  const began = () => {
+    inFlight += 1;
+    if (!holding && inFlight >= HOLD_AT) {
+      holding = true;
+      nativeSocket?.holdDiscovers(true);
+    }
+  };
+  const finished = () => {
+    inFlight -= 1;
+    if (holding && inFlight <= RELEASE_AT) {
+      holding = false;
+      nativeSocket?.holdDiscovers(false);
+    }
+  };
   let lastExhaustedWarning = -Infinity;
 
   const sockets: Socket[] = [];
@@ -178,6 +226,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       return;
     }
     const key = mac ?? `${remote.address}:${remote.port}`;
+    began();
     const previous = perClient.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
       const exhaustedBefore = leases.poolExhausted;
@@ -220,14 +269,24 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     });
     perClient.set(key, settled);
     await settled;
+    finished();
     if (perClient.get(key) === settled) perClient.delete(key);
   };
 
   const listen = (socket: Socket, via: RequestSource['via'], replySocket: Socket) => {
     const reply = dgramSender(replySocket);
+    const unicast = socket === replySocket && via === 'dhcp';
     socket.on('message', (data, remote) => {
       stats.received += 1;
-      void handle(data, remote, via, null, () => reply, socket === replySocket && via === 'dhcp');
+      if (ownership !== null && via === 'dhcp' && isForPeer(data, unicast ? ownerAddresses[0]! : BROADCAST, ownership)) {
+        peerDropsDgram += 1;
+        return;
+      }
+      if (holding && via === 'dhcp' && requestType(data) === MessageType.Discover) {
+        stats.overloaded += 1;
+        return;
+      }
+      void handle(data, remote, via, null, () => reply, unicast);
     });
     socket.on('error', (error) => logger.warn({ err: error }, 'DHCP socket error'));
   };
@@ -248,6 +307,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
         (errno) => logger.warn({ errno }, 'DHCP socket receive error'),
       );
       nativeSocket = opened;
+      updateOwnership();
       port = opened.port;
     } else {
       const receiver = createSocket({ type: 'udp4', reuseAddr: true });
@@ -313,6 +373,12 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     throw error;
   }
 }
+
+/** Exchanges waiting to finish at which no new one is begun, and the count at which that ends. */
+const HOLD_AT = 128;
+const RELEASE_AT = 64;
+/** 255.255.255.255 as a number: the destination of a limited broadcast. */
+const BROADCAST = 0xffffffff;
 
 /** The engine of the port-67 socket: `dhcp.engine`, `auto` meaning native where the addon is built. */
 function chooseEngine(config: DhcpConfig): 'native' | 'dgram' {

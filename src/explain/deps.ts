@@ -14,13 +14,14 @@ import type { ExplainDeps } from './explain.js';
 
 /** Explain's dependencies for a running (or CLI-built) boot service; `fileSize` reads the TFTP root. */
 export function explainDepsFor(config: Config, boot: BootService, fileSize?: (path: string) => Promise<number | null>): ExplainDeps {
-  const base = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) });
+  const base = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, boot.publicUrls) });
   return {
     inventory: boot.provider.current(),
     renderer: boot.renderer,
-    booter: createInventoryBooter(boot.provider, base, config.http.publicUrl),
+    booter: createInventoryBooter(boot.provider, base, boot.publicUrls),
     serverAddress: config.dhcp.boot.nextServer ?? config.server.address,
     publicUrl: config.http.publicUrl,
+    networkUrls: boot.publicUrls.networks,
     firmwareFromArch,
     ...(boot.macForIp ? { macForIp: boot.macForIp } : {}),
     ...(fileSize ? { fileSize } : {}),

@@ -13,6 +13,7 @@ import { chosenLoader } from '../boot/loader-choice.js';
 import { tftpySizeWarnings } from '../boot/pypxeboot-audit.js';
 import type { AskedFile, ExplainSubject } from '../boot/loaders/types.js';
 import type { Booter, DhcpBootAnswer, Firmware, Machine } from '../boot/machine.js';
+import { networkUrlFor, type NetworkUrl } from '../boot/public-urls.js';
 import type { BootRenderer } from '../boot/render.js';
 import { isIpv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
@@ -60,6 +61,8 @@ export interface ExplainDeps {
   /** PXELINUX/GRUB/iPXE TFTP server address. */
   serverAddress: string;
   publicUrl: string;
+  /** The boot networks' own public URLs: a machine whose `ip` is in one of their subnets is told its URL. */
+  networkUrls?: readonly NetworkUrl[];
   firmwareFromArch: (arch: number | undefined) => Firmware;
   macForIp?: (ip: string) => Promise<string | null>;
   /** A path's size in the TFTP root (null when absent), for the pypxeboot file-size warning. */
@@ -82,6 +85,10 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   if (query.arch !== undefined) machine.arch = query.arch;
   if (query.userClass !== undefined) machine.userClass = query.userClass;
   if (query.ip !== undefined) machine.ip = query.ip;
+  // The client's network, by its address, picks the URLs it is told (as DHCP does by where a request arrives).
+  const network = networkUrlFor(deps.networkUrls ?? [], query.ip);
+  if (network !== undefined) machine.serverAddress = network.serverAddress;
+  const publicUrl = network?.url ?? deps.publicUrl;
 
   const inventory = deps.inventory;
   const host = hostForMachine(inventory, machine);
@@ -111,7 +118,7 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   const reserved = deps.booter?.reservedIp(mac) ?? host?.ip;
   const dhcp = dhcpAnswer === null ? null : { ...dhcpAnswer, ...(reserved !== undefined ? { yiaddr: reserved } : {}) };
   const ip = query.ip ?? reserved;
-  const own = isIpxe ? null : chosenLoader(host, host ? host.profile : unknownProfile, firmware, deps.publicUrl);
+  const own = isIpxe ? null : chosenLoader(host, host ? host.profile : unknownProfile, firmware, publicUrl);
 
   const subject: ExplainSubject = {
     mac,
@@ -129,7 +136,8 @@ export async function explainMachine(query: ExplainQuery, deps: ExplainDeps): Pr
   const ctx = (via: 'tftp' | 'http'): GeneratedFilesContext => ({
     inventory,
     renderer: deps.renderer,
-    ipxeBase: via === 'http' ? deps.publicUrl : `tftp://${deps.serverAddress}`,
+    ipxeBase: via === 'http' ? publicUrl : `tftp://${deps.serverAddress}`,
+    publicUrl,
     ...(ip !== undefined ? { clientIp: ip } : {}),
     ...(deps.macForIp ? { macForIp: deps.macForIp } : {}),
   });

@@ -16,7 +16,7 @@
  */
 import { parseMac, type Mac } from '../net/mac.js';
 import { parseUuid, swapUuidFields } from '../net/uuid.js';
-import type { Group, Host, InventoryDocuments, Labels, Profile, UnknownPolicy, Vars } from './model.js';
+import type { Group, Host, InventoryDocuments, Labels, LoaderChoices, Profile, UnknownPolicy, Vars } from './model.js';
 
 /** Where a host's profile came from. */
 export type ProfileSource = { from: 'host' } | { from: 'group'; group: string } | { from: 'none' } | { from: 'next-boot'; reason: string };
@@ -102,20 +102,23 @@ export function mergeInventoryInputs(fromConfig: InventoryDocuments, fromStore: 
   return result;
 }
 
-/** An immutable, indexed inventory snapshot. Lookups are map reads, cheap enough per packet. */
-export class Inventory {
-  private readonly profilesByName = new Map<string, Profile>();
-  private readonly byMac = new Map<Mac, ResolvedHost>();
-  private readonly byUuid = new Map<string, ResolvedHost>();
-  private readonly byIp = new Map<string, ResolvedHost>();
-  private readonly sortedGroups: Group[];
+/**
+ * One set of inventory documents resolved and indexed, next-boot overrides left out: built once per change
+ * of the documents (an API write, SIGHUP, another instance's change) and shared by every snapshot over
+ * them, so a next-boot override costs the hosts it changes, not the whole inventory.
+ */
+export class InventoryIndex {
+  readonly profilesByName = new Map<string, Profile>();
+  /** Hosts by canonical MAC, first wins; by UUID and IP they point at the same objects. */
+  readonly byMac = new Map<Mac, ResolvedHost>();
+  readonly byUuid = new Map<string, ResolvedHost>();
+  readonly byIp = new Map<string, ResolvedHost>();
+  readonly sortedGroups: Group[];
   /** What machines outside the inventory get. */
   readonly unknown: UnknownPolicy;
+  private configPaths: ReadonlySet<string> | undefined;
 
-  constructor(
-    input: InventoryDocuments,
-    private readonly overrides: ReadonlyMap<Mac, NextBootOverride> = new Map(),
-  ) {
+  constructor(input: InventoryDocuments) {
     for (const profile of input.profiles) if (!this.profilesByName.has(profile.name)) this.profilesByName.set(profile.name, profile);
     this.sortedGroups = [...input.groups].sort(compareGroups);
     this.unknown = input.unknown ?? { boot: 'nothing' };
@@ -128,6 +131,20 @@ export class Inventory {
       }
       if (resolved.ip !== undefined && !this.byIp.has(resolved.ip)) this.byIp.set(resolved.ip, resolved);
     }
+  }
+
+  /** Every `loader.<firmware>.config` path a profile or host names (vendor GRUB images), computed once. */
+  loaderConfigPaths(): ReadonlySet<string> {
+    if (this.configPaths === undefined) {
+      const found = new Set<string>();
+      const add = (choices: LoaderChoices | undefined) => {
+        for (const choice of Object.values(choices ?? {})) if (choice?.config !== undefined) found.add(choice.config);
+      };
+      for (const profile of this.profilesByName.values()) add(profile.loader);
+      for (const host of this.byMac.values()) add(host.source.loader);
+      this.configPaths = found;
+    }
+    return this.configPaths;
   }
 
   private resolve(host: Host): ResolvedHost | null {
@@ -148,22 +165,7 @@ export class Inventory {
         profileSource = { from: 'group', group: group.name };
       }
     }
-    const override = this.overrides.get(mac);
-    if (override?.kind === 'disabled') {
-      profile = profile?.kind === 'xen-domu' ? null : LOCALBOOT_PROFILE;
-      profileSource = { from: 'next-boot', reason: override.reason };
-    } else if (override?.kind === 'profile') {
-      const chosen = this.profilesByName.get(override.profile);
-      // A next-boot profile that no longer exists leaves the host on its own profile.
-      if (chosen) {
-        profile = withExtraArgs(chosen, override.extraArgs);
-        profileSource = { from: 'next-boot', reason: override.reason };
-      }
-    }
-    const vars: Vars = { ...(profile?.vars ?? {}) };
-    for (const group of [...groups].reverse()) Object.assign(vars, group.vars ?? {});
-    Object.assign(vars, host.vars ?? {});
-    const resolved: ResolvedHost = { mac, labels, vars, groups, profile, profileSource, source: host };
+    const resolved: ResolvedHost = { mac, labels, vars: mergedVars(profile, groups, host), groups, profile, profileSource, source: host };
     const uuid = host.uuid === undefined ? null : parseUuid(host.uuid);
     if (uuid !== null) resolved.uuid = uuid;
     if (host.hostname !== undefined) resolved.hostname = host.hostname;
@@ -171,47 +173,125 @@ export class Inventory {
     return resolved;
   }
 
+  /** `host` as a next-boot override changes it, or `host` itself when the override changes nothing. */
+  overridden(host: ResolvedHost, override: NextBootOverride): ResolvedHost {
+    let profile: Profile | null;
+    if (override.kind === 'disabled') {
+      profile = host.profile?.kind === 'xen-domu' ? null : LOCALBOOT_PROFILE;
+    } else {
+      const chosen = this.profilesByName.get(override.profile);
+      // A next-boot profile that no longer exists leaves the host on its own profile.
+      if (!chosen) return host;
+      profile = withExtraArgs(chosen, override.extraArgs);
+    }
+    return { ...host, profile, profileSource: { from: 'next-boot', reason: override.reason }, vars: mergedVars(profile, host.groups, host.source) };
+  }
+}
+
+/** Variables from least to most specific: the profile's, the matching groups' (least specific first), the host's. */
+function mergedVars(profile: Profile | null, groups: readonly Group[], host: Host): Vars {
+  const vars: Vars = { ...(profile?.vars ?? {}) };
+  for (let i = groups.length - 1; i >= 0; i--) Object.assign(vars, groups[i]!.vars ?? {});
+  Object.assign(vars, host.vars ?? {});
+  return vars;
+}
+
+/** True when two overrides change a boot the same way. */
+function sameOverride(a: NextBootOverride, b: NextBootOverride): boolean {
+  if (a.kind !== b.kind || a.reason !== b.reason) return false;
+  if (a.kind === 'disabled' || b.kind === 'disabled') return true;
+  return a.profile === b.profile && a.extraArgs.length === b.extraArgs.length && a.extraArgs.every((arg, i) => arg === b.extraArgs[i]);
+}
+
+/**
+ * An immutable, indexed inventory snapshot: an `InventoryIndex` and the hosts its next-boot overrides
+ * change. Lookups are map reads, cheap enough per packet; `withOverrides` costs the overrides, not the hosts.
+ */
+export class Inventory {
+  private readonly index: InventoryIndex;
+  /** Hosts a next-boot override changes, as the boot path sees them. */
+  private readonly overriddenHosts = new Map<Mac, ResolvedHost>();
+  /** What machines outside the inventory get. */
+  readonly unknown: UnknownPolicy;
+
+  constructor(
+    input: InventoryDocuments | InventoryIndex,
+    private readonly overrides: ReadonlyMap<Mac, NextBootOverride> = new Map(),
+    /** The snapshot these overrides replace: hosts whose override did not change are taken from it. */
+    previous?: Inventory,
+  ) {
+    this.index = input instanceof InventoryIndex ? input : new InventoryIndex(input);
+    this.unknown = this.index.unknown;
+    const reusable = previous !== undefined && previous.index === this.index ? previous : undefined;
+    for (const [mac, override] of overrides) {
+      const before = reusable?.overrides.get(mac);
+      const kept = before !== undefined && sameOverride(before, override) ? reusable!.overriddenHosts.get(mac) : undefined;
+      if (kept !== undefined) {
+        this.overriddenHosts.set(mac, kept);
+        continue;
+      }
+      const host = this.index.byMac.get(mac);
+      if (host !== undefined) this.overriddenHosts.set(mac, this.index.overridden(host, override));
+    }
+  }
+
+  /** The same documents with other next-boot overrides; costs the overrides, not the hosts. */
+  withOverrides(overrides: ReadonlyMap<Mac, NextBootOverride>): Inventory {
+    return new Inventory(this.index, overrides, this);
+  }
+
+  /** Every `loader.<firmware>.config` path a profile or host names (vendor GRUB images). */
+  loaderConfigPaths(): ReadonlySet<string> {
+    return this.index.loaderConfigPaths();
+  }
+
+  /** A host as the boot path sees it: with its next-boot override, when it has one. */
+  private current(host: ResolvedHost | undefined): ResolvedHost | undefined {
+    if (host === undefined || this.overriddenHosts.size === 0) return host;
+    return this.overriddenHosts.get(host.mac) ?? host;
+  }
+
   /** The host with this MAC (any spelling), if any. */
   hostByMac(mac: string): ResolvedHost | undefined {
     const canonical = parseMac(mac);
-    return canonical === null ? undefined : this.byMac.get(canonical);
+    return canonical === null ? undefined : this.current(this.index.byMac.get(canonical));
   }
 
   /** The host with this SMBIOS UUID, given in either byte order of its first three fields. */
   hostByUuid(uuid: string): ResolvedHost | undefined {
     const canonical = parseUuid(uuid);
     if (canonical === null) return undefined;
-    return this.byUuid.get(canonical) ?? this.byUuid.get(swapUuidFields(canonical));
+    return this.current(this.index.byUuid.get(canonical) ?? this.index.byUuid.get(swapUuidFields(canonical)));
   }
 
   /** The host whose reserved address this is, if any. */
   hostByIp(ip: string): ResolvedHost | undefined {
-    return this.byIp.get(ip);
+    return this.current(this.index.byIp.get(ip));
   }
 
   /** A profile by name. */
   profile(name: string): Profile | undefined {
-    return this.profilesByName.get(name);
+    return this.index.profilesByName.get(name);
   }
 
   /** Every profile. */
   profiles(): Profile[] {
-    return [...this.profilesByName.values()];
+    return [...this.index.profilesByName.values()];
   }
 
   /** Every host, in input order. */
   hosts(): ResolvedHost[] {
-    return [...this.byMac.values()];
+    return [...this.index.byMac.values()].map((host) => this.current(host)!);
   }
 
   /** Every group, most specific first. */
   groups(): Group[] {
-    return [...this.sortedGroups];
+    return [...this.index.sortedGroups];
   }
 
   /** True when there are no hosts and unknown machines get nothing (the config Booter is enough). */
   isEmpty(): boolean {
-    return this.byMac.size === 0 && this.unknown.boot === 'nothing';
+    return this.index.byMac.size === 0 && this.unknown.boot === 'nothing';
   }
 
   /** The profile an unknown machine gets, or `null` for `unknown.boot: nothing`. */
@@ -220,7 +300,7 @@ export class Inventory {
       case 'localboot':
         return LOCALBOOT_PROFILE;
       case 'profile':
-        return this.unknown.profile === undefined ? null : (this.profilesByName.get(this.unknown.profile) ?? null);
+        return this.unknown.profile === undefined ? null : (this.index.profilesByName.get(this.unknown.profile) ?? null);
       default:
         return null;
     }
@@ -275,10 +355,13 @@ export class InventoryProvider {
     this.rebuild();
   }
 
-  /** Replaces the next-boot overrides (the boot lifecycle); takes effect at once. */
+  /**
+   * Replaces the next-boot overrides (the boot lifecycle); takes effect at once. The documents stay
+   * resolved as they are: this costs the overridden hosts, not the inventory.
+   */
   setOverrides(overrides: ReadonlyMap<Mac, NextBootOverride>): void {
     this.overrides = overrides;
-    this.rebuild();
+    this.snapshot = this.snapshot.withOverrides(overrides);
   }
 
   private rebuild(): void {

@@ -20,6 +20,13 @@
  * - `xenboot_dhcp_rogue_servers`: other DHCP servers remembered (seen within a day, not allowed);
  *   `xenboot_dhcp_rogue_sightings_total{server}`: messages seen from or naming each;
  *   `xenboot_dhcp_rogue_server_last_seen_seconds{server}`: when each was last seen (Unix time)
+ * - two-instance mode (`dhcp.ha`), absent otherwise: `xenboot_dhcp_ha_peer_up{peer}` (1 up, 0 down, this
+ *   instance included), `xenboot_dhcp_ha_answering_buckets` (of the 256 RFC 3074 buckets: about 128 of two
+ *   peers while both are up, 256 after a takeover), `xenboot_dhcp_ha_heartbeat_age_seconds` (since this
+ *   instance's own heartbeat was last written), `xenboot_dhcp_ha_fenced` (1 while it answers nobody),
+ *   `xenboot_dhcp_ha_takeovers_total`, `xenboot_dhcp_ha_handbacks_total`,
+ *   `xenboot_dhcp_ha_heartbeat_failures_total`, `xenboot_dhcp_ha_dropped_total{reason}` (`peer`: another
+ *   instance's client; `fenced`)
  * - `xenboot_store_write_failures_total`: lease and event writes the store refused (full disk, outage)
  * - `xenboot_boot_phase_total{profile,phase}`: machines reaching a boot phase (`dhcp-offer`, `dhcp-ack`,
  *   `tftp`, `http`), by the profile they boot (`unknown` when not in the inventory)
@@ -39,6 +46,8 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Drop and failure counters kept by the servers and the store, read on each scrape. */
   counters?: () => ServerCounters;
+  /** The two-instance mode's state (`dhcp.ha`), read on each scrape; null or absent when not configured. */
+  ha?: () => HaReport | null;
   /** Other DHCP servers seen (rogue DHCP detection), read on each scrape. */
   rogueServers?: () => ReadonlyArray<{ serverId: string; sightings: number; lastSeen: number }>;
 }
@@ -48,6 +57,19 @@ export interface ServerCounters {
   dhcp?: { malformed: number; rateLimited: number; poolExhausted: number; shed?: number; noNetwork?: number };
   tftp?: { malformed: number; unexpected: number; duplicates: number; strangers: number; transferGarbage: number };
   storeWriteFailures?: number;
+}
+
+/** What the two-instance mode reports on each scrape (the DHCP server's HA member: `status()` and `stats`). */
+export interface HaReport {
+  peers: ReadonlyArray<{ name: string; up: boolean }>;
+  answeringBuckets: number;
+  heartbeatAgeMs: number;
+  fenced: boolean;
+  takeovers: number;
+  handbacks: number;
+  heartbeatFailures: number;
+  peersRequests: number;
+  fencedRequests: number;
 }
 
 /** The boot phase an event marks, if it marks one. */
@@ -160,6 +182,7 @@ export class Metrics {
         for (const server of rogueServers?.() ?? []) this.set({ server: server.serverId }, server.lastSeen / 1000);
       },
     });
+    this.registerHa(options.ha);
     this.tftpTransfers = new Counter({ name: 'xenboot_tftp_transfers_total', help: 'TFTP read requests, by outcome', labelNames: ['outcome'], registers });
     this.tftpBytes = new Counter({ name: 'xenboot_tftp_bytes_total', help: 'TFTP payload bytes acknowledged by clients', registers });
     this.tftpErrors = new Counter({ name: 'xenboot_tftp_errors_total', help: 'TFTP transfers that did not complete, by outcome', labelNames: ['outcome'], registers });
@@ -186,6 +209,53 @@ export class Metrics {
     });
     this.bootPhases = new Counter({ name: 'xenboot_boot_phase_total', help: 'Boot phases reached, by profile', labelNames: ['profile', 'phase'], registers });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'xenboot_' });
+  }
+
+  /** The two-instance series: each reads `ha()` at scrape time and is empty when it answers null. */
+  private registerHa(ha: (() => HaReport | null) | undefined): void {
+    if (!ha) return;
+    const registers = [this.registry];
+    type Rows = (report: HaReport) => Array<[Record<string, string>, number]>;
+    const rows = (read: Rows) => {
+      const report = ha();
+      return report ? read(report) : [];
+    };
+    const gauge = (name: string, help: string, labelNames: string[], read: Rows) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [labels, value] of rows(read)) this.set(labels, value);
+        },
+      });
+    const counter = (name: string, help: string, labelNames: string[], read: Rows) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [labels, value] of rows(read)) this.inc(labels, value);
+        },
+      });
+    const prefix = 'Two-instance mode: ';
+    gauge('xenboot_dhcp_ha_peer_up', `${prefix}1 when an instance (this one included) is considered up, 0 when its clients are taken over`, ['peer'], (r) =>
+      r.peers.map((peer) => [{ peer: peer.name }, peer.up ? 1 : 0]),
+    );
+    gauge('xenboot_dhcp_ha_answering_buckets', `${prefix}RFC 3074 hash buckets (of 256) this instance answers now`, [], (r) => [[{}, r.answeringBuckets]]);
+    gauge('xenboot_dhcp_ha_heartbeat_age_seconds', `${prefix}seconds since this instance last wrote its heartbeat`, [], (r) => [[{}, r.heartbeatAgeMs / 1000]]);
+    gauge('xenboot_dhcp_ha_fenced', `${prefix}1 while this instance answers nobody (its own heartbeat is older than the takeover time)`, [], (r) => [[{}, r.fenced ? 1 : 0]]);
+    counter('xenboot_dhcp_ha_takeovers_total', `${prefix}times a peer was declared down and its clients taken over`, [], (r) => [[{}, r.takeovers]]);
+    counter('xenboot_dhcp_ha_handbacks_total', `${prefix}times a peer came back and got its clients back`, [], (r) => [[{}, r.handbacks]]);
+    counter('xenboot_dhcp_ha_heartbeat_failures_total', `${prefix}heartbeats the shared store did not take`, [], (r) => [[{}, r.heartbeatFailures]]);
+    counter('xenboot_dhcp_ha_dropped_total', `${prefix}DHCP requests left to another instance (peer) or dropped while fenced`, ['reason'], (r) => [
+      [{ reason: 'peer' }, r.peersRequests],
+      [{ reason: 'fenced' }, r.fencedRequests],
+    ]);
   }
 
   /** Counts one boot event (called with enriched events, so TFTP and HTTP carry a MAC where known). */

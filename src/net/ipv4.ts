@@ -12,16 +12,48 @@ export function isIpv4(text: string): boolean {
   return QUAD.test(text);
 }
 
+/**
+ * The dotted quad `text` as an unsigned 32-bit integer, or -1 when it is not one in the form `isIpv4`
+ * accepts (four decimal parts 0–255, no leading zeros). A loop over the characters: the DHCP server
+ * calls this several times per message.
+ */
+export function parseQuad(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots += 1;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // a leading zero
+      part = part * 10 + (c - 48);
+      digits += 1;
+      if (part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
 /** Parses a dotted quad into an unsigned 32-bit integer; throws on anything else. */
 export function ipToInt(text: string): number {
-  if (!isIpv4(text)) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
-  return text.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+  const value = parseQuad(text);
+  if (value < 0) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return value;
 }
 
 /** Formats an unsigned 32-bit integer as a dotted quad. */
 export function intToIp(value: number): string {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`not a 32-bit address: ${value}`);
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 /** The dotted quad of the four bytes at `offset`, in network order, as BOOTP fields and DHCP options carry an address. */

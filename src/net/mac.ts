@@ -9,12 +9,17 @@
 export type Mac = string;
 
 const HEX12 = /^[0-9a-f]{12}$/;
+/** Already canonical: what every MAC inside xenboot looks like, so `parseMac` returns it as it is. */
+const CANONICAL = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+/** Each byte as two lowercase hex digits. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /**
  * Parses a MAC address in any case with `:`, `-`, `.` or no separators (`00:16:3E:11:22:33`,
  * `00-16-3e-11-22-33`, `0016.3e11.2233`, `00163e112233`). Returns the canonical form, or `null`.
  */
 export function parseMac(text: string): Mac | null {
+  if (CANONICAL.test(text)) return text;
   const trimmed = text.trim().toLowerCase();
   // Separators must be used consistently: either none, or the same one between every group.
   const groups = trimmed.split(/[:\-.]/);
@@ -38,7 +43,7 @@ export function isMac(text: string): boolean {
 /** Canonical MAC from the first six bytes of a buffer (DHCP `chaddr`). */
 export function macFromBytes(bytes: Uint8Array): Mac {
   if (bytes.length < 6) throw new Error(`MAC needs 6 bytes, got ${bytes.length}`);
-  return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
+  return `${HEX_BYTE[bytes[0]!]}:${HEX_BYTE[bytes[1]!]}:${HEX_BYTE[bytes[2]!]}:${HEX_BYTE[bytes[3]!]}:${HEX_BYTE[bytes[4]!]}:${HEX_BYTE[bytes[5]!]}`;
 }
 
 /** The six bytes of a canonical MAC. */

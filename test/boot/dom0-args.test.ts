@@ -4,7 +4,7 @@
  * names its own.
  */
 import { describe, expect, it } from 'vitest';
-import { dom0Args } from '../../src/boot/dom0-args.js';
+import { dom0Args, sanhookUri } from '../../src/boot/dom0-args.js';
 import type { XenDom0Profile } from '../../src/inventory/model.js';
 import { profile } from './fixtures.js';
 
@@ -38,6 +38,15 @@ describe('dom0 root arguments', () => {
       'console=hvc0',
       'BOOTIF=01-52-54-00-12-34-56',
     ]);
+  });
+
+  it('LUN 10 and above: decimal in root=iscsi: (Debian finds the disk by its by-path name …-lun-10), hexadecimal in the iPXE sanhook URI (scsi_parse_lun)', () => {
+    const initramfs = dom0WithRoot({ type: 'iscsi', target: 'iqn.2026-01.lan.storage:dom0', lun: 10, style: 'initramfs' });
+    expect(dom0Args(initramfs, { ...input, profileArgs: initramfs.dom0.args })).toContain('root=iscsi:10.99.0.1::3260:10:iqn.2026-01.lan.storage:dom0');
+    const ibft = dom0WithRoot({ type: 'iscsi', target: 'iqn.2026-01.lan.storage:dom0', lun: 10, style: 'ibft' });
+    expect(sanhookUri(ibft, '10.99.0.1')).toBe('iscsi:10.99.0.1:::a:iqn.2026-01.lan.storage:dom0');
+    expect(sanhookUri(dom0WithRoot({ type: 'iscsi', target: 'iqn.x:y', lun: 255, port: 3261, style: 'ibft' }), '10.99.0.1')).toBe('iscsi:10.99.0.1::3261:ff:iqn.x:y');
+    expect(sanhookUri(dom0WithRoot({ type: 'iscsi', target: 'iqn.x:y', style: 'ibft' }), '10.99.0.1')).toBe('iscsi:10.99.0.1::::iqn.x:y');
   });
 
   it('iSCSI through the iBFT: only ISCSI_AUTO=true, the target is in the table iPXE publishes', () => {

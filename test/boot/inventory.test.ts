@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createInventoryBooter } from '../../src/boot/inventory-booter.js';
-import { Inventory, InventoryProvider, mergeInventoryInputs } from '../../src/inventory/snapshot.js';
+import { Inventory, InventoryProvider, mergeInventoryInputs, type NextBootOverride } from '../../src/inventory/snapshot.js';
 import type { Booter } from '../../src/boot/machine.js';
 import { dom0, domu, linux, localboot } from './fixtures.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 const profiles = [dom0, domu, linux, localboot];
 
@@ -81,7 +82,7 @@ describe('inventory Booter', () => {
   const machine = (mac: string, extra = {}) => ({ mac, firmware: 'bios' as const, isIpxe: false, isPxe: true, ...extra });
 
   it('answers like the config Booter while the inventory is empty', () => {
-    const booter = createInventoryBooter(new InventoryProvider({ profiles: [], hosts: [], groups: [] }), base, 'http://10.0.0.1:8080');
+    const booter = createInventoryBooter(new InventoryProvider({ profiles: [], hosts: [], groups: [] }), base, singlePublicUrl('http://10.0.0.1:8080'));
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:09'))).toEqual({ bootFile: 'pxelinux.0' });
     expect(booter.reservedIp('52:54:00:aa:aa:aa')).toBe('10.0.0.99');
   });
@@ -95,7 +96,7 @@ describe('inventory Booter', () => {
       ],
       groups: [],
     });
-    const booter = createInventoryBooter(provider, base, 'http://10.0.0.1:8080');
+    const booter = createInventoryBooter(provider, base, singlePublicUrl('http://10.0.0.1:8080'));
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:01'))).toEqual({ bootFile: 'pxelinux.0', hostname: 'xen1' });
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:01', { isIpxe: true }))?.bootFile).toBe('http://x/boot.ipxe');
     expect(booter.dhcpAnswer(machine('52:54:00:00:00:02'))).toBeNull();
@@ -122,5 +123,71 @@ describe('InventoryProvider', () => {
     await first;
     expect(provider.current().hostByMac('52:54:00:00:00:02')).toBeDefined();
     expect(provider.current().hostByMac('52:54:00:00:00:01')).toBeUndefined();
+  });
+});
+
+describe('next-boot overrides', () => {
+  const documents = {
+    profiles: [dom0, domu, { ...linux, vars: { from: 'profile', console: 'ttyS0' } }, localboot],
+    hosts: [
+      { mac: '52:54:00:00:00:01', uuid: 'b8945908-d6a6-41a9-611d-74a6ab80b83d', ip: '10.0.0.11', labels: { role: 'dom0' }, vars: { from: 'host' } },
+      { mac: '00:16:3e:00:00:02', profile: 'domu-debian' },
+      { mac: '52:54:00:00:00:03', labels: { role: 'dom0' } },
+    ],
+    groups: [{ name: 'dom0s', selector: { role: 'dom0' }, profile: 'xen-diskless', vars: { from: 'group', rack: 'r1' } }],
+  };
+  const rescue: NextBootOverride = { kind: 'profile', profile: 'rescue', extraArgs: ['xenboot.callback=http://10.0.0.1/cb'], reason: 'once: rescue (pending)' };
+  const disabled: NextBootOverride = { kind: 'disabled', reason: 'netboot: disabled' };
+
+  it('changes the overridden host for every lookup (MAC, UUID, IP, listing) and no other', () => {
+    const provider = new InventoryProvider(documents);
+    provider.setOverrides(new Map([['52:54:00:00:00:01', rescue]]));
+    const inventory = provider.current();
+    const host = inventory.hostByMac('52:54:00:00:00:01')!;
+    expect(host.profile?.name).toBe('rescue');
+    expect(host.profile?.kind === 'linux' && host.profile.args).toContain('xenboot.callback=http://10.0.0.1/cb');
+    expect(host.profileSource).toEqual({ from: 'next-boot', reason: 'once: rescue (pending)' });
+    // Variables merge over the next-boot profile: profile < group < host.
+    expect(host.vars).toEqual({ from: 'host', console: 'ttyS0', rack: 'r1' });
+    expect(inventory.hostByUuid('085994b8-a6d6-a941-611d-74a6ab80b83d')).toBe(host);
+    expect(inventory.hostByIp('10.0.0.11')).toBe(host);
+    expect(inventory.hosts()[0]).toBe(host);
+    expect(inventory.hostByMac('52:54:00:00:00:03')?.profile?.name).toBe('xen-diskless');
+  });
+
+  it('disabled: a physical host gets localboot, a domU nothing; clearing restores the own profile; a missing profile changes nothing', () => {
+    const provider = new InventoryProvider(documents);
+    provider.setOverrides(new Map<string, NextBootOverride>([['52:54:00:00:00:01', disabled], ['00:16:3e:00:00:02', disabled]]));
+    expect(provider.current().hostByMac('52:54:00:00:00:01')?.profile?.kind).toBe('localboot');
+    expect(provider.current().hostByMac('00:16:3e:00:00:02')?.profile).toBeNull();
+    provider.setOverrides(new Map([['52:54:00:00:00:01', { ...rescue, profile: 'gone' } as NextBootOverride]]));
+    const host = provider.current().hostByMac('52:54:00:00:00:01')!;
+    expect(host.profile?.name).toBe('xen-diskless');
+    expect(host.profileSource).toEqual({ from: 'group', group: 'dom0s' });
+    expect(provider.current().hostByMac('00:16:3e:00:00:02')?.profile?.name).toBe('domu-debian');
+  });
+
+  it('answers as an inventory built with the same overrides from the documents', () => {
+    const overrides = new Map<string, NextBootOverride>([['52:54:00:00:00:01', rescue], ['00:16:3e:00:00:02', disabled]]);
+    const built = new Inventory(documents, overrides);
+    const applied = new Inventory(documents).withOverrides(overrides);
+    for (const mac of ['52:54:00:00:00:01', '00:16:3e:00:00:02', '52:54:00:00:00:03']) expect(applied.hostByMac(mac)).toEqual(built.hostByMac(mac));
+    expect(applied.hosts()).toEqual(built.hosts());
+  });
+
+  it('keeps every other host as resolved before: an override costs the hosts it changes, not the inventory', () => {
+    const hosts = Array.from({ length: 2_000 }, (_, i) => ({ mac: `52:54:01:${[(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, labels: { role: 'dom0' } }));
+    const provider = new InventoryProvider({ ...documents, hosts });
+    const before = provider.current();
+    const untouched = before.hostByMac(hosts[1_999]!.mac);
+    provider.setOverrides(new Map([[hosts[0]!.mac, rescue]]));
+    const armed = provider.current().hostByMac(hosts[0]!.mac);
+    expect(armed?.profile?.name).toBe('rescue');
+    expect(provider.current().hostByMac(hosts[1_999]!.mac)).toBe(untouched);
+    // The same override handed again (the lifecycle hands the whole map after every change) is kept as it was.
+    provider.setOverrides(new Map<string, NextBootOverride>([[hosts[0]!.mac, { ...rescue }], [hosts[1]!.mac, disabled]]));
+    expect(provider.current().hostByMac(hosts[0]!.mac)).toBe(armed);
+    expect(provider.current().hostByMac(hosts[1]!.mac)?.profile?.kind).toBe('localboot');
+    expect(before.hostByMac(hosts[0]!.mac)?.profile?.name).toBe('xen-diskless');
   });
 });

@@ -19,6 +19,7 @@ import type { Host, InventoryDocuments } from '../../src/inventory/model.js';
 import { Inventory, InventoryProvider } from '../../src/inventory/snapshot.js';
 import { firmwareFromArch } from '../../src/net/pxe-arch.js';
 import { dom0, linux, profile, server } from './fixtures.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 const renderer = new BootRenderer(TemplateSet.load(), server);
 const boot = { bios: 'pxelinux.0', efiX64: 'grubnetx64.efi', efiIa32: 'grubnetia32.efi', efiArm64: 'grubnetaa64.efi', efiArm32: 'grubnetarm.efi', fallback: 'pxelinux.0' };
@@ -42,8 +43,8 @@ const documents: InventoryDocuments = { profiles: [dom0, linux, rack, vendor], h
 const machine = (mac: string, firmware: Firmware, extra: Partial<Machine> = {}): Machine => ({ mac, firmware, isIpxe: false, isPxe: true, ...extra });
 
 function booter(docs = documents) {
-  const base = createConfigBooter({ ...defaultDhcp(), boot } as never, { bootFile: dhcpBootFileChooser(boot, server.publicUrl) });
-  return createInventoryBooter(new InventoryProvider(docs), base, server.publicUrl);
+  const base = createConfigBooter({ ...defaultDhcp(), boot } as never, { bootFile: dhcpBootFileChooser(boot, singlePublicUrl(server.publicUrl)) });
+  return createInventoryBooter(new InventoryProvider(docs), base, singlePublicUrl(server.publicUrl));
 }
 
 function defaultDhcp() {
@@ -96,8 +97,8 @@ describe('loader choices', () => {
 
   it('keeps PXELINUX options 209/210 only for a PXELINUX choice', () => {
     const dhcp = { ...defaultDhcp(), boot, pxelinux: { configFile: 'pxelinux.cfg/rack' } };
-    const base = createConfigBooter(dhcp as never, { bootFile: dhcpBootFileChooser(boot, server.publicUrl) });
-    const b = createInventoryBooter(new InventoryProvider(documents), base, server.publicUrl);
+    const base = createConfigBooter(dhcp as never, { bootFile: dhcpBootFileChooser(boot, singlePublicUrl(server.publicUrl)) });
+    const b = createInventoryBooter(new InventoryProvider(documents), base, singlePublicUrl(server.publicUrl));
     expect(b.dhcpAnswer(machine(HTTP_HOST, 'bios'))?.pxelinuxConfigFile).toBe('pxelinux.cfg/rack');
     expect(b.dhcpAnswer(machine(OVERRIDE_HOST, 'bios'))?.pxelinuxConfigFile).toBeUndefined();
   });
@@ -147,11 +148,11 @@ describe('a vendor GRUB config path', () => {
 describe('explain', () => {
   const deps = (docs = documents) => {
     const provider = new InventoryProvider(docs);
-    const base = createConfigBooter({ ...defaultDhcp(), boot } as never, { bootFile: dhcpBootFileChooser(boot, server.publicUrl) });
+    const base = createConfigBooter({ ...defaultDhcp(), boot } as never, { bootFile: dhcpBootFileChooser(boot, singlePublicUrl(server.publicUrl)) });
     return {
       inventory: provider.current(),
       renderer,
-      booter: createInventoryBooter(provider, base, server.publicUrl),
+      booter: createInventoryBooter(provider, base, singlePublicUrl(server.publicUrl)),
       serverAddress: server.address,
       publicUrl: server.publicUrl,
       firmwareFromArch,

@@ -16,6 +16,7 @@ import { xenCfgPath } from '../../src/boot/loaders/xen-efi.js';
 import { shrinkingHexNames } from '../../src/boot/lookup.js';
 import type { Firmware, Machine } from '../../src/boot/machine.js';
 import { repoRoot } from '../../lab/xenboot.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 describe('names each family asks for, in its order', () => {
   it('PXELINUX order: wire UUID, 01-<mac>, hex IP shortened digit by digit, default (capture bios-ipxe-rom-pxelinux-mboot)', () => {
@@ -86,7 +87,7 @@ describe('names each family asks for, in its order', () => {
 describe('the DHCP boot file each family is handed', () => {
   const boot = { bios: 'pxelinux.0', efiX64: 'grubnetx64.efi', efiIa32: 'grubnetia32.efi', efiArm64: 'grubnetaa64.efi', efiArm32: 'grubnetarm.efi', fallback: 'fallback.0' };
   const machine = (firmware: Firmware, isIpxe = false): Machine => ({ mac: '52:54:00:12:34:56', firmware, isIpxe, isPxe: true });
-  const choose = dhcpBootFileChooser(boot, 'http://10.99.0.1:8080/');
+  const choose = dhcpBootFileChooser(boot, singlePublicUrl('http://10.99.0.1:8080/'));
 
   it('PXELINUX for BIOS and clients without option 93, GRUB per UEFI architecture, each with its dhcp.boot key', () => {
     expect(choose(machine('bios'))).toEqual({ file: 'pxelinux.0', rule: 'dhcp.boot.bios' });
@@ -99,7 +100,7 @@ describe('the DHCP boot file each family is handed', () => {
 
   it('UEFI HTTP boot gets httpX64, else the x86-64 file', () => {
     expect(choose(machine('efi-x64-http'))).toEqual({ file: 'grubnetx64.efi', rule: 'dhcp.boot.efiX64' });
-    expect(dhcpBootFileChooser({ ...boot, httpX64: 'http://10.99.0.1/grub.efi' }, 'http://x')(machine('efi-x64-http'))).toEqual({
+    expect(dhcpBootFileChooser({ ...boot, httpX64: 'http://10.99.0.1/grub.efi' }, singlePublicUrl('http://x'))(machine('efi-x64-http'))).toEqual({
       file: 'http://10.99.0.1/grub.efi',
       rule: 'dhcp.boot.httpX64',
     });
@@ -109,7 +110,7 @@ describe('the DHCP boot file each family is handed', () => {
     expect(defaultIpxeScriptUrl('http://10.99.0.1:8080/')).toBe('http://10.99.0.1:8080/boot.ipxe?mac=${net0/mac}&uuid=${uuid}&arch=${buildarch}');
     expect(choose(machine('bios', true)).file).toBe(defaultIpxeScriptUrl('http://10.99.0.1:8080'));
     expect(choose(machine('efi-x64', true))).toEqual({ file: defaultIpxeScriptUrl('http://10.99.0.1:8080'), rule: 'dhcp.boot.ipxeScript' });
-    expect(dhcpBootFileChooser({ ...boot, ipxeScript: 'http://s/x.ipxe' }, 'http://x')(machine('efi-x64', true)).file).toBe('http://s/x.ipxe');
+    expect(dhcpBootFileChooser({ ...boot, ipxeScript: 'http://s/x.ipxe' }, singlePublicUrl('http://x'))(machine('efi-x64', true)).file).toBe('http://s/x.ipxe');
   });
 });
 

@@ -121,4 +121,50 @@ describe('dhcp config checks', () => {
     const pinned = buildConfig({ server: { address: '10.202.7.1' }, http: { address: '0.0.0.0' }, tftp: { addresses: ['10.202.7.1'] }, dhcp: { mode: 'off', networks } }, { baseDir: '/tmp' });
     expect(pinned.ok && [pinned.config.tftp.addresses, pinned.config.http.addresses]).toEqual([['10.202.7.1'], ['0.0.0.0']]);
   });
+
+  it('dhcp.networks: each network is told a URL on its own address unless it names one', () => {
+    const networks = [{ serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', ranges: [] }];
+    const build = (http: Record<string, unknown>, list: Array<Record<string, unknown>> = networks) => {
+      const result = buildConfig({ server: { address: '10.202.7.1' }, http, dhcp: { mode: 'off', networks: list } }, { baseDir: '/tmp' });
+      if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+      return result.config.http;
+    };
+    expect(build({})).toMatchObject({ publicUrl: 'http://10.202.7.1:8080', networkUrls: [{ serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', url: 'http://127.0.0.1:8080' }] });
+    // An explicit http.publicUrl is the URL of server.address's network and of everything else; a network keeps its own.
+    expect(build({ publicUrl: 'https://boot.example/', port: 8081 })).toMatchObject({ publicUrl: 'https://boot.example', networkUrls: [{ url: 'http://127.0.0.1:8081' }] });
+    expect(build({}, [{ ...networks[0], publicUrl: 'https://boot-b.example:8443/' }]).networkUrls[0]!.url).toBe('https://boot-b.example:8443');
+    // HTTP pinned to one address does not listen on the network's: its clients get the one URL.
+    expect(build({ address: '10.202.7.1' }).networkUrls[0]!.url).toBe('http://10.202.7.1:8080');
+    expect(build({ address: '0.0.0.0' }).networkUrls[0]!.url).toBe('http://127.0.0.1:8080');
+  });
+
+  it('dhcp.networks[].publicUrl: checked like http.publicUrl, every problem at once', () => {
+    const long = `http://${'b'.repeat(230)}.example`;
+    const result = buildConfig(
+      {
+        server: { address: '10.202.7.1' },
+        dhcp: {
+          mode: 'off',
+          reservations: [{ mac: '02:00:00:00:00:01', ip: '10.9.9.9' }],
+          networks: [
+            { serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', ranges: [], publicUrl: long },
+          ],
+        },
+        inventory: { profiles: [{ name: 'local', kind: 'localboot', loader: { httpX64: { family: 'grub', file: 'grub/grubx64.efi' } } }] },
+      },
+      { baseDir: '/tmp' },
+    );
+    const found = result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'dhcp.reservations[0].ip: 10.9.9.9 is outside every configured subnet',
+        expect.stringMatching(/^dhcp\.networks\[0\]\.publicUrl: the default iPXE script URL built from it: boot file is 30\d bytes; option 67 holds at most 255/),
+      ]),
+    );
+    // The UEFI HTTP boot path fits on http.publicUrl (short) but not on the second network's URL.
+    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^inventory\.profiles\[0\]\.loader\.httpX64\.file: boot file is 2\d\d bytes; option 67 holds at most 255/)]));
+    expect(found.filter((p) => p.startsWith('inventory.profiles[0]'))).toHaveLength(1);
+    const scheme = buildConfig({ dhcp: { networks: [{ serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', publicUrl: 'ftp://x' }] } }, { baseDir: '/tmp' });
+    expect(scheme.ok ? [] : scheme.problems.map((p) => p.path)).toContain('dhcp.networks[0].publicUrl');
+  });
 });

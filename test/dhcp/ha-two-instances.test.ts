@@ -6,7 +6,8 @@
  * half only; `kill -9` of `a` under load in the middle of a wave of clients, and every client is still
  * served, `a`'s by `b` within the stated takeover time; `a` restarted under load gets its half back. Every
  * ACK either instance sends is captured beside it (tcpdump): no address is acknowledged to two MACs, and
- * the store's bound rows agree with the wire. The servers reach PostgreSQL through
+ * the store's bound rows agree with the wire. Each instance's `/metrics` tells who is up and how many
+ * hash buckets it answers, before, during and after the takeover. The servers reach PostgreSQL through
  * its Unix socket (the namespaces have their own loopback).
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { attachToBridge, createBridge, isRoot, Namespace } from '../../lab/netns
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, uniqueSchema } from '../store/backends.js';
+import { parsePrometheusText, sampleValue } from '../http/prometheus-text.js';
 
 const SOCKET_URL = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
 const ADDRESS = { a: '10.211.0.1', b: '10.211.0.2' } as const;
@@ -30,6 +32,9 @@ const TAKEOVER_S = 2;
 const TAKEOVER_BOUND_MS = (TAKEOVER_S + 2 * HEARTBEAT_S) * 1000;
 /** udhcpc retransmits its DISCOVER every second (`-T 1`): a served client may wait that much longer. */
 const CLIENT_RETRY_MS = 1000;
+
+/** Each instance's HTTP port, on its own address: `/metrics` is scraped there (curl in its namespace). */
+const METRICS_PORT = 8080;
 
 /** MACs whose RFC 3074 bucket belongs to peer `a` (even) or `b` (odd), `count` of each, unused before. */
 function macsOf(owner: 'a' | 'b', count: number, used: Set<string>): string[] {
@@ -86,6 +91,20 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
   const script = join(dir, 'lease.sh');
   writeFileSync(script, `#!/bin/sh\n[ "$1" = bound ] && echo "$(date +%s%3N) $ip $serverid" >> "${dir}/lease-$(cat /sys/class/net/$interface/address | tr : -)"\nexit 0\n`);
   chmodSync(script, 0o755);
+
+  /** One instance's two-instance series, scraped by curl from inside its namespace. */
+  const haMetrics = async (name: 'a' | 'b') => {
+    const ns = namespaces.find((n) => n.name.startsWith(`xha${name}`))!;
+    const result = await ns.exec('curl', ['-sf', '--max-time', '5', `http://${ADDRESS[name]}:${METRICS_PORT}/metrics`], { timeoutMs: 10_000 });
+    const families = parsePrometheusText(result.stdout);
+    return {
+      up: { a: sampleValue(families, 'xenboot_dhcp_ha_peer_up', { peer: 'a' }), b: sampleValue(families, 'xenboot_dhcp_ha_peer_up', { peer: 'b' }) },
+      buckets: sampleValue(families, 'xenboot_dhcp_ha_answering_buckets'),
+      takeovers: sampleValue(families, 'xenboot_dhcp_ha_takeovers_total'),
+      handbacks: sampleValue(families, 'xenboot_dhcp_ha_handbacks_total'),
+      peerDrops: sampleValue(families, 'xenboot_dhcp_ha_dropped_total', { reason: 'peer' }),
+    };
+  };
 
   const startServer = async (name: 'a' | 'b') => {
     const ns = namespaces.find((n) => n.name.startsWith(`xha${name}`))!;
@@ -145,7 +164,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
         log: { level: 'info', format: 'json' },
         server: { address: ADDRESS[name] },
         tftp: { enabled: false },
-        http: { enabled: false },
+        http: { port: METRICS_PORT },
         dhcp: {
           mode: 'full',
           subnet: '10.211.0.0/16',
@@ -183,6 +202,17 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     expect(acks.length).toBeGreaterThanOrEqual(8);
     // Rogue detection (on by default) hears the peer's replies and knows it belongs: dhcp.ha.peers.
     for (const server of Object.values(servers)) expect(server!.output()).not.toMatch(/another DHCP server answers/);
+    // /metrics of each: both up, each answering its 128 buckets, the peer's clients left to the peer. (On a
+    // loaded machine a 2-s takeover time can see a peer late once; then it is back within a heartbeat or two.)
+    for (const name of ['a', 'b'] as const) {
+      let seen = await haMetrics(name);
+      for (let i = 0; i < 20 && !(seen.up.a === 1 && seen.up.b === 1 && seen.buckets === 128); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        seen = await haMetrics(name);
+      }
+      expect(seen).toMatchObject({ up: { a: 1, b: 1 }, buckets: 128 });
+      expect(seen.peerDrops).toBeGreaterThan(0);
+    }
     console.log(`engine: ${/DHCP socket: ([^"]+)/.exec(servers.a!.output())?.[1] ?? 'unknown'}`);
   });
 
@@ -203,6 +233,9 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     });
     for (const lease of done) expect({ mac: lease.mac, ip: lease.ip !== undefined }).toEqual({ mac: lease.mac, ip: true });
     await servers.b!.waitFor(/peer a stopped beating/, 10_000);
+    const duringTakeover = await haMetrics('b');
+    expect(duringTakeover).toMatchObject({ up: { a: 0, b: 1 }, buckets: 256 });
+    expect(duringTakeover.takeovers).toBeGreaterThanOrEqual(1);
     const afterKill = done.filter((l) => l.owner === 'a' && l.startedAt >= killedAt);
     expect(afterKill.length).toBeGreaterThanOrEqual(3);
     for (const lease of afterKill) expect(lease.server).toBe(ADDRESS.b);
@@ -217,6 +250,9 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     const restartedAt = Date.now();
     await startServer('a');
     await servers.b!.waitFor(/peer a is back/, 15_000);
+    const afterHandback = await haMetrics('b');
+    expect(afterHandback).toMatchObject({ up: { a: 1, b: 1 }, buckets: 128 });
+    expect(afterHandback.handbacks).toBeGreaterThanOrEqual(1);
     console.log(`handback: b gave a's half back ${Date.now() - restartedAt} ms after a was started again (start-up included)`);
     const result = await perf;
     const rate = Number(/Rate: ([\d.]+) 4-way exchanges\/second/.exec(result.stdout)?.[1]);

@@ -20,6 +20,7 @@ import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import { checkReply, readRequest } from './firmware-reply-checker.js';
 import { envScript, lastEnv, startLab, type DhcpLab } from './lab.js';
 import { request } from './requests.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 const SERVER = '10.208.0.1';
 const MAC = '02:00:00:08:00:aa';
@@ -52,7 +53,7 @@ async function offlineAck(fillerBytes: number): Promise<{ bytes: Buffer; dropped
   const config = built.config;
   const subnets = buildSubnets(config.dhcp);
   const leases = new LeaseTable(createMemoryLeaseStore(), subnets, new Map([[MAC, '10.208.0.10']]), [SERVER], false);
-  const booter = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) });
+  const booter = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, singlePublicUrl(config.http.publicUrl)) });
   const now = Date.now();
   // What `udhcpc -o -O 150` sends: option 55 = [150], option 57 = 576, a client id.
   const udhcpc = { 55: Buffer.from([FILLER]), 57: Buffer.from([0x02, 0x40]), 61: Buffer.from([1, 2, 0, 0, 8, 0, 0xaa]), 60: 'udhcp 1.35.0' };

@@ -88,4 +88,24 @@ describe.skipIf(unavailable !== null)('the native DHCP socket (IP_PKTINFO)', () 
     expect(received.map((d) => d.xid)).toEqual([22, 23, 21, 20]);
     expect(socket!.shed).toBe(0);
   });
+
+  it('while DISCOVERs are held, every other message is delivered and DISCOVERs wait (and age out) in the ring; released, the fresh ones follow', async () => {
+    const received = await open(200);
+    socket!.holdDiscovers(true);
+    await send(request(MessageType.Discover, 30));
+    await send(request(MessageType.Request, 31));
+    await until(() => received.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send(request(MessageType.Discover, 32));
+    await send(request(MessageType.Release, 33));
+    await until(() => received.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(received.map((d) => d.xid)).toEqual([31, 33]);
+    socket!.holdDiscovers(false);
+    await until(() => received.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // 30 waited past the 200 ms limit while held: shed unread; 32 is delivered once released.
+    expect(received.map((d) => d.xid)).toEqual([31, 33, 32]);
+    expect(socket!.shed).toBe(1);
+  });
 });

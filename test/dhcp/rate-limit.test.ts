@@ -43,4 +43,23 @@ describe('address pool', () => {
     expect(pool.take(() => (checks++, false), 100)).toBeNull();
     expect(checks).toBe(100);
   });
+
+  it('after withholding the held addresses, walks only the free ones; a withheld address that comes back is queued', () => {
+    const pool = new AddressPool([{ start: 10, end: 19 }, { start: 30, end: 33 }], new Set([18]));
+    pool.withhold([10, 11, 12, 13, 15, 16, 17, 19, 30, 99]);
+    const taken: number[] = [];
+    for (let i = 0; i < 5; i++) taken.push(pool.take(() => true, 1)!);
+    expect(taken).toEqual([14, 31, 32, 33, null]);
+    pool.giveBack(30);
+    pool.giveBack(14); // handed out and back: behind the cursor
+    expect([pool.take(() => true, 1), pool.take(() => true, 1), pool.take(() => true, 1)]).toEqual([30, 14, null]);
+  });
+
+  it('a full /16 restarted with its free addresses at the top: the first request finds one at once', () => {
+    const pool = new AddressPool([{ start: 2, end: 65_535 }], new Set());
+    pool.withhold(Array.from({ length: 61_440 }, (_, i) => 2 + i));
+    let checks = 0;
+    expect(pool.take(() => (checks++, true), 4096)).toBe(61_442);
+    expect(checks).toBe(1);
+  });
 });

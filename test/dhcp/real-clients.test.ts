@@ -72,7 +72,10 @@ describe('real DHCP clients against xenboot in network namespaces', () => {
     const { env } = await udhcpc(`efi${code}`, `02:00:00:20:00:0${code}`, ['-V', `PXEClient:Arch:0000${code}:UNDI:003000`, '-x', `0x5d:${hex}`, '-O', '67']);
     expect(inRange(env.ip)).toBe(true);
     expect(env).toMatchObject({ siaddr: '10.202.20.1', boot_file: 'grubnetx64.efi', bootfile: 'grubnetx64.efi' });
-    const exchange = lab.exchanges().filter((e) => e.mac === `02:00:00:20:00:0${code}` && e.reply === 'ACK').at(-1);
+    // The client may be bound before the server's log line of that ACK has been read: wait for it (bounded).
+    const ackOf = () => lab.exchanges().filter((e) => e.mac === `02:00:00:20:00:0${code}` && e.reply === 'ACK').at(-1);
+    for (let i = 0; i < 50 && ackOf() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    const exchange = ackOf();
     expect(exchange).toMatchObject({ arch: Number(code), bootFile: 'grubnetx64.efi', yiaddr: env.ip });
   });
 

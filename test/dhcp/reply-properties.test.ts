@@ -25,6 +25,7 @@ import { inventoryInputFromConfig } from '../../src/boot-service.js';
 import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import { checkReply, readRequest } from './firmware-reply-checker.js';
 import { request as buildRequest } from './requests.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 const SERVER = '10.208.0.1';
 const RELAY = '10.208.1.1';
@@ -184,8 +185,8 @@ function contextFor(config: Config, start: number) {
   const reservations = new Map(config.dhcp.reservations.map((r) => [parseMac(r.mac)!, r.ip]));
   const leases = new LeaseTable(createMemoryLeaseStore(), subnets, reservations, [config.server.address], false);
   const provider = new InventoryProvider(inventoryInputFromConfig(config));
-  const base = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, config.http.publicUrl) });
-  const booter = createInventoryBooter(provider, base, config.http.publicUrl);
+  const base = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, singlePublicUrl(config.http.publicUrl)) });
+  const booter = createInventoryBooter(provider, base, singlePublicUrl(config.http.publicUrl));
   return (now: number): ResponderContext => ({ config: config.dhcp, serverAddress: config.server.address, subnets, booter, leases, now: start + now });
 }
 

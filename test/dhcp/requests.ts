@@ -13,6 +13,7 @@ import { buildSubnets } from '../../src/dhcp/subnets.js';
 import { macToBytes, parseMac } from '../../src/net/mac.js';
 import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import type { LeaseStore } from '../../src/store/types.js';
+import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
 /** What a test request carries. */
 export interface RequestSpec {
@@ -95,7 +96,7 @@ export async function responderContext(config: Config, store: LeaseStore = creat
   const leases = new LeaseTable(store, subnets, reservations, [config.server.address], persistOffers, reservedElsewhere);
   await leases.load(start);
   const clock = { now: start };
-  const booter = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, 'http://10.202.5.1:8080') });
+  const booter = createConfigBooter(config.dhcp, { bootFile: dhcpBootFileChooser(config.dhcp.boot, singlePublicUrl('http://10.202.5.1:8080')) });
   const context = (): ResponderContext => ({ config: config.dhcp, serverAddress: config.server.address, subnets, booter, leases, now: clock.now });
   return { context, clock, leases, store };
 }

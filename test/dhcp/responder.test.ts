@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { respond } from '../../src/dhcp/responder.js';
+import { intToIp, ipToInt } from '../../src/net/ipv4.js';
 import { getIp, getUint32, ipBytes, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType, messageTypeName } from '../../src/dhcp/packet.js';
 import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
@@ -302,6 +303,23 @@ describe('relays, sizes and bad input', () => {
     expect(performance.now() - started).toBeLessThan(30_000);
     const full = await respond(request({ type: MessageType.Discover, mac: '02:20:00:00:00:01' }), dhcp, ctx.context());
     expect(full.reply).toBeNull();
+    await store.close();
+  });
+
+  it('restarted with a nearly full pool whose free addresses lie past the first 4,096: the first new client is offered one', async () => {
+    // 8,182 addresses, 8,000 of them bound in the store; the free ones are the top 182.
+    const config = dhcpConfig({ mode: 'full', subnet: '10.203.0.0/16', ranges: [{ start: '10.203.0.10', end: '10.203.31.255' }] }, '10.203.0.1');
+    const store = openSqliteStore(':memory:');
+    const start = 1_700_000_000_000;
+    const base = ipToInt('10.203.0.10');
+    const hex = (i: number) => [(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    await Promise.all(
+      Array.from({ length: 8_000 }, (_, i) => store.leases.claimLease({ mac: `02:30:00:${hex(i)}`, ip: intToIp(base + i), state: 'bound', expiresAt: start + 3_600_000, updatedAt: start }, start)),
+    );
+    const ctx = await responderContext(config, store.leases, start);
+    const outcome = await respond(request({ type: MessageType.Discover, mac: '02:31:00:00:00:01' }), dhcp, ctx.context());
+    expect(outcome.reason).toBe('pool');
+    expect(outcome.reply?.packet.yiaddr).toBe(intToIp(base + 8_000));
     await store.close();
   });
 

@@ -4,14 +4,59 @@
  * iPXE script, as the loader received it), and the assertions on what the root's init printed and on the
  * machine's timeline.
  */
-import { expect } from 'vitest';
-import type { BootAssets } from '../../lab/qemu/assets.js';
-import type { BootLab } from '../../lab/qemu/boot-lab.js';
-import type { NetrootAssets } from '../../lab/qemu/netroot-assets.js';
-import { readRootReport, type RootReport } from '../../lab/qemu/netroot-tree.js';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { requireCommands } from '../../lab/process.js';
+import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
+import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { ensureNetrootAssets, type NetrootAssets } from '../../lab/qemu/netroot-assets.js';
+import { readRootReport, writeRootTree, type RootReport } from '../../lab/qemu/netroot-tree.js';
 import { tail, type GuestResult } from '../../lab/qemu/qemu.js';
 import { apiBase, labFiles, XEN_ARGS, type TimelineEvent } from '../../lab/qemu/xenboot-lab.js';
 import { completedTftpFiles, okHttpPaths } from './expect-boot.js';
+
+/** What a network-root case gets once the file's `beforeAll` has run. */
+export interface NetrootLab {
+  lab: BootLab;
+  assets: BootAssets;
+  netroot: NetrootAssets;
+  /** A root tree in the lab (busybox, and an init printing `<kind>-<random>`) and that token. */
+  rootTree(kind: string): { tree: string; token: string };
+}
+
+/**
+ * Registers the file's `beforeAll`/`afterAll` for a lab on `10.205.<octet>.0/24` with the boot and
+ * network-root assets, after checking `commands` (the storage server's, beside the common ones); call the
+ * result inside a case.
+ */
+export function useNetrootLab(octet: number, commands: string[]): () => NetrootLab {
+  let ready: NetrootLab | undefined;
+  beforeAll(async () => {
+    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage', 'mkinitramfs', 'unshare', 'depmod', ...commands);
+    const assets = await ensureBootAssets();
+    const netroot = await ensureNetrootAssets();
+    const lab = await BootLab.create(octet);
+    ready = {
+      lab,
+      assets,
+      netroot,
+      rootTree(kind) {
+        const token = `${kind}-${randomBytes(12).toString('hex')}`;
+        const tree = join(lab.workDir, 'root-tree');
+        writeRootTree(tree, netroot.busybox, token);
+        return { tree, token };
+      },
+    };
+  }, 900_000);
+  afterAll(async () => {
+    await ready?.lab.close();
+  }, 60_000);
+  return () => {
+    if (!ready) throw new Error('the network-root lab is not set up (its beforeAll failed)');
+    return ready;
+  };
+}
 
 /** dom0 arguments of the network-root profiles (Debian's initramfs is `/init`; no `rdinit=`). */
 export const NETROOT_DOM0_ARGS = ['console=hvc0', 'earlyprintk=xen', 'panic=10'];

@@ -10,20 +10,15 @@
  * arguments from the same `sanhook`, without Xen, finds the iBFT, logs in and mounts the LUN. The
  * supported way for such a dom0 is `style: initramfs` (netroot-iscsi.slow.test.ts), which is the default.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../lab/process.js';
-import { requireCommands } from '../../lab/process.js';
-import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
-import { BootLab } from '../../lab/qemu/boot-lab.js';
-import { ensureNetrootAssets, type NetrootAssets } from '../../lab/qemu/netroot-assets.js';
-import { makeExt4Image, readRootReport, writeRootTree } from '../../lab/qemu/netroot-tree.js';
+import { makeExt4Image, readRootReport } from '../../lab/qemu/netroot-tree.js';
 import { runGuest, tail, type GuestResult } from '../../lab/qemu/qemu.js';
 import { startIscsiTarget } from '../../lab/qemu/tgt.js';
 import { fetchTimeline, labConfig, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 import { expectDhcpThenFiles } from './expect-boot.js';
-import { netrootFiles, netrootProfile, renderedIpxeDom0Args } from './netroot-boot.js';
+import { netrootFiles, netrootProfile, renderedIpxeDom0Args, useNetrootLab } from './netroot-boot.js';
 
 const XEN_MAC = '52:54:00:e2:16:01';
 const CONTROL_MAC = '52:54:00:e2:16:02';
@@ -36,26 +31,11 @@ const LABEL = 'dom0ibft';
 const BOOT_OVER = /Gave up waiting for root|XENBOOT-NETROOT-END|Kernel panic/;
 
 describe('e2e: iPXE sanhook (iBFT) → Xen → Debian 6.1 dom0 with ISCSI_AUTO, and the same kernel without Xen', () => {
-  let lab: BootLab | undefined;
-  let assets: BootAssets;
-  let netroot: NetrootAssets;
-
-  beforeAll(async () => {
-    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage', 'mkinitramfs', 'iscsistart', 'unshare', 'depmod', 'mke2fs', 'tgtd', 'tgtadm');
-    assets = await ensureBootAssets();
-    netroot = await ensureNetrootAssets();
-    lab = await BootLab.create(LAB_OCTET);
-  }, 900_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  }, 60_000);
+  const setup = useNetrootLab(LAB_OCTET, ['iscsistart', 'mke2fs', 'tgtd', 'tgtadm']);
 
   it('under Xen the dom0 finds no iBFT; without Xen the same kernel finds it, logs in and mounts the LUN', async () => {
-    const l = lab!;
-    const token = `ibft-${randomBytes(12).toString('hex')}`;
-    const tree = join(l.workDir, 'root-tree');
-    writeRootTree(tree, netroot.busybox, token);
+    const { lab: l, assets, netroot, rootTree } = setup();
+    const { tree, token } = rootTree('ibft');
     const image = join(l.workDir, 'dom0-root.img');
     await makeExt4Image(tree, image, LABEL);
     const storage = await l.addHost(`${l.address(TARGET_HOST)}/24`);

@@ -6,18 +6,13 @@
  * LUN's disk, mounts it and runs its `/sbin/init`, which prints a marker that exists only in that disk
  * image, the root mount and /proc/cmdline, then powers off.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../../lab/process.js';
-import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
-import { BootLab } from '../../lab/qemu/boot-lab.js';
-import { ensureNetrootAssets, type NetrootAssets } from '../../lab/qemu/netroot-assets.js';
-import { makeExt4Image, writeRootTree } from '../../lab/qemu/netroot-tree.js';
+import { describe, expect, it } from 'vitest';
+import { makeExt4Image } from '../../lab/qemu/netroot-tree.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
 import { startIscsiTarget } from '../../lab/qemu/tgt.js';
 import { fetchTimeline, labConfig, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
-import { expectNetrootBooted, expectNetrootTimeline, netrootFiles, netrootProfile, renderedPxelinuxDom0Args } from './netroot-boot.js';
+import { expectNetrootBooted, expectNetrootTimeline, netrootFiles, netrootProfile, renderedPxelinuxDom0Args, useNetrootLab } from './netroot-boot.js';
 
 const MAC = '52:54:00:e2:15:01';
 const LAB_OCTET = 21;
@@ -25,26 +20,11 @@ const TARGET_HOST = 2;
 const IQN = 'iqn.2024-01.org.xenboot.e2e:dom0-initramfs';
 
 describe('e2e: PXELINUX → Xen → Debian dom0 with its root on iSCSI (tgt), logged in by the initramfs', () => {
-  let lab: BootLab | undefined;
-  let assets: BootAssets;
-  let netroot: NetrootAssets;
-
-  beforeAll(async () => {
-    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage', 'mkinitramfs', 'iscsistart', 'unshare', 'depmod', 'mke2fs', 'tgtd', 'tgtadm');
-    assets = await ensureBootAssets();
-    netroot = await ensureNetrootAssets();
-    lab = await BootLab.create(LAB_OCTET);
-  }, 900_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  }, 60_000);
+  const setup = useNetrootLab(LAB_OCTET, ['iscsistart', 'mke2fs', 'tgtd', 'tgtadm']);
 
   it('logs in to the rendered target, mounts the LUN and runs its init with exactly the rendered arguments', async () => {
-    const l = lab!;
-    const token = `iscsi-${randomBytes(12).toString('hex')}`;
-    const tree = join(l.workDir, 'root-tree');
-    writeRootTree(tree, netroot.busybox, token);
+    const { lab: l, assets, netroot, rootTree } = setup();
+    const { tree, token } = rootTree('iscsi');
     const image = join(l.workDir, 'dom0-root.img');
     await makeExt4Image(tree, image, 'dom0root');
     const storage = await l.addHost(`${l.address(TARGET_HOST)}/24`);

@@ -6,44 +6,23 @@
  * `/sbin/init`, which prints a marker that exists only in that export, the root mount and /proc/cmdline,
  * then powers off.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../../lab/process.js';
-import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
-import { BootLab } from '../../lab/qemu/boot-lab.js';
+import { describe, expect, it } from 'vitest';
 import { startNfsServer } from '../../lab/qemu/nfs-ganesha.js';
-import { ensureNetrootAssets, type NetrootAssets } from '../../lab/qemu/netroot-assets.js';
-import { writeRootTree } from '../../lab/qemu/netroot-tree.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
 import { fetchTimeline, labConfig, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
-import { expectNetrootBooted, expectNetrootTimeline, netrootFiles, netrootProfile, renderedPxelinuxDom0Args } from './netroot-boot.js';
+import { expectNetrootBooted, expectNetrootTimeline, netrootFiles, netrootProfile, renderedPxelinuxDom0Args, useNetrootLab } from './netroot-boot.js';
 
 const MAC = '52:54:00:e2:14:01';
 const LAB_OCTET = 20;
 const NFS_HOST = 2;
 
 describe('e2e: PXELINUX → Xen → Debian dom0 with its root on NFS (nfs-ganesha)', () => {
-  let lab: BootLab | undefined;
-  let assets: BootAssets;
-  let netroot: NetrootAssets;
-
-  beforeAll(async () => {
-    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage', 'mkinitramfs', 'unshare', 'depmod', 'ganesha.nfsd', 'rpcbind', 'rpcinfo');
-    assets = await ensureBootAssets();
-    netroot = await ensureNetrootAssets();
-    lab = await BootLab.create(LAB_OCTET);
-  }, 900_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  }, 60_000);
+  const setup = useNetrootLab(LAB_OCTET, ['ganesha.nfsd', 'rpcbind', 'rpcinfo']);
 
   it('mounts the export named by the rendered nfsroot= and runs its init with exactly the rendered arguments', async () => {
-    const l = lab!;
-    const token = `nfs-${randomBytes(12).toString('hex')}`;
-    const tree = join(l.workDir, 'root-tree');
-    writeRootTree(tree, netroot.busybox, token);
+    const { lab: l, assets, netroot, rootTree } = setup();
+    const { tree, token } = rootTree('nfs');
     const storage = await l.addHost(`${l.address(NFS_HOST)}/24`);
     const nfs = await startNfsServer(storage.ns, { tree, name: 'dom0', workDir: l.workDir });
 

@@ -5,38 +5,20 @@
  * `ipxe.efi` over HTTP → iPXE asks DHCP again and gets `boot.ipxe` → xen.efi with the generated `xen.cfg`
  * → dom0 marker. Nothing is fetched over TFTP.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../../lab/process.js';
-import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
-import { ensureUefiAssets, type UefiAssets } from '../../lab/qemu/uefi-assets.js';
+import { describe, expect, it } from 'vitest';
 import { expectDhcpThenFiles, expectDom0UnderXen, expectXenEfiLoadedConfig, okHttpPaths } from './expect-boot.js';
-import { BootLab } from '../../lab/qemu/boot-lab.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
-import { DOM0_ARGS, LAB_HTTP_PORT, dom0Profile, fetchTimeline, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
+import { useUefiLab } from './uefi-lab.js';
+import { DOM0_ARGS, LAB_HTTP_PORT, fetchTimeline, labConfig, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 
 const MAC = '52:54:00:e2:2a:01';
 
 describe('e2e: UEFI HTTP Boot (OVMF, no PXE, no TFTP) → iPXE EFI → xen.efi + xen.cfg → dom0', () => {
-  let lab: BootLab | undefined;
-  let assets: BootAssets;
-  let uefi: UefiAssets;
-
-  beforeAll(async () => {
-    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage');
-    assets = await ensureBootAssets();
-    uefi = await ensureUefiAssets();
-    lab = await BootLab.create(42);
-  }, 600_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  }, 60_000);
+  const setup = useUefiLab(42);
 
   it('answers HTTPClient with an http:// URL, and the firmware HTTP-boots iPXE through to dom0', async () => {
-    const l = lab!;
-    const root = l.makeRoot('tftp', { ...labFiles(assets), 'ipxe.efi': uefi.ipxeEfi, 'xen/xen.efi': uefi.xenEfi });
-    const profile = dom0Profile('dom0-http-boot', 'http-boot');
-    (profile.xen as Record<string, unknown>).efi = 'xen/xen.efi';
+    const { lab: l, assets, xenEfiRoot } = setup();
+    const { root, profile } = xenEfiRoot('dom0-http-boot', 'http-boot');
     const config = labConfig(l, root, {
       inventory: {
         profiles: [profile],

@@ -5,38 +5,20 @@
  * iPXE's virtual file system and chains `xen.efi` → Xen reads `xen.cfg` → dom0 marker with the profile's
  * arguments.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCommands } from '../../lab/process.js';
-import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
-import { ensureUefiAssets, type UefiAssets } from '../../lab/qemu/uefi-assets.js';
+import { describe, expect, it } from 'vitest';
 import { completedTftpFiles, expectDhcpThenFiles, expectDom0UnderXen, expectXenEfiLoadedConfig, okHttpPaths } from './expect-boot.js';
-import { BootLab } from '../../lab/qemu/boot-lab.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
-import { DOM0_ARGS, dom0Profile, fetchMetrics, fetchTimeline, labConfig, labFiles, metricSum, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
+import { useUefiLab } from './uefi-lab.js';
+import { DOM0_ARGS, fetchMetrics, fetchTimeline, labConfig, metricSum, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
 
 const MAC = '52:54:00:e2:28:01';
 
 describe('e2e: UEFI (OVMF PXE) → iPXE EFI → xen.efi + generated xen.cfg → dom0', () => {
-  let lab: BootLab | undefined;
-  let assets: BootAssets;
-  let uefi: UefiAssets;
-
-  beforeAll(async () => {
-    await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage');
-    assets = await ensureBootAssets();
-    uefi = await ensureUefiAssets();
-    lab = await BootLab.create(40);
-  }, 600_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  }, 60_000);
+  const setup = useUefiLab(40);
 
   it('chains xen.efi from the UEFI iPXE script, and Xen boots dom0 from the generated xen.cfg', async () => {
-    const l = lab!;
-    const root = l.makeRoot('tftp', { ...labFiles(assets), 'ipxe.efi': uefi.ipxeEfi, 'xen/xen.efi': uefi.xenEfi });
-    const profile = dom0Profile('dom0-xen-efi', 'xen-efi');
-    (profile.xen as Record<string, unknown>).efi = 'xen/xen.efi';
+    const { lab: l, assets, xenEfiRoot } = setup();
+    const { root, profile } = xenEfiRoot('dom0-xen-efi', 'xen-efi');
     const config = labConfig(l, root, {
       inventory: { profiles: [profile], hosts: [{ mac: MAC, hostname: 'e2e-xen-efi', profile: 'dom0-xen-efi' }] },
       dhcpBoot: { efiX64: 'ipxe.efi' },

@@ -111,4 +111,18 @@ describe('explain', () => {
     await expect(explain({ mac: '52:54:00:12:34:56', ip: '10.0.0.300' })).rejects.toThrow('10.0.0.300 is not an IPv4 address');
     await expect(explain({ mac: '52:54:00:12:34:56', uuid: 'x' })).rejects.toThrow('x is not a UUID');
   });
+
+  it('--ip on one of dhcp.networks: the DHCP answer names that network\'s URL', async () => {
+    // 127.0.0.1 is on lo on every machine: the network check finds it.
+    const networked = { ...rawConfig, dhcp: { ...rawConfig.dhcp, networks: [{ serverAddress: '127.0.0.1', subnet: '127.0.0.0/8', ranges: [{ start: '127.0.0.100', end: '127.0.0.199' }] }] } };
+    const result = buildConfig(networked, { baseDir: '/', privileged: false });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const deps = explainDepsFor(result.config, await bootServiceFromConfig(result.config));
+    const script = '/boot.ipxe?mac=${net0/mac}&uuid=${uuid}&arch=${buildarch}';
+    const onB = await explainMachine({ mac: '52:54:00:12:34:56', arch: 0, userClass: 'iPXE', ip: '127.0.0.150' }, deps);
+    expect(onB.dhcp?.bootFile).toBe(`http://127.0.0.1:8080${script}`);
+    const onA = await explainMachine({ mac: '52:54:00:12:34:56', arch: 0, userClass: 'iPXE', ip: '10.99.0.123' }, deps);
+    expect(onA.dhcp?.bootFile).toBe(`http://10.99.0.1:8080${script}`);
+  });
 });
+

@@ -67,6 +67,12 @@ describe.each(backends)('inventory API ($name)', (backend) => {
     const unsafe = await post('/api/v1/profiles', { ...domu, args: ['root=/dev/xvda1', 'quiet'] });
     expect(unsafe.statusCode).toBe(400);
     expect(unsafe.json().path).toBe('args[1]');
+    // A boot file DHCP could not hand (option 67 holds 255 bytes) is refused before it is stored.
+    const longFile = await post('/api/v1/hosts', { mac: '52:54:00:aa:00:0f', hostname: 'long', loader: { bios: { family: 'pxelinux', file: `boot/${'x'.repeat(300)}.0` } } });
+    expect(longFile.statusCode).toBe(400);
+    expect(longFile.json()).toMatchObject({ code: 'validation', path: 'loader.bios.file' });
+    const spaced = await post('/api/v1/hosts', { mac: '52:54:00:aa:00:0f', hostname: 'spaced', loader: { bios: { family: 'pxelinux', file: 'my loader.0' } } });
+    expect(spaced.json()).toMatchObject({ code: 'validation', path: 'loader.bios.file' });
     const notJson = await h.app.inject({ method: 'POST', url: '/api/v1/hosts', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"mac":' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().code).toBe('bad-request');

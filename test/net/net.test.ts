@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrBroadcast, cidrContains, intToIp, ipFromBytes, ipToHex, ipToInt, isIpv4, maskToPrefix, parseCidr, prefixToMask } from '../../src/net/ipv4.js';
+import { cidrBroadcast, cidrContains, intToIp, ipFromBytes, ipToHex, ipToInt, isIpv4, maskToPrefix, parseCidr, parseQuad, prefixToMask } from '../../src/net/ipv4.js';
 import { macFromBytes, macToBytes, parseMac, pxelinuxMacName } from '../../src/net/mac.js';
 import { parseUuid, swapUuidFields, uuidFromBytes } from '../../src/net/uuid.js';
 
@@ -47,6 +47,29 @@ describe('IPv4', () => {
     expect(cidrContains(net, ipToInt('10.99.1.1'))).toBe(false);
     expect(intToIp(cidrBroadcast(net))).toBe('10.99.0.255');
     expect(parseCidr('10.0.0.0/33')).toBeNull();
+  });
+});
+
+describe('the fast paths agree with the strict forms', () => {
+  it('parseQuad accepts exactly what isIpv4 accepts, and gives ipToInt’s number', () => {
+    const samples = ['0.0.0.0', '255.255.255.255', '10.99.0.123', '1.2.3.4', '256.1.1.1', '1.2.3.04', '00.1.2.3', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.-4', '1e2.1.1.1', '1.2.3', '1.2.3.4.5', '', '999.0.0.0', '25.25.25.2555'];
+    // And 2,000 strings made of digits and dots.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 2000; i++) samples.push(Array.from({ length: 3 + (next() % 14) }, () => '0123456789..'[next() % 12]).join(''));
+    for (const text of samples) {
+      expect(parseQuad(text) >= 0, text).toBe(isIpv4(text));
+      if (isIpv4(text)) expect(parseQuad(text), text).toBe(text.split('.').reduce((acc, part) => acc * 256 + Number(part), 0));
+    }
+  });
+
+  it('macFromBytes and an already canonical parseMac give the canonical form', () => {
+    for (let b = 0; b < 256; b++) {
+      const mac = macFromBytes(Uint8Array.from([b, 255 - b, b ^ 0x5a, 0, 15, 16]));
+      expect(mac).toBe([b, 255 - b, b ^ 0x5a, 0, 15, 16].map((x) => x.toString(16).padStart(2, '0')).join(':'));
+      expect(parseMac(mac)).toBe(mac);
+    }
+    expect(parseMac('00:16:3E:11:22:33')).toBe('00:16:3e:11:22:33');
   });
 });
 

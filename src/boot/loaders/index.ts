@@ -9,6 +9,7 @@
  * reached only through iPXE. Names and render targets are disjoint, so their order does not matter.
  */
 import type { Machine } from '../machine.js';
+import { publicUrlFor, type PublicUrls } from '../public-urls.js';
 import { grub } from './grub.js';
 import { ipxe } from './ipxe.js';
 import { pxelinux } from './pxelinux.js';
@@ -65,11 +66,12 @@ export interface DhcpBootFileChoice {
 
 /**
  * The DHCP boot file decision from `dhcp.boot`: the first family that is handed this machine names its
- * file (`dhcp.boot.fallback` when none does). A machine's own `loader` choice is the inventory's
- * (`loader-choice.ts`), applied over this.
+ * file (`dhcp.boot.fallback` when none does). URLs are made on the public URL of the machine's network
+ * (`public-urls.ts`). A machine's own `loader` choice is the inventory's (`loader-choice.ts`), applied over this.
  */
-export function dhcpBootFileChooser(boot: DhcpBootSettings, publicUrl: string): (machine: Machine) => DhcpBootFileChoice {
+export function dhcpBootFileChooser(boot: DhcpBootSettings, urls: PublicUrls): (machine: Machine) => DhcpBootFileChoice {
   return (machine) => {
+    const publicUrl = publicUrlFor(urls, machine.serverAddress);
     for (const loader of LOADERS) {
       const pick = loader.dhcpBootFile(machine, boot, publicUrl);
       if (pick !== null) return { file: pick.file, rule: `dhcp.boot.${pick.setting}` };

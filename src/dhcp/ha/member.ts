@@ -21,6 +21,7 @@ import type { DhcpHaConfig } from './config.js';
 import { getIp, Opt } from '../options.js';
 import { MessageType, type DhcpPacket } from '../packet.js';
 import { bucketOfMac, primaryPeerOf } from './load-balance.js';
+import { bucketMask } from './ownership.js';
 import { TakeoverState, type TakeoverChange } from './takeover.js';
 
 /** What a member needs. */
@@ -38,8 +39,8 @@ export interface HaMemberOptions {
 
 /** Counters of a member, for metrics and tests. */
 export interface HaMemberStats {
-  /** Requests dropped because another instance answers them. */
-  peersRequests: number;
+  /** Requests dropped because another instance answers them (here, and undecoded by the socket's filter). */
+  readonly peersRequests: number;
   /** Times a peer was declared down, and back. */
   takeovers: number;
   handbacks: number;
@@ -49,15 +50,35 @@ export interface HaMemberStats {
   fenced: number;
 }
 
+/** Who answers what, as this instance sees it now (for `/metrics`). */
+export interface HaMemberStatus {
+  /** This instance's name. */
+  self: string;
+  /** Every instance, this one included, in configured order, and whether it is considered up. */
+  peers: Array<{ name: string; up: boolean }>;
+  /** How many of the 256 RFC 3074 hash buckets this instance answers now (its share, plus a down peer's). */
+  answeringBuckets: number;
+  /** Milliseconds since this instance last wrote its heartbeat. */
+  heartbeatAgeMs: number;
+  /** True while this instance answers nobody because its own heartbeat is older than the takeover time. */
+  fenced: boolean;
+}
+
 /** A running member. */
 export interface HaMember {
   readonly stats: HaMemberStats;
+  /** Who is up and what this instance answers now. */
+  status(): HaMemberStatus;
   /** True when this instance answers `packet` (from client `mac`; `unicast` when it reached this server's own address). */
   answers(packet: DhcpPacket, mac: string | null, unicast: boolean): boolean;
   /** The pool share new addresses for `mac` come from: its primary peer's, whoever answers it now. */
   shareOf(mac: string): number;
   /** The peers considered up now. */
   upPeers(): string[];
+  /** The hash buckets this instance answers now, as a 256-bit mask (ownership.ts); fencing is not in it. */
+  bucketMask(): Uint8Array;
+  /** Adds a count of requests dropped for the peers before they reached `answers` (the socket's filter). */
+  countDroppedElsewhere(count: () => number): void;
   /** Stops the heartbeat (its row stays; the peers take over after `takeoverSeconds`). */
   close(): Promise<void>;
 }
@@ -67,7 +88,17 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
   const { config, heartbeats, serverAddresses, logger } = options;
   const now = options.now ?? Date.now;
   const state = new TakeoverState(config.peers.map((p) => p.name), config.self, config.takeoverSeconds * 1000, now());
-  const stats: HaMemberStats = { peersRequests: 0, takeovers: 0, handbacks: 0, heartbeatFailures: 0, fenced: 0 };
+  let peersRequests = 0;
+  const droppedElsewhere: Array<() => number> = [];
+  const stats: HaMemberStats = {
+    get peersRequests() {
+      return droppedElsewhere.reduce((sum, count) => sum + count(), peersRequests);
+    },
+    takeovers: 0,
+    handbacks: 0,
+    heartbeatFailures: 0,
+    fenced: 0,
+  };
   let failing = false;
   // When this instance last wrote its heartbeat: its peers see it as up until `takeoverSeconds` after that.
   let lastBeatAt = now();
@@ -119,6 +150,18 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
 
   return {
     stats,
+    status() {
+      const heartbeatAgeMs = now() - lastBeatAt;
+      let answeringBuckets = 0;
+      for (let bucket = 0; bucket < 256; bucket += 1) if (state.answers(bucket)) answeringBuckets += 1;
+      return {
+        self: config.self,
+        peers: config.peers.map((p) => ({ name: p.name, up: state.isUp(p.name) })),
+        answeringBuckets,
+        heartbeatAgeMs,
+        fenced: heartbeatAgeMs >= config.takeoverSeconds * 1000,
+      };
+    },
     answers(packet, mac, unicast) {
       // Fenced: the peers have taken this instance's clients over (they stopped seeing its heartbeat), and
       // it could not commit a lease anyway; an OFFER from here would only lead clients astray.
@@ -130,11 +173,13 @@ export async function startHaMember(options: HaMemberOptions): Promise<HaMember>
       if (state.answers(bucketOfMac(mac))) return true;
       if (unicast && packet.giaddr === '0.0.0.0') return true;
       if (packet.type === MessageType.Request && serverAddresses.includes(serverIdOf(packet) ?? '')) return true;
-      stats.peersRequests += 1;
+      peersRequests += 1;
       return false;
     },
     shareOf: (mac) => primaryPeerOf(bucketOfMac(mac), config.peers.length),
     upPeers: () => state.upPeers(),
+    bucketMask: () => bucketMask((bucket) => state.answers(bucket)),
+    countDroppedElsewhere: (count) => void droppedElsewhere.push(count),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

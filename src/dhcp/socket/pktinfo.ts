@@ -25,6 +25,9 @@ interface PktinfoAddon {
   pktinfoShed(handle: PktinfoHandle): number;
   pktinfoSend(handle: PktinfoHandle, buf: Buffer, length: number, ip: number, port: number, ifindex: number, sourceIp: number): number;
   pktinfoClose(handle: PktinfoHandle): void;
+  pktinfoHoldDiscovers(handle: PktinfoHandle, hold: boolean): void;
+  pktinfoSetOwner(handle: PktinfoHandle, buckets: Uint8Array | null, addresses: number[]): void;
+  pktinfoPeerDrops(handle: PktinfoHandle): number;
   interfaceIndex(name: string): number;
 }
 
@@ -57,8 +60,20 @@ export interface PktinfoSocket {
   readonly port: number;
   /** DISCOVERs dropped unread under overload: older than `shedAfterMs`, or the oldest of a full staging ring. */
   readonly shed: number;
+  /** Requests the ownership filter dropped undecoded (`setOwner`). */
+  readonly peerDrops: number;
   /** Sends `data` to `address:port` out of `via`; returns 0 or a negative errno (never throws on a send). */
   send(data: Buffer, address: string, port: number, via: Departure): number;
+  /**
+   * While `hold` is true DISCOVERs are not delivered: they wait in the staging ring and are shed there
+   * (age, or a full ring); every other message still is. For a server whose begun exchanges cannot finish.
+   */
+  holdDiscovers(hold: boolean): void;
+  /**
+   * The two-instance mode's filter (src/dhcp/ha/ownership.ts has the rule): requests of clients in other
+   * instances' buckets are dropped before JavaScript sees them. `null`: no filter.
+   */
+  setOwner(owner: { buckets: Uint8Array; addresses: readonly string[] } | null): void;
   close(): void;
 }
 
@@ -120,7 +135,12 @@ export function openPktinfoSocket(address: string, port: number, shedAfterMs: nu
     get shed() {
       return binding.pktinfoShed(handle);
     },
+    get peerDrops() {
+      return binding.pktinfoPeerDrops(handle);
+    },
     send: (data, to, toPort, via) => binding.pktinfoSend(handle, data, data.length, ipToInt(to), toPort, via.ifindex, ipToInt(via.source)),
+    holdDiscovers: (hold) => binding.pktinfoHoldDiscovers(handle, hold),
+    setOwner: (owner) => binding.pktinfoSetOwner(handle, owner === null ? null : Buffer.from(owner.buckets), owner === null ? [] : owner.addresses.map(ipToInt)),
     close: () => binding.pktinfoClose(handle),
   };
 }

@@ -16,6 +16,7 @@ import { ipxePlatformFromQuery, ipxeScriptPath } from '../../boot/loaders/ipxe.j
 import type { BootService } from '../../boot/service.js';
 import type { ContentHandler } from '../../content/types.js';
 import { bootSpecFor, BootSpecError, withFileDigests } from '../../boot/boot-spec.js';
+import { publicUrlFor, type PublicUrls } from '../../boot/public-urls.js';
 import { parseMac } from '../../net/mac.js';
 import { ExplainQuerySchema, ExplanationSchema } from './explain-schema.js';
 
@@ -51,21 +52,25 @@ function fail(reply: FastifyReply, statusCode: number, code: string, message: st
 }
 
 /**
- * The base URL written into answers: `http.publicUrl`, unless it still names port 0 (the port was chosen
- * at listen time), in which case the address the client used to reach this server.
+ * The base URL written into answers: the public URL of the network whose address the request arrived on
+ * (`dhcp.networks[].publicUrl` or its default; `http.publicUrl` for `server.address` and any other
+ * address), unless it still names port 0 (the port was chosen at listen time), in which case the address
+ * the client used to reach this server.
  */
-export function baseUrlFor(request: FastifyRequest, publicUrl: string): string {
+export function baseUrlFor(request: FastifyRequest, urls: PublicUrls): string {
+  const publicUrl = publicUrlFor(urls, request.socket.localAddress);
   if (!/:0$/.test(publicUrl)) return publicUrl;
   return `${request.protocol}://${request.host}`;
 }
 
 /** Registers the boot endpoints. */
 export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
-  const configuredUrl = deps.boot.renderer.server.publicUrl;
+  const urls = deps.boot.publicUrls;
 
   app.get<{ Querystring: { mac?: string; uuid?: string; arch?: string; platform?: string } }>('/boot.ipxe', async (request, reply) => {
     const query = request.query;
-    const ctx = { inventory: deps.boot.provider.current(), renderer: deps.boot.renderer, ipxeBase: baseUrlFor(request, configuredUrl) };
+    const base = baseUrlFor(request, urls);
+    const ctx = { inventory: deps.boot.provider.current(), renderer: deps.boot.renderer, ipxeBase: base, publicUrl: base };
     let path = 'boot.ipxe';
     if (query.mac !== undefined && query.mac !== '') {
       let mac = parseMac(query.mac);
@@ -86,7 +91,7 @@ export function bootRoutes(app: FastifyInstance, deps: BootRouteDeps): void {
     const found = subjectForMac(deps.boot.provider.current(), mac);
     if ('none' in found) return fail(reply, 404, 'not-found', found.none);
     try {
-      const spec = bootSpecFor(found.subject, deps.boot.renderer, baseUrlFor(request, configuredUrl));
+      const spec = bootSpecFor(found.subject, deps.boot.renderer, baseUrlFor(request, urls));
       const content = deps.content;
       if (content === undefined) return spec;
       const open = (path: string) => content({ path, rawPath: path, protocol: 'http', clientIp: request.ip, clientPort: 0, serverIp: '' });

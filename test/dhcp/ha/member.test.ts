@@ -75,6 +75,25 @@ describe('two-instance member (fake timers)', () => {
     await member.close();
   });
 
+  it('reports who is up and how many buckets it answers: its half, all 256 after a takeover, its half again', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const beats = memoryHeartbeats();
+    const member = await startHaMember({ config: ha, heartbeats: beats, serverAddresses: ['10.211.0.1'], logger: silentLogger(), onChange: async () => {} });
+    const ownBuckets = Array.from({ length: 256 }, (_, b) => b).filter((b) => b % 2 === 0).length;
+    for (let s = 0; s < 4; s++) {
+      beats.peerBeats('b');
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(member.status()).toMatchObject({ self: 'a', peers: [{ name: 'a', up: true }, { name: 'b', up: true }], answeringBuckets: ownBuckets, fenced: false });
+    expect(member.status().heartbeatAgeMs).toBeLessThanOrEqual(1_000);
+    await vi.advanceTimersByTimeAsync(5_000); // b silent past the takeover time
+    expect(member.status()).toMatchObject({ peers: [{ name: 'a', up: true }, { name: 'b', up: false }], answeringBuckets: 256 });
+    beats.peerBeats('b');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(member.status()).toMatchObject({ peers: [{ name: 'a', up: true }, { name: 'b', up: true }], answeringBuckets: ownBuckets });
+    await member.close();
+  });
+
   it('answers a peer’s client that chose this server (option 54) or talks to it directly, never one relayed or broadcast', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const beats = memoryHeartbeats();
