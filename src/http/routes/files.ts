@@ -40,7 +40,9 @@ interface StreamProgress {
  * without `readInto` (generated text) is pushed as `read` returns it. The stream keeps no read-ahead of
  * its own (`highWaterMark` 0): it reads the next chunk when the response takes more, so a response
  * whose client is slow holds one chunk, not a queue of them, and the kernel's send buffer keeps the
- * wire busy while the next chunk is read.
+ * wire busy while the next chunk is read. The stream must be piped straight into the response, as
+ * `reply.send(stream)` does with no `onSend` hook in between: a transform there would hold chunk bytes
+ * that the response's `writableLength` does not count, and a buffer could be reused under them.
  */
 function contentStream(content: Content, start: number, end: number, progress: StreamProgress | null, chunks: ResponseChunks): Readable {
   let position = start;
