@@ -12,7 +12,8 @@
  *   sends that found a transfer socket's send buffer full and waited (the window outruns the path)
  * - `xenboot_http_requests_total{method,route,status}`, `xenboot_http_request_duration_seconds` (histogram)
  * - `xenboot_dhcp_dropped_total{reason}`: DHCP datagrams dropped before the responder (`malformed`,
- *   `rate-limited`, `overload`: a DISCOVER that waited too long in the receive queue, `no-network`: a
+ *   `rate-limited`, `overload`: a DISCOVER that waited too long in the receive queue or arrived while too
+ *   many exchanges waited to finish (either engine), `no-network`: a
  *   request on an interface carrying no configured network); `xenboot_dhcp_pool_exhausted_total`: requests that found their pool full
  * - `xenboot_tftp_dropped_total{reason}`: TFTP datagrams ignored (`malformed`, `unexpected` on the
  *   listening port, `duplicate` requests, `stranger` on a transfer socket from another address/port,
@@ -54,7 +55,7 @@ export interface MetricsOptions {
 
 /** Totals the servers keep themselves (each only grows); absent parts are not running. */
 export interface ServerCounters {
-  dhcp?: { malformed: number; rateLimited: number; poolExhausted: number; shed?: number; noNetwork?: number };
+  dhcp?: { malformed: number; rateLimited: number; poolExhausted: number; shed?: number; overloaded?: number; noNetwork?: number };
   tftp?: { malformed: number; unexpected: number; duplicates: number; strangers: number; transferGarbage: number };
   storeWriteFailures?: number;
 }
@@ -135,7 +136,7 @@ export class Metrics {
       });
     fromCounters('xenboot_dhcp_dropped_total', 'DHCP datagrams dropped before the responder, by reason', ['reason'], (c) =>
       c.dhcp
-        ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited], [{ reason: 'overload' }, c.dhcp.shed ?? 0], [{ reason: 'no-network' }, c.dhcp.noNetwork ?? 0]]
+        ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited], [{ reason: 'overload' }, (c.dhcp.shed ?? 0) + (c.dhcp.overloaded ?? 0)], [{ reason: 'no-network' }, c.dhcp.noNetwork ?? 0]]
         : [],
     );
     fromCounters('xenboot_dhcp_pool_exhausted_total', 'DHCP requests that found their pool full', [], (c) => (c.dhcp ? [[{}, c.dhcp.poolExhausted]] : []));

@@ -50,11 +50,11 @@ describe('/readyz and failing writes', () => {
 });
 
 describe('/metrics drop counters', () => {
-  it('shows DHCP malformed, rate-limited and pool-exhausted, TFTP strangers, and store write failures', async () => {
+  it('shows DHCP malformed, rate-limited, overload and pool-exhausted, TFTP strangers, and store write failures', async () => {
     const metrics = new Metrics({
       processMetrics: false,
       counters: () => ({
-        dhcp: { malformed: 3, rateLimited: 5, poolExhausted: 7 },
+        dhcp: { malformed: 3, rateLimited: 5, poolExhausted: 7, shed: 8, overloaded: 9 },
         tftp: { malformed: 1, unexpected: 2, duplicates: 4, strangers: 11, transferGarbage: 6 },
         storeWriteFailures: 2,
       }),
@@ -63,6 +63,8 @@ describe('/metrics drop counters', () => {
     expect(body).toContain('xenboot_dhcp_dropped_total{reason="malformed"} 3');
     expect(body).toContain('xenboot_dhcp_dropped_total{reason="rate-limited"} 5');
     expect(body).toContain('xenboot_dhcp_pool_exhausted_total 7');
+    // DISCOVERs shed by the native ring and those the node:dgram engine dropped while holding: one reason.
+    expect(body).toContain('xenboot_dhcp_dropped_total{reason="overload"} 17');
     expect(body).toContain('xenboot_tftp_dropped_total{reason="stranger"} 11');
     expect(body).toContain('xenboot_store_write_failures_total 2');
   });
