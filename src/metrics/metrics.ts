@@ -73,6 +73,37 @@ export interface HaReport {
   fencedRequests: number;
 }
 
+/** Samples a series reads at scrape time: labels and value of each. */
+type ScrapedRows = Array<[Record<string, string>, number]>;
+
+/** A counter whose totals are kept elsewhere and read at each scrape (`read`): reset, then set to them. */
+function scrapedCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => ScrapedRows): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of read()) this.inc(labels, value);
+    },
+  });
+}
+
+/** A gauge whose values are read at each scrape (`read`); a label set `read` no longer gives is dropped. */
+function scrapedGauge(registry: Registry, name: string, help: string, labelNames: string[], read: () => ScrapedRows): Gauge {
+  return new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of read()) this.set(labels, value);
+    },
+  });
+}
+
 /** The boot phase an event marks, if it marks one. */
 export function bootPhase(event: BootEvent): string | null {
   switch (event.kind) {
@@ -121,19 +152,9 @@ export class Metrics {
       },
     });
     const counters = options.counters;
-    // Totals read from the servers at scrape time: reset, then set to the current total.
-    const fromCounters = (name: string, help: string, labelNames: string[], read: (c: ServerCounters) => Array<[Record<string, string>, number]>) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          if (!counters) return;
-          for (const [labels, value] of read(counters())) this.inc(labels, value);
-        },
-      });
+    // Totals read from the servers at scrape time.
+    const fromCounters = (name: string, help: string, labelNames: string[], read: (c: ServerCounters) => ScrapedRows) =>
+      scrapedCounter(this.registry, name, help, labelNames, () => (counters ? read(counters()) : []));
     fromCounters('xenboot_dhcp_dropped_total', 'DHCP datagrams dropped before the responder, by reason', ['reason'], (c) =>
       c.dhcp
         ? [[{ reason: 'malformed' }, c.dhcp.malformed], [{ reason: 'rate-limited' }, c.dhcp.rateLimited], [{ reason: 'overload' }, (c.dhcp.shed ?? 0) + (c.dhcp.overloaded ?? 0)], [{ reason: 'no-network' }, c.dhcp.noNetwork ?? 0]]
@@ -155,34 +176,14 @@ export class Metrics {
       c.storeWriteFailures === undefined ? [] : [[{}, c.storeWriteFailures]],
     );
     const rogueServers = options.rogueServers;
-    new Gauge({
-      name: 'xenboot_dhcp_rogue_servers',
-      help: 'Other DHCP servers seen on the boot networks within a day (allowed servers excluded)',
-      registers,
-      collect() {
-        this.set(rogueServers ? rogueServers().length : 0);
-      },
-    });
-    new Counter({
-      name: 'xenboot_dhcp_rogue_sightings_total',
-      help: 'DHCP messages seen from, or naming, another DHCP server, by its server identifier',
-      labelNames: ['server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const server of rogueServers?.() ?? []) this.inc({ server: server.serverId }, server.sightings);
-      },
-    });
-    new Gauge({
-      name: 'xenboot_dhcp_rogue_server_last_seen_seconds',
-      help: 'When another DHCP server was last seen, Unix time in seconds, by its server identifier',
-      labelNames: ['server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const server of rogueServers?.() ?? []) this.set({ server: server.serverId }, server.lastSeen / 1000);
-      },
-    });
+    const rogue = () => rogueServers?.() ?? [];
+    scrapedGauge(this.registry, 'xenboot_dhcp_rogue_servers', 'Other DHCP servers seen on the boot networks within a day (allowed servers excluded)', [], () => [[{}, rogue().length]]);
+    scrapedCounter(this.registry, 'xenboot_dhcp_rogue_sightings_total', 'DHCP messages seen from, or naming, another DHCP server, by its server identifier', ['server'], () =>
+      rogue().map((server) => [{ server: server.serverId }, server.sightings]),
+    );
+    scrapedGauge(this.registry, 'xenboot_dhcp_rogue_server_last_seen_seconds', 'When another DHCP server was last seen, Unix time in seconds, by its server identifier', ['server'], () =>
+      rogue().map((server) => [{ server: server.serverId }, server.lastSeen / 1000]),
+    );
     this.registerHa(options.ha);
     this.tftpTransfers = new Counter({ name: 'xenboot_tftp_transfers_total', help: 'TFTP read requests, by outcome', labelNames: ['outcome'], registers });
     this.tftpBytes = new Counter({ name: 'xenboot_tftp_bytes_total', help: 'TFTP payload bytes acknowledged by clients', registers });
@@ -215,34 +216,13 @@ export class Metrics {
   /** The two-instance series: each reads `ha()` at scrape time and is empty when it answers null. */
   private registerHa(ha: (() => HaReport | null) | undefined): void {
     if (!ha) return;
-    const registers = [this.registry];
-    type Rows = (report: HaReport) => Array<[Record<string, string>, number]>;
-    const rows = (read: Rows) => {
+    type Rows = (report: HaReport) => ScrapedRows;
+    const rows = (read: Rows) => () => {
       const report = ha();
       return report ? read(report) : [];
     };
-    const gauge = (name: string, help: string, labelNames: string[], read: Rows) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const [labels, value] of rows(read)) this.set(labels, value);
-        },
-      });
-    const counter = (name: string, help: string, labelNames: string[], read: Rows) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const [labels, value] of rows(read)) this.inc(labels, value);
-        },
-      });
+    const gauge = (name: string, help: string, labelNames: string[], read: Rows) => scrapedGauge(this.registry, name, help, labelNames, rows(read));
+    const counter = (name: string, help: string, labelNames: string[], read: Rows) => scrapedCounter(this.registry, name, help, labelNames, rows(read));
     const prefix = 'Two-instance mode: ';
     gauge('xenboot_dhcp_ha_peer_up', `${prefix}1 when an instance (this one included) is considered up, 0 when its clients are taken over`, ['peer'], (r) =>
       r.peers.map((peer) => [{ peer: peer.name }, peer.up ? 1 : 0]),
