@@ -47,3 +47,28 @@ export async function startDnsmasq(lab: BootLab, options: DnsmasqOptions): Promi
   await proc.waitFor(/TFTP root is|started, version/, 15_000);
   return proc;
 }
+
+/**
+ * The site's own DHCP server beside xenboot in proxy mode: dnsmasq on a second host of the lab (`.2`)
+ * handing addresses `.150`–`.159` only (no boot file, no TFTP), logging every exchange. Returns that host's
+ * interface and the process; both go when the lab closes.
+ */
+export async function startSiteDhcp(lab: BootLab): Promise<{ iface: string; dnsmasq: RunningProcess }> {
+  const site = await lab.addHost(`${lab.address(2)}/24`);
+  const dnsmasq = site.ns.spawn('dnsmasq', [
+    '--no-daemon',
+    '--conf-file=/dev/null',
+    '--port=0',
+    `--interface=${site.iface}`,
+    '--bind-interfaces',
+    `--dhcp-range=${lab.address(150)},${lab.address(159)},255.255.255.0,1h`,
+    `--dhcp-leasefile=${lab.workDir}/site.leases`,
+    '--pid-file=',
+    '--dhcp-broadcast',
+    '--dhcp-authoritative',
+    '--log-facility=-',
+    '--log-dhcp',
+  ]);
+  await dnsmasq.waitFor(/started, version/, 15_000);
+  return { iface: site.iface, dnsmasq };
+}

@@ -11,6 +11,7 @@ import { expectDom0UnderXen, okHttpPaths } from './expect-boot.js';
 import { BootLab } from '../../lab/qemu/boot-lab.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
 import { DOM0_ARGS, dom0Profile, fetchTimeline, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
+import { startSiteDhcp } from '../../lab/qemu/dnsmasq.js';
 
 const MAC = '52:54:00:e2:06:01';
 
@@ -33,22 +34,7 @@ describe('e2e case 6: proxy DHCP beside a site DHCP server → iPXE → HTTP boo
     const root = l.makeRoot('tftp', labFiles(assets));
 
     // The site's DHCP server: addresses only, no boot file, no TFTP.
-    const site = await l.addHost(`${l.address(2)}/24`);
-    const siteDhcp = site.ns.spawn('dnsmasq', [
-      '--no-daemon',
-      '--conf-file=/dev/null',
-      '--port=0',
-      `--interface=${site.iface}`,
-      '--bind-interfaces',
-      `--dhcp-range=${l.address(150)},${l.address(159)},255.255.255.0,1h`,
-      `--dhcp-leasefile=${l.workDir}/site.leases`,
-      '--pid-file=',
-      '--dhcp-broadcast',
-      '--dhcp-authoritative',
-      '--log-facility=-',
-      '--log-dhcp',
-    ]);
-    await siteDhcp.waitFor(/started, version/, 15_000);
+    const { iface: siteIface, dnsmasq: siteDhcp } = await startSiteDhcp(l);
 
     const base = labConfig(l, root, {
       inventory: {
@@ -64,7 +50,7 @@ describe('e2e case 6: proxy DHCP beside a site DHCP server → iPXE → HTTP boo
     expect(result.serial).toMatch(/\(XEN\) Bootloader: iPXE/);
 
     // The address came from the site server's pool…
-    expect(siteDhcp.output()).toMatch(new RegExp(`DHCPACK\\(${site.iface}\\) 10\\.205\\.6\\.15\\d ${MAC}`));
+    expect(siteDhcp.output()).toMatch(new RegExp(`DHCPACK\\(${siteIface}\\) 10\\.205\\.6\\.15\\d ${MAC}`));
     // …and xenboot answered as a proxy: DHCP events without an address, then the script and files by HTTP.
     const events = await fetchTimeline(l, MAC);
     const dhcp = events.filter((e) => e.kind === 'dhcp' && e.reply !== null);

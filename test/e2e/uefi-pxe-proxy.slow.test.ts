@@ -17,6 +17,7 @@ import { completedTftpFiles, expectDhcpThenFiles, expectDom0UnderXen } from './e
 import { BootLab } from '../../lab/qemu/boot-lab.js';
 import { runGuest } from '../../lab/qemu/qemu.js';
 import { DOM0_ARGS, dom0Profile, fetchTimeline, labConfig, labFiles, startLabXenboot } from '../../lab/qemu/xenboot-lab.js';
+import { startSiteDhcp } from '../../lab/qemu/dnsmasq.js';
 
 const MAC = '52:54:00:e2:29:01';
 
@@ -42,22 +43,7 @@ describe('e2e: UEFI (OVMF PXE) through proxyDHCP beside a site DHCP server → G
     const root = l.makeRoot('tftp', { ...labFiles(assets), 'grubx64.efi': grub });
 
     // The site's DHCP server: addresses only, no boot file, no TFTP.
-    const site = await l.addHost(`${l.address(2)}/24`);
-    const siteDhcp = site.ns.spawn('dnsmasq', [
-      '--no-daemon',
-      '--conf-file=/dev/null',
-      '--port=0',
-      `--interface=${site.iface}`,
-      '--bind-interfaces',
-      `--dhcp-range=${l.address(150)},${l.address(159)},255.255.255.0,1h`,
-      `--dhcp-leasefile=${l.workDir}/site.leases`,
-      '--pid-file=',
-      '--dhcp-broadcast',
-      '--dhcp-authoritative',
-      '--log-facility=-',
-      '--log-dhcp',
-    ]);
-    await siteDhcp.waitFor(/started, version/, 15_000);
+    const { iface: siteIface, dnsmasq: siteDhcp } = await startSiteDhcp(l);
 
     const base = labConfig(l, root, {
       inventory: {
@@ -75,7 +61,7 @@ describe('e2e: UEFI (OVMF PXE) through proxyDHCP beside a site DHCP server → G
     expect(result.serial).toContain('>>Start PXE over IPv4');
 
     // The address came from the site server's pool…
-    const leased = new RegExp(`DHCPACK\\(${site.iface}\\) (10\\.205\\.41\\.15\\d) ${MAC}`).exec(siteDhcp.output());
+    const leased = new RegExp(`DHCPACK\\(${siteIface}\\) (10\\.205\\.41\\.15\\d) ${MAC}`).exec(siteDhcp.output());
     expect(leased, siteDhcp.output()).not.toBeNull();
     const address = leased![1]!;
     // …xenboot offered boot information only, then acknowledged the firmware's REQUEST on port 4011, sent
