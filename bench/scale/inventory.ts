@@ -36,7 +36,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { dropSchemas, postgresAnswers, testPostgresUrl } from '../../lab/store/postgres.js';
 import { bootServiceFromConfig, inventoryInputFromConfig } from '../../src/boot-service.js';
 import { bootSpecFor } from '../../src/boot/boot-spec.js';
 import { subjectForMac } from '../../src/boot/answer.js';
@@ -79,7 +79,7 @@ const { values } = parseArgs({
 const SIZES = values.sizes.split(',').map(Number);
 const SAMPLES = Number(values.samples);
 const STORES = values.stores.split(',') as Array<'sqlite' | 'postgres'>;
-const PG_URL = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL = testPostgresUrl;
 const WARMUP = Math.min(200, SAMPLES);
 /** Inventory changes cost whole seconds where they are not flat: fewer of them. */
 const CHANGE_SAMPLES = Math.min(20, SAMPLES);
@@ -131,30 +131,6 @@ async function openBackend(kind: 'sqlite' | 'postgres', dir: string): Promise<St
   const schema = `xbscale_${process.pid}_${++schemaCounter}`;
   schemas.push(schema);
   return openPostgresStore({ url: PG_URL, schema, poolSize: 8 });
-}
-
-async function dropSchemas(): Promise<void> {
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function postgresAnswers(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 /** The DHCP side of a running server over `store`: the Booter and the lease table, built as `services.ts` and `startDhcpServer` build them. */
@@ -415,14 +391,14 @@ async function main(): Promise<void> {
   console.log(`xenboot scale: sizes ${SIZES.join(', ')} hosts; lease table ${SMALL_POOL} and ${FULL_POOL} on a /16; ${SAMPLES} samples; Node ${process.version}`);
   try {
     for (const kind of STORES) {
-      if (kind === 'postgres' && !(await postgresAnswers())) {
+      if (kind === 'postgres' && !(await postgresAnswers(PG_URL, 3_000))) {
         notes.push(`PostgreSQL at ${PG_URL} did not answer: not measured`);
         continue;
       }
       await runStore(kind, dir);
     }
   } finally {
-    await dropSchemas();
+    await dropSchemas(schemas.splice(0), PG_URL);
     rmSync(dir, { recursive: true, force: true });
   }
   printTables();

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { intToIp, ipToInt } from '../../src/net/ipv4.js';
 import { createMemoryLeaseStore } from '../../lab/store/memory-leases.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
+import { dropSchemas, testPostgresUrl } from '../../lab/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { LeaseStore } from '../../src/store/types.js';
 import { exitOnHelp } from '../usage.js';
@@ -25,7 +26,7 @@ exitOnHelp(import.meta.url);
 
 const count = Number(process.argv[2] ?? 5000);
 const concurrency = Number(process.argv[3] ?? 32);
-const pgUrl = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = testPostgresUrl;
 
 const mac = (i: number) => `02:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 const ip = (i: number) => intToIp(ipToInt('10.200.0.0') + i);
@@ -70,10 +71,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await sqlite.close();
-    const client = await import('pg').then((pg) => new pg.default.Client({ connectionString: pgUrl }));
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchemas([schema], pgUrl);
     await postgres.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,34 +7,21 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { runCommand } from '../../lab/process.js';
+import { dropSchemas, postgresAnswers, testPostgresUrl } from '../../lab/store/postgres.js';
 
 /** The PostgreSQL URL the tests use. */
-export const testPostgresUrl = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+export { testPostgresUrl };
 
 let ready: Promise<void> | null = null;
 
 /** Resolves when PostgreSQL answers, starting the local cluster if needed (bounded: ~20 s). Throws loudly otherwise. */
 export function ensurePostgres(url = testPostgresUrl): Promise<void> {
   ready ??= (async () => {
-    if (await canConnect(url)) return;
+    if (await postgresAnswers(url)) return;
     let versions: string[] = [];
     try {
       versions = readdirSync('/etc/postgresql');
@@ -45,7 +32,7 @@ export function ensurePostgres(url = testPostgresUrl): Promise<void> {
       await runCommand('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { timeoutMs: 30_000 });
     }
     for (let attempt = 0; attempt < 40; attempt += 1) {
-      if (await canConnect(url)) return;
+      if (await postgresAnswers(url)) return;
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(`PostgreSQL at ${url} did not come up after starting clusters ${versions.join(', ')}`);
@@ -63,13 +50,7 @@ export function uniqueSchema(): string {
 
 /** Drops a schema created by a test. */
 export async function dropSchema(schema: string, url = testPostgresUrl): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await dropSchemas([schema], url);
 }
 
 /** One backend under test: opens a fresh store; `reopen` opens a second handle on the same data; `cleanup` closes and removes everything. */
