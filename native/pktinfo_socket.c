@@ -459,6 +459,21 @@ static pktinfo_socket *unwrap(napi_env env, napi_value value) {
   return (pktinfo_socket *)data;
 }
 
+/* The socket of a call whose only argument is the handle; NULL (an exception pending, or a bad call). */
+static pktinfo_socket *handle_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  return unwrap(env, argv[0]);
+}
+
+/* A counter of the socket as a JavaScript number. */
+static napi_value counter_value(napi_env env, double value) {
+  napi_value result;
+  napi_create_double(env, value, &result);
+  return result;
+}
+
 /* pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -555,10 +570,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
-  pktinfo_socket *sock = unwrap(env, argv[0]);
+  napi_value result;
+  pktinfo_socket *sock = handle_arg(env, info);
   if (sock == NULL) return NULL;
   struct sockaddr_in local;
   socklen_t length = sizeof local;
@@ -569,13 +582,8 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
 
 /* pktinfoShed(handle) -> how many DISCOVERs were dropped for waiting too long. */
 static napi_value js_shed(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
-  pktinfo_socket *sock = unwrap(env, argv[0]);
-  if (sock == NULL) return NULL;
-  napi_create_double(env, sock->shed, &result);
-  return result;
+  pktinfo_socket *sock = handle_arg(env, info);
+  return sock == NULL ? NULL : counter_value(env, sock->shed);
 }
 
 /* pktinfoSend(handle, buf, length, ip, port, ifindex, sourceIp) -> 0 | -errno; ifindex 0 and sourceIp 0: the kernel's choice. */
@@ -707,20 +715,12 @@ static napi_value js_set_owner(napi_env env, napi_callback_info info) {
 
 /* pktinfoPeerDrops(handle) -> requests the ownership filter dropped. */
 static napi_value js_peer_drops(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
-  pktinfo_socket *sock = unwrap(env, argv[0]);
-  if (sock == NULL) return NULL;
-  napi_create_double(env, sock->peer_drops, &result);
-  return result;
+  pktinfo_socket *sock = handle_arg(env, info);
+  return sock == NULL ? NULL : counter_value(env, sock->peer_drops);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
-  pktinfo_socket *sock = unwrap(env, argv[0]);
+  pktinfo_socket *sock = handle_arg(env, info);
   if (sock != NULL) begin_close(sock);
   return NULL;
 }
