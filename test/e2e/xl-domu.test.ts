@@ -173,5 +173,7 @@ describe('e2e case 7: xl create through xenboot-pvboot under a real Xen 4.17 too
 
     const timings = lines.filter((x) => /^marker \S+ seconds=/.test(x));
     console.log(`xl create (or xl reboot) to the domU marker, under TCG: ${timings.join('; ')}; QEMU run ${Math.round(result.durationMs / 1000)} s (port ${LAB_HTTP_PORT})`);
+    // dom0's CPU features as its kernel saw them, and the userland crashes its kernel logged (lab/qemu/qemu.ts, LAB_CPU).
+    console.log(`dom0 ${lines.find((x) => x.startsWith('cpu: ')) ?? 'cpu: (not printed)'}; ${lines.filter((x) => x.startsWith('crash: ')).join('; ') || 'no userland crash'}`);
   }, 900_000);
 });
