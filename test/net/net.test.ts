@@ -80,6 +80,13 @@ describe('UUID', () => {
     expect(wire).toBe('085994b8-a6d6-a941-611d-74a6ab80b83d');
     expect(swapUuidFields(wire)).toBe('b8945908-d6a6-41a9-611d-74a6ab80b83d');
     expect(swapUuidFields(swapUuidFields(wire))).toBe(wire);
+    // Against the field-by-field definition, on random UUIDs.
+    for (let k = 0; k < 200; k++) {
+      const uuid = uuidFromBytes(Uint8Array.from({ length: 16 }, () => Math.floor(Math.random() * 256)));
+      const [a, b, c, d, e] = uuid.split('-') as [string, string, string, string, string];
+      const swap = (hex: string) => hex.match(/../g)!.reverse().join('');
+      expect(swapUuidFields(uuid)).toBe(`${swap(a)}-${swap(b)}-${swap(c)}-${d}-${e}`);
+    }
     expect(parseUuid('{B8945908-D6A6-41A9-611D-74A6AB80B83D}')).toBe('b8945908-d6a6-41a9-611d-74a6ab80b83d');
     expect(parseUuid('b8945908d6a641a9611d74a6ab80b83d')).toBeNull();
   });
