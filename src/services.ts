@@ -174,7 +174,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     if (config.store.pollSeconds > 0) {
       // Other instances sharing the store change the inventory too: follow their changes.
       const provider = boot.provider;
-      const stopWatching = watchInventoryRevision({ inventory: store.inventory, intervalMs: config.store.pollSeconds * 1000, onChange: () => provider.refresh(), logger });
+      const stopWatching = watchInventoryRevision({ inventory: store.inventory, intervalMs: config.store.pollSeconds * 1000, onChange: () => provider.refresh(), isCurrent: (revision) => provider.reflects(revision), logger });
       closers.push(async () => stopWatching());
     }
     if (config.http.enabled) {

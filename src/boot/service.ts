@@ -37,6 +37,8 @@ export interface BootServiceParts {
   configured: InventoryDocuments;
   /** Reads the stored inventory documents (merged over the configured ones on every refresh). */
   loadStored?: () => Promise<InventoryDocuments>;
+  /** The store's inventory revision, so the service's own writes patch the inventory (`InventoryProvider`). */
+  storedRevision?: () => Promise<number>;
   /** A leased address's MAC, for names that carry an address. */
   macForIp?: (ip: string) => Promise<string | null>;
   logger?: Logger;
@@ -46,7 +48,7 @@ export interface BootServiceParts {
 export async function createBootService(parts: BootServiceParts): Promise<BootService> {
   const renderer = new BootRenderer(parts.templates, { address: parts.address, publicUrl: parts.publicUrl });
   const publicUrls: PublicUrls = { fallback: parts.publicUrl, networks: parts.networkUrls ?? [] };
-  const provider = new InventoryProvider(parts.configured, parts.loadStored);
+  const provider = new InventoryProvider(parts.configured, parts.loadStored, parts.storedRevision);
   await provider.refresh();
   const contentHandler = createGeneratedFilesHandler({
     provider,

@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { InventoryDocuments } from '../inventory/model.js';
-import type { Inventory } from '../inventory/snapshot.js';
+import type { Inventory, StoredDocumentChange } from '../inventory/snapshot.js';
 import type { Config } from '../config/schema.js';
 import type { ContentHandler } from '../content/types.js';
 import type { EventBus } from '../timeline/bus.js';
@@ -47,8 +47,11 @@ export interface AppDeps {
   logger: Logger;
   events: EventBus;
   store?: Store;
-  /** The live inventory, reloaded after every API change (`current` also serves `GET /api/v1/inventory`). */
-  inventory?: { refresh(): Promise<void>; current?(): Inventory };
+  /**
+   * The live inventory, updated after every API change: patched with what was written when it has
+   * `applyStoredChanges`, else reloaded (`current` also serves `GET /api/v1/inventory`).
+   */
+  inventory?: { refresh(): Promise<void>; applyStoredChanges?(changes: readonly StoredDocumentChange[], revision: number): Promise<void>; current?(): Inventory };
   /** The config file's inventory as loaded now (changes on SIGHUP); defaults to `config.inventory`. */
   configInventory?: () => InventoryDocuments;
   /** The content chain shared with TFTP (generated files, then static files). */
@@ -126,7 +129,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const ctx = {
       store,
       configInventory: deps.configInventory ?? (() => deps.config.inventory as unknown as InventoryDocuments),
-      refresh: async () => inventory?.refresh(),
+      applied: async (changes: readonly StoredDocumentChange[], revision: number) => {
+        if (inventory?.applyStoredChanges) await inventory.applyStoredChanges(changes, revision);
+        else await inventory?.refresh();
+      },
     };
     registerInventoryRoutes(app, ctx);
     registerImportRoute(app, ctx);

@@ -5,6 +5,7 @@
  * TFTP use it at once.
  */
 import type { InventoryDocuments } from '../inventory/model.js';
+import type { StoredDocumentChange } from '../inventory/snapshot.js';
 import { documentProblems, writeProblem, type LocatedChange } from '../inventory/writes.js';
 import { parseMac } from '../net/mac.js';
 import type { InventoryChange, InventoryDocument, InventoryKind, Store, StoredInventory } from '../store/types.js';
@@ -16,8 +17,11 @@ export interface InventoryContext {
   store: Store;
   /** The inventory from the config file as loaded now (it changes on SIGHUP). */
   configInventory(): InventoryDocuments;
-  /** Rebuilds the live inventory from config and store; resolves when DHCP and TFTP see the change. */
-  refresh(): Promise<void>;
+  /**
+   * Takes the committed changes (store revision `revision`) into the live inventory; resolves when DHCP
+   * and TFTP see them.
+   */
+  applied(changes: readonly StoredDocumentChange[], revision: number): Promise<void>;
 }
 
 /** Validates one document for `kind` and runs the per-document checks; throws a 400 `ApiError`. */
@@ -41,7 +45,7 @@ export function checkConsistency(fromConfig: InventoryDocuments, stored: StoredI
 }
 
 /**
- * Checks and writes `changes` in one transaction, then refreshes the live inventory. `pathOf(i)` names
+ * Checks and writes `changes` in one transaction, then hands them to the live inventory. `pathOf(i)` names
  * change `i` in error paths (`hosts[3]`, or `''` for a single-document request). The check runs inside
  * the store's transaction, under the inventory write lock that every instance sharing the database
  * takes: two requests racing (one deleting a profile, one creating a host that names it), to this
@@ -50,10 +54,22 @@ export function checkConsistency(fromConfig: InventoryDocuments, stored: StoredI
 export async function writeInventory(ctx: InventoryContext, changes: InventoryChange[], pathOf: (index: number) => string): Promise<void> {
   const located = changes.map((change, i) => ({ change, path: pathOf(i) }));
   const fromConfig = ctx.configInventory();
+  let revision: number;
   try {
-    await ctx.store.inventory.apply(changes, (stored) => checkConsistency(fromConfig, stored, located));
+    revision = await ctx.store.inventory.apply(changes, (stored) => checkConsistency(fromConfig, stored, located));
   } catch (error) {
     throw toApiError(error, pathOf);
   }
-  await ctx.refresh();
+  await ctx.applied(changes.map(storedDocumentChange), revision);
+}
+
+/** A committed store change as the live inventory takes it: the key it removes, the document it puts. */
+export function storedDocumentChange(change: InventoryChange): StoredDocumentChange {
+  const keyOf = (key: string) => (change.kind === 'hosts' ? (parseMac(key) ?? key) : key);
+  // The store wrote the JSON of these documents; the inventory gets its own copy of them.
+  const doc = change.op === 'delete' ? undefined : (structuredClone(change.doc) as unknown as NonNullable<StoredDocumentChange['doc']>);
+  const result: StoredDocumentChange = { kind: change.kind };
+  if (change.op === 'replace' || change.op === 'delete') result.removeKey = keyOf(change.key);
+  if (doc !== undefined) result.doc = doc;
+  return result;
 }

@@ -118,12 +118,26 @@ export class InventoryIndex {
   readonly unknown: UnknownPolicy;
   private configPaths: ReadonlySet<string> | undefined;
 
-  constructor(input: InventoryDocuments) {
+  /** The profiles and groups this was built from, to tell whether a later build may reuse its hosts. */
+  private readonly inputProfiles: readonly Profile[];
+  private readonly inputGroups: readonly Group[];
+
+  /**
+   * @param previous an index over documents that differ from `input` in hosts only: when every profile and
+   *   group is the same object, each host document it resolved (the same object again) is taken as it
+   *   was, so a write of a few hosts costs the indexing, not resolving 100,000 hosts again. The result is
+   *   what a fresh build gives (the same order, first wins).
+   */
+  constructor(input: InventoryDocuments, previous?: InventoryIndex) {
+    this.inputProfiles = input.profiles;
+    this.inputGroups = input.groups;
     for (const profile of input.profiles) if (!this.profilesByName.has(profile.name)) this.profilesByName.set(profile.name, profile);
     this.sortedGroups = [...input.groups].sort(compareGroups);
     this.unknown = input.unknown ?? { boot: 'nothing' };
+    const reusable = previous !== undefined && sameItems(previous.inputProfiles, input.profiles) && sameItems(previous.inputGroups, input.groups) ? previous.byMac : undefined;
     for (const host of input.hosts) {
-      const resolved = this.resolve(host);
+      const before = reusable === undefined ? undefined : (reusable.get(host.mac) ?? reusable.get(parseMac(host.mac) ?? ''));
+      const resolved = before !== undefined && before.source === host ? before : this.resolve(host);
       if (resolved === null || this.byMac.has(resolved.mac)) continue;
       this.byMac.set(resolved.mac, resolved);
       if (resolved.uuid !== undefined && !this.byUuid.has(resolved.uuid) && !this.byUuid.has(swapUuidFields(resolved.uuid))) {
@@ -188,6 +202,11 @@ export class InventoryIndex {
   }
 }
 
+/** True when both lists hold the same objects in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
 /** Variables from least to most specific: the profile's, the matching groups' (least specific first), the host's. */
 function mergedVars(profile: Profile | null, groups: readonly Group[], host: Host): Vars {
   const vars: Vars = { ...(profile?.vars ?? {}) };
@@ -243,6 +262,11 @@ export class Inventory {
   /** Every `loader.<firmware>.config` path a profile or host names (vendor GRUB images). */
   loaderConfigPaths(): ReadonlySet<string> {
     return this.index.loaderConfigPaths();
+  }
+
+  /** The resolved documents under this snapshot (shared by every snapshot of other overrides). */
+  documentIndex(): InventoryIndex {
+    return this.index;
   }
 
   /** A host as the boot path sees it: with its next-boot override, when it has one. */
@@ -313,8 +337,20 @@ export function hostForMachine(inventory: Inventory, machine: { mac: string; uui
 }
 
 /**
+ * One stored document changed by a write this process made: `removeKey` (a canonical MAC, or a profile or
+ * group name) goes first, then `doc` is put under its own key. Docs are as the store loader gives them
+ * (defaults applied, checked).
+ */
+export interface StoredDocumentChange {
+  kind: 'hosts' | 'profiles' | 'groups';
+  removeKey?: string;
+  doc?: Host | Profile | Group;
+}
+
+/**
  * Holds the current inventory: the config-file part (replaced on SIGHUP) merged with the store part
- * (reloaded after an API change). `current()` is a field read; rebuilding happens only on changes.
+ * (reloaded when another instance changed the store, patched in place after this process's own API
+ * writes). `current()` is a field read; rebuilding happens only on changes.
  */
 export class InventoryProvider {
   private fromConfig: InventoryDocuments;
@@ -324,10 +360,18 @@ export class InventoryProvider {
   /** Store loads started and the newest one applied: a slow, older load never replaces a newer one. */
   private loadsStarted = 0;
   private loadApplied = 0;
+  /** The store's inventory revision the store part reflects (null: unknown, or no store). */
+  private storedRevision: number | null = null;
 
+  /**
+   * @param loadFromStore reads every stored document;
+   * @param readRevision reads the store's inventory revision (bumped once by every write); with it, a
+   *   write of this process patches the store part instead of reading it all again.
+   */
   constructor(
     fromConfig: InventoryDocuments,
     private readonly loadFromStore?: () => Promise<InventoryDocuments>,
+    private readonly readRevision?: () => Promise<number>,
   ) {
     this.fromConfig = fromConfig;
     this.snapshot = new Inventory(fromConfig);
@@ -338,14 +382,56 @@ export class InventoryProvider {
     return this.snapshot;
   }
 
+  /** True when the store part already holds every write up to `revision` (nothing to reload). */
+  reflects(revision: number): boolean {
+    return this.storedRevision !== null && revision <= this.storedRevision;
+  }
+
   /** Reloads the store part; the new inventory is in effect when the promise resolves. */
   async refresh(): Promise<void> {
     if (!this.loadFromStore) return;
     const load = ++this.loadsStarted;
+    // Read before the documents: a write landing in between leaves the revision behind, and the next
+    // look at it reloads (never the other way round).
+    const revision = this.readRevision ? await this.readRevision() : null;
     const fromStore = await this.loadFromStore();
     if (load < this.loadApplied) return;
     this.loadApplied = load;
     this.fromStore = fromStore;
+    this.storedRevision = revision;
+    this.rebuild();
+  }
+
+  /**
+   * Takes in a write this process committed as store revision `revision`. When it is the only write since
+   * the store part was read, the documents are patched in memory (at 100,000 hosts a reload reads and
+   * checks every row; this costs the index rebuild only); otherwise, or without revisions, it reloads.
+   */
+  async applyStoredChanges(changes: readonly StoredDocumentChange[], revision: number): Promise<void> {
+    if (this.reflects(revision)) return;
+    if (this.fromStore === null || this.storedRevision === null || revision !== this.storedRevision + 1) {
+      await this.refresh();
+      return;
+    }
+    const byKind = {
+      hosts: new Map(this.fromStore.hosts.map((h) => [parseMac(h.mac) ?? h.mac, h] as [string, Host | Profile | Group])),
+      profiles: new Map(this.fromStore.profiles.map((p) => [p.name, p] as [string, Host | Profile | Group])),
+      groups: new Map(this.fromStore.groups.map((g) => [g.name, g] as [string, Host | Profile | Group])),
+    };
+    for (const change of changes) {
+      const documents = byKind[change.kind];
+      if (change.removeKey !== undefined) documents.delete(change.removeKey);
+      if (change.doc !== undefined) documents.set(storedKey(change.kind, change.doc), change.doc);
+    }
+    const fromStore: InventoryDocuments = {
+      hosts: [...byKind.hosts.values()] as Host[],
+      profiles: [...byKind.profiles.values()] as Profile[],
+      groups: [...byKind.groups.values()] as Group[],
+    };
+    // Newer than any load in flight: an older read finishing later must not undo this.
+    this.loadApplied = ++this.loadsStarted;
+    this.fromStore = fromStore;
+    this.storedRevision = revision;
     this.rebuild();
   }
 
@@ -365,6 +451,16 @@ export class InventoryProvider {
   }
 
   private rebuild(): void {
-    this.snapshot = new Inventory(mergeInventoryInputs(this.fromConfig, this.fromStore), this.overrides);
+    const index = new InventoryIndex(mergeInventoryInputs(this.fromConfig, this.fromStore), this.snapshot.documentIndex());
+    this.snapshot = new Inventory(index, this.overrides);
   }
+}
+
+/** A stored document's key: a host's canonical MAC, a profile's or group's name. */
+function storedKey(kind: StoredDocumentChange['kind'], doc: Host | Profile | Group): string {
+  if (kind === 'hosts') {
+    const mac = (doc as Host).mac;
+    return parseMac(mac) ?? mac;
+  }
+  return (doc as Profile | Group).name;
 }

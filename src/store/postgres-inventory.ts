@@ -70,14 +70,14 @@ export function createPostgresInventory(pool: Pool): InventoryStore {
       return rows[0]?.doc ?? null;
     },
     async apply(changes: InventoryChange[], check?: InventoryWriteCheck) {
-      if (changes.length === 0) return;
+      if (changes.length === 0) return this.revision();
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         // The revision row is the inventory's write lock: bumped first, it is held until COMMIT, so a
         // writer of another instance waits here. Under READ COMMITTED every later statement of this
         // transaction then sees what that writer committed.
-        await client.query(`UPDATE store_meta SET value = value + 1 WHERE key = 'inventory_revision'`);
+        const bumped = await client.query<{ value: string }>(`UPDATE store_meta SET value = value + 1 WHERE key = 'inventory_revision' RETURNING value`);
         if (check) check(await readAll(client));
         const now = Date.now();
         for (const [index, change] of changes.entries()) {
@@ -98,6 +98,7 @@ export function createPostgresInventory(pool: Pool): InventoryStore {
           }
         }
         await client.query('COMMIT');
+        return Number(bumped.rows[0]?.value ?? 0);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         throw error;

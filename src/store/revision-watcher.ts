@@ -1,7 +1,8 @@
 /**
  * Notices inventory changes made by another xenboot instance sharing the store (PostgreSQL, or one SQLite
- * file): polls the store's inventory revision and calls `onChange` when it moved. Changes made through
- * this instance's own API are applied at once without waiting for the poll.
+ * file): polls the store's inventory revision and calls `onChange` when it moved past what the live
+ * inventory already holds. Changes made through this instance's own API are applied at once, and are
+ * not read again here.
  */
 import type { Logger } from '../log.js';
 import type { InventoryStore } from './types.js';
@@ -11,6 +12,8 @@ export function watchInventoryRevision(options: {
   inventory: InventoryStore;
   intervalMs: number;
   onChange: () => Promise<void>;
+  /** True when the live inventory already holds `revision` (this instance's own write): no reload. */
+  isCurrent?: (revision: number) => boolean;
   logger: Logger;
 }): () => void {
   let last: number | null = null;
@@ -20,7 +23,7 @@ export function watchInventoryRevision(options: {
     running = true;
     try {
       const revision = await options.inventory.revision();
-      if (last !== null && revision !== last) {
+      if (last !== null && revision !== last && !(options.isCurrent?.(revision) ?? false)) {
         await options.onChange();
         options.logger.info({ revision }, 'inventory changed in the store; reloaded');
       }

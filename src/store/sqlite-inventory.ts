@@ -81,6 +81,7 @@ export function createSqliteInventory(db: Database): InventoryStore {
       }
     });
     bump.run();
+    return Number(readRevision.get());
   });
 
   return {
@@ -92,8 +93,8 @@ export function createSqliteInventory(db: Database): InventoryStore {
       return doc === undefined ? null : (JSON.parse(doc) as InventoryDocument);
     },
     async apply(changes, check) {
-      if (changes.length === 0) return;
-      applyAll.immediate(changes, check);
+      if (changes.length === 0) return Number(readRevision.get());
+      return applyAll.immediate(changes, check);
     },
     async revision() {
       return Number(readRevision.get());

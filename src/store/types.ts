@@ -135,9 +135,10 @@ export interface InventoryStore {
    * nothing on failure. With `check`, the transaction first takes the inventory's write lock, which every
    * instance on the same database shares, then hands `check` the documents as every earlier write left
    * them: a check-then-write is never interleaved with another instance's (PostgreSQL: the revision row
-   * is locked first; SQLite: an immediate transaction).
+   * is locked first; SQLite: an immediate transaction). Resolves to the revision this write made (the
+   * current one when `changes` is empty).
    */
-  apply(changes: InventoryChange[], check?: InventoryWriteCheck): Promise<void>;
+  apply(changes: InventoryChange[], check?: InventoryWriteCheck): Promise<number>;
   /** A counter bumped by every successful `apply` (lets several instances notice each other's changes). */
   revision(): Promise<number>;
 }

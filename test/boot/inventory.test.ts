@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createInventoryBooter } from '../../src/boot/inventory-booter.js';
-import { Inventory, InventoryProvider, mergeInventoryInputs, type NextBootOverride } from '../../src/inventory/snapshot.js';
+import { Inventory, InventoryIndex, InventoryProvider, mergeInventoryInputs, type NextBootOverride } from '../../src/inventory/snapshot.js';
 import type { Booter } from '../../src/boot/machine.js';
+import type { Host } from '../../src/inventory/model.js';
 import { dom0, domu, linux, localboot } from './fixtures.js';
 import { singlePublicUrl } from '../../src/boot/public-urls.js';
 
@@ -123,6 +124,122 @@ describe('InventoryProvider', () => {
     await first;
     expect(provider.current().hostByMac('52:54:00:00:00:02')).toBeDefined();
     expect(provider.current().hostByMac('52:54:00:00:00:01')).toBeUndefined();
+  });
+
+  /** A provider over a store of `hosts` at revision `revision`, counting its full reads. */
+  const storeBacked = (hosts: Array<{ mac: string; profile?: string; ip?: string }>, revision: { value: number }) => {
+    const reads = { count: 0 };
+    const provider = new InventoryProvider(
+      { profiles: [localboot, linux], hosts: [], groups: [] },
+      async () => {
+        reads.count += 1;
+        return { profiles: [], hosts: hosts.map((h) => ({ ...h })), groups: [] };
+      },
+      async () => revision.value,
+    );
+    return { provider, reads };
+  };
+
+  it("patches its own write (the next revision) into the live inventory without reading the store again", async () => {
+    const revision = { value: 7 };
+    const { provider, reads } = storeBacked([{ mac: '52:54:00:00:00:01', profile: localboot.name }, { mac: '52:54:00:00:00:02', profile: localboot.name }], revision);
+    await provider.refresh();
+    expect(reads.count).toBe(1);
+    expect(provider.reflects(7)).toBe(true);
+    expect(provider.reflects(8)).toBe(false);
+
+    await provider.applyStoredChanges([
+      { kind: 'hosts', doc: { mac: '52:54:00:00:00:03', profile: linux.name } },
+      { kind: 'hosts', removeKey: '52:54:00:00:00:01', doc: { mac: '52:54:00:00:00:09', profile: linux.name } },
+      { kind: 'hosts', removeKey: '52:54:00:00:00:02' },
+      { kind: 'hosts', doc: { mac: '52-54-00-00-00-03', profile: localboot.name } },
+    ], 8);
+    expect(reads.count).toBe(1);
+    const inventory = provider.current();
+    expect(inventory.hostByMac('52:54:00:00:00:01')).toBeUndefined();
+    expect(inventory.hostByMac('52:54:00:00:00:02')).toBeUndefined();
+    expect(inventory.hostByMac('52:54:00:00:00:09')?.profile?.name).toBe(linux.name);
+    // A put under the same key (any MAC spelling) replaces the document.
+    expect(inventory.hostByMac('52:54:00:00:00:03')?.profile?.name).toBe(localboot.name);
+    expect(provider.reflects(8)).toBe(true);
+  });
+
+  it('reads the store again when another write came between, and does nothing for a revision it holds', async () => {
+    const revision = { value: 3 };
+    const hosts = [{ mac: '52:54:00:00:00:01', profile: localboot.name }];
+    const { provider, reads } = storeBacked(hosts, revision);
+    await provider.refresh();
+    // Another instance wrote revision 4, this one revision 5: the store holds both.
+    hosts.push({ mac: '52:54:00:00:00:04', profile: localboot.name }, { mac: '52:54:00:00:00:05', profile: localboot.name });
+    revision.value = 5;
+    await provider.applyStoredChanges([{ kind: 'hosts', doc: { mac: '52:54:00:00:00:05', profile: localboot.name } }], 5);
+    expect(reads.count).toBe(2);
+    expect(provider.current().hostByMac('52:54:00:00:00:04')).toBeDefined();
+    await provider.applyStoredChanges([{ kind: 'hosts', removeKey: '52:54:00:00:00:04' }], 5);
+    expect(reads.count).toBe(2);
+    expect(provider.current().hostByMac('52:54:00:00:00:04')).toBeDefined();
+  });
+
+  it('keeps a patched write when an older store read finishes after it', async () => {
+    let release: (() => void) | undefined;
+    let slow = false;
+    const revision = { value: 1 };
+    const provider = new InventoryProvider(
+      { profiles: [localboot], hosts: [], groups: [] },
+      async () => {
+        if (slow) await new Promise<void>((resolve) => (release = resolve));
+        return { profiles: [], hosts: [], groups: [] };
+      },
+      async () => revision.value,
+    );
+    await provider.refresh();
+    slow = true;
+    const older = provider.refresh();
+    await new Promise((resolve) => setImmediate(resolve));
+    await provider.applyStoredChanges([{ kind: 'hosts', doc: { mac: '52:54:00:00:00:07', profile: localboot.name } }], 2);
+    release!();
+    await older;
+    expect(provider.current().hostByMac('52:54:00:00:00:07')).toBeDefined();
+    expect(provider.reflects(2)).toBe(true);
+  });
+});
+
+describe('InventoryIndex built over a previous one', () => {
+  const groups = [{ name: 'dom0s', selector: { role: 'dom0' }, profile: dom0.name, vars: { tier: 'g' } }];
+  const hosts: Host[] = Array.from({ length: 50 }, (_, i) => ({
+    mac: `52:54:00:00:01:${i.toString(16).padStart(2, '0')}`,
+    uuid: `b8945908-d6a6-41a9-611d-74a6ab80b8${i.toString(16).padStart(2, '0')}`,
+    ip: `10.0.1.${i + 10}`,
+    labels: (i % 2 === 0 ? { role: 'dom0' } : {}) as Record<string, string>,
+    ...(i % 5 === 0 ? { profile: linux.name } : {}),
+  }));
+  // Plain data, for comparing two builds.
+  const view = (index: InventoryIndex) => {
+    const inventory = new Inventory(index);
+    return inventory.hosts().map((h) => ({ mac: h.mac, profile: h.profile?.name ?? null, from: h.profileSource, vars: h.vars, byUuid: inventory.hostByUuid(h.uuid!)?.mac, byIp: inventory.hostByIp(h.ip!)?.mac }));
+  };
+
+  it('takes unchanged hosts as they were and gives what a fresh build gives', () => {
+    const before = new InventoryIndex({ profiles, hosts, groups });
+    // One host removed, one changed (a new object), one added, and a duplicate MAC spelled differently (first wins).
+    const next = [...hosts.slice(1, 21), { ...hosts[21]!, labels: { role: 'dom0' } }, ...hosts.slice(22), { mac: '52:54:00:00:02:01', uuid: 'b8945908-d6a6-41a9-611d-74a6ab80b9ff', ip: '10.0.2.1', labels: {} }, { mac: '52-54-00-00-01-03', ip: '10.0.3.3', labels: {} }];
+    const reused = new InventoryIndex({ profiles, hosts: next, groups }, before);
+    expect(view(reused)).toEqual(view(new InventoryIndex({ profiles, hosts: next, groups })));
+    expect(reused.byMac.get(hosts[5]!.mac)).toBe(before.byMac.get(hosts[5]!.mac));
+    expect(before.byMac.get(hosts[21]!.mac)?.profile).toBeNull();
+    expect(reused.byMac.get(hosts[21]!.mac)?.profile?.name).toBe(dom0.name);
+    expect(reused.byMac.has(hosts[0]!.mac)).toBe(false);
+  });
+
+  it('resolves every host again when a profile or group changed', () => {
+    const before = new InventoryIndex({ profiles, hosts, groups });
+    const changedGroups = [{ ...groups[0]!, profile: linux.name }];
+    const rebuilt = new InventoryIndex({ profiles, hosts, groups: changedGroups }, before);
+    expect(view(rebuilt)).toEqual(view(new InventoryIndex({ profiles, hosts, groups: changedGroups })));
+    expect(rebuilt.byMac.get(hosts[2]!.mac)?.profile?.name).toBe(linux.name);
+    const changedProfiles = profiles.map((p) => (p.name === dom0.name ? { ...p, vars: { tier: 'p' } } : p));
+    const again = new InventoryIndex({ profiles: changedProfiles, hosts, groups }, before);
+    expect(again.byMac.get(hosts[2]!.mac)?.profile).toBe(changedProfiles.find((p) => p.name === dom0.name));
   });
 });
 

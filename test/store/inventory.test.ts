@@ -30,6 +30,15 @@ describe.each(backends)('inventory store ($name)', (backend) => {
     expect(await store.inventory.list('groups')).toEqual([]);
   });
 
+  it('answers each write with the revision it made (the current one for no change)', async () => {
+    const start = await store.inventory.revision();
+    expect(await store.inventory.apply([{ op: 'create', kind: 'profiles', doc: profile }])).toBe(start + 1);
+    expect(await store.inventory.apply([{ op: 'create', kind: 'hosts', doc: host }, { op: 'delete', kind: 'hosts', key: host.mac }])).toBe(start + 2);
+    expect(await store.inventory.apply([])).toBe(start + 2);
+    await expect(store.inventory.apply([{ op: 'delete', kind: 'hosts', key: host.mac }])).rejects.toBeInstanceOf(StoreNotFoundError);
+    expect(await store.inventory.revision()).toBe(start + 2);
+  });
+
   it('refuses a duplicate MAC, a duplicate IP and a duplicate name, naming the field, and writes nothing of the batch', async () => {
     await store.inventory.apply([{ op: 'create', kind: 'hosts', doc: host }]);
     const before = await store.inventory.revision();

@@ -34,4 +34,28 @@ describe.each(backends)('inventory revision watcher ($name)', (backend) => {
       stop();
     }
   });
+
+  it("does not reload for a write the live inventory already holds (this instance's own), and does for the next one", async () => {
+    let changes = 0;
+    let held = await first.inventory.revision();
+    const stop = watchInventoryRevision({
+      inventory: first.inventory,
+      intervalMs: 20,
+      onChange: async () => void (changes += 1),
+      isCurrent: (revision) => revision <= held,
+      logger: silentLogger(),
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 60));
+      held = await first.inventory.apply([{ op: 'create', kind: 'groups', doc: { name: 'own' } }]);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(changes).toBe(0);
+      await second.inventory.apply([{ op: 'create', kind: 'groups', doc: { name: 'other' } }]);
+      const deadline = Date.now() + 3_000;
+      while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(changes).toBe(1);
+    } finally {
+      stop();
+    }
+  });
 });
