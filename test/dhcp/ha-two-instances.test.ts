@@ -218,7 +218,10 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
 
   it('kill -9 of one instance under load (perfdhcp) in the middle of a wave of clients: every client is served, the dead one’s by its peer within the takeover time; the instance restarted under load', async () => {
     // perfdhcp: 150 new clients a second for 20 s, through the kill and the restart.
-    const perf = load.exec('perfdhcp', ['-4', '-l', loadIf, '-r', '150', '-p', '20', '-R', '100000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: 60_000 });
+    const perfdhcp = (seconds: number) => load.exec('perfdhcp', ['-4', '-l', loadIf, '-r', '150', '-p', String(seconds), '-R', '100000', '-b', 'mac=00:0c:01:00:00:00'], { timeoutMs: 60_000 });
+    const perf = perfdhcp(20);
+    let perfEndedAt = 0;
+    void perf.then(() => (perfEndedAt = Date.now()));
     await new Promise((r) => setTimeout(r, 2_000));
     const macs = [...macsOf('a', 6, used), ...macsOf('b', 6, used)];
     // Interleave the halves, so a's clients arrive before, at and after the kill.
@@ -250,11 +253,17 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     const restartedAt = Date.now();
     await startServer('a');
     await servers.b!.waitFor(/peer a is back/, 15_000);
+    const backAt = Date.now();
     const afterHandback = await haMetrics('b');
     expect(afterHandback).toMatchObject({ up: { a: 1, b: 1 }, buckets: 128 });
     expect(afterHandback.handbacks).toBeGreaterThanOrEqual(1);
     console.log(`handback: b gave a's half back ${Date.now() - restartedAt} ms after a was started again (start-up included)`);
-    const result = await perf;
+    let result = await perf;
+    // On a loaded machine a's start-up can outlast the 20 s of load: then 5 s more of it, with a back.
+    if (perfEndedAt < backAt + 2_000) {
+      console.log(`perfdhcp ended ${backAt - perfEndedAt} ms before a was back (+2 s): 5 s more of it`);
+      result = await perfdhcp(5);
+    }
     const rate = Number(/Rate: ([\d.]+) 4-way exchanges\/second/.exec(result.stdout)?.[1]);
     console.log(`perfdhcp through kill and restart: ${rate} exchanges/s of 150 offered`);
     expect(rate).toBeGreaterThan(0);
