@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createBridge, Namespace } from '../../lab/netns.js';
+import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { envScript, lastEnv } from './lab.js';
@@ -39,14 +39,9 @@ describe('each boot network is told URLs on its own address', () => {
     namespaces.push(clientA);
     clientB = await Namespace.create('xbnu');
     namespaces.push(clientB);
-    const [portA, clientSideA] = await connect(server, null, clientA, `${A.client}/24`);
-    const bridgeA = await createBridge(server, `${A.server}/24`);
-    await server.ip('link', 'set', portA, 'master', bridgeA);
-    ifA = clientSideA;
-    const [portB, clientSideB] = await connect(server, null, clientB, null);
+    ifA = await attachToBridge(server, await createBridge(server, `${A.server}/24`), clientA, `${A.client}/24`);
     const bridgeB = await createBridge(server, `${B.server}/24`);
-    await server.ip('link', 'set', portB, 'master', bridgeB);
-    ifB = clientSideB;
+    ifB = await attachToBridge(server, bridgeB, clientB, null);
     await clientB.ip('link', 'set', 'dev', ifB, 'address', MAC);
 
     dir = mkdtempSync(join(tmpdir(), 'xenboot-network-urls-'));

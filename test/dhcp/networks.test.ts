@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIp, Opt } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket, MessageType, Op } from '../../src/dhcp/packet.js';
-import { connect, createBridge, Namespace, uniqueName } from '../../lab/netns.js';
+import { attachToBridge, connect, createBridge, Namespace, uniqueName } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { envScript, lastEnv, parseExchanges } from './lab.js';
@@ -46,10 +46,7 @@ describe('several boot networks from one process', () => {
     clientB = await Namespace.create('xmn');
     namespaces.push(clientB);
     // Network A: a bridge with the client's veth as its port.
-    const [portA, clientSideA] = await connect(server, null, clientA, null);
-    const bridgeA = await createBridge(server, `${A.server}/24`);
-    await server.ip('link', 'set', portA, 'master', bridgeA);
-    ifA = clientSideA;
+    ifA = await attachToBridge(server, await createBridge(server, `${A.server}/24`), clientA, null);
     // Network B: a trunk veth; VLAN 30 on it is the bridge's port on the server side, the client's interface on the other.
     const [trunk, clientTrunk] = await connect(server, null, clientB, null);
     bridgeB = await createBridge(server, `${B.server}/24`);
