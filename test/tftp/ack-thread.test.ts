@@ -17,7 +17,7 @@ import { EventBus } from '../../src/timeline/bus.js';
 import { silentLogger } from '../../src/log.js';
 import { TftpServer } from '../../src/tftp/server.js';
 import { requireCommands, startProcess } from '../../lab/process.js';
-import { md5 } from './support.js';
+import { md5, tftpTestSettings } from './support.js';
 
 const SIZE = 24 * 1024 * 1024;
 let dir: string;
@@ -40,19 +40,7 @@ const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 function server(engine: 'native' | 'dgram', content: ContentHandler): TftpServer {
   return new TftpServer({
-    settings: {
-      maxBlksize: 65464,
-      maxWindowsize: 64,
-      maxWindowBytes: 96 * 1024,
-      timeoutMs: 1_000,
-      retries: 5,
-      maxTransfers: 10,
-      maxTransfersPerClient: 10,
-      maxQueued: 10,
-      queueTimeoutMs: 5_000,
-      answerStrangers: false,
-      engine,
-    },
+    settings: tftpTestSettings({ engine }),
     content,
     logger: silentLogger(),
     events: new EventBus(),

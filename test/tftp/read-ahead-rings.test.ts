@@ -18,7 +18,7 @@ import { TftpServer } from '../../src/tftp/server.js';
 import { ReadTransfer, type TransferResult } from '../../src/tftp/transfer/transfer.js';
 import { requireCommands, runCommand } from '../../lab/process.js';
 import { FakeClock, PERFECT, seededRandom, settle, SimulatedClient } from './fake-network.js';
-import { md5 } from './support.js';
+import { md5, tftpTestSettings } from './support.js';
 
 describe('BufferPool', () => {
   it('hands a released ring to the next request of the same size, and allocates for other sizes', () => {
@@ -204,19 +204,7 @@ describe.each(['native', 'dgram'] as const)('reused rings with real tftp-hpa cli
 
   it('delivers every file intact, concurrently and again, with later transfers on earlier rings', async () => {
     const tftp = new TftpServer({
-      settings: {
-        maxBlksize: 65464,
-        maxWindowsize: 64,
-        maxWindowBytes: 96 * 1024,
-        timeoutMs: 1_000,
-        retries: 5,
-        maxTransfers: 20,
-        maxTransfersPerClient: 20,
-        maxQueued: 20,
-        queueTimeoutMs: 5_000,
-        answerStrangers: false,
-        engine,
-      },
+      settings: tftpTestSettings({ maxTransfers: 20, maxTransfersPerClient: 20, maxQueued: 20, engine }),
       content: staticFileHandler(dir),
       logger: silentLogger(),
       events: new EventBus(),

@@ -16,20 +16,9 @@ import { silentLogger } from '../../src/log.js';
 import { encodeTftpPacket } from '../../src/tftp/codec/packet.js';
 import { TftpServer, type TftpServerSettings } from '../../src/tftp/server.js';
 import { openClientSocket, rawDownload, receive } from './raw-client.js';
+import { tftpTestSettings } from './support.js';
 
-const settings: TftpServerSettings = {
-  maxBlksize: 65464,
-  maxWindowsize: 64,
-  maxWindowBytes: 96 * 1024,
-  timeoutMs: 300,
-  retries: 3,
-  maxTransfers: 100,
-  maxTransfersPerClient: 50,
-  maxQueued: 64,
-  queueTimeoutMs: 5_000,
-  answerStrangers: false,
-  engine: 'native',
-};
+const settings = tftpTestSettings({ timeoutMs: 300, retries: 3, maxTransfers: 100, maxTransfersPerClient: 50, maxQueued: 64 });
 /** Both transfer engines run every case; `start` uses the one of the block being run. */
 const ENGINES = ['native', 'dgram'] as const;
 let engine: (typeof ENGINES)[number] = 'native';

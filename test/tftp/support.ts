@@ -1,6 +1,7 @@
 /**
  * Shared setup for the real-client TFTP tests: a TFTP root of random files with known MD5s, and a real
- * `xenboot serve` child whose TFTP port is read back from its log (the config asks for port 0).
+ * `xenboot serve` child whose TFTP port is read back from its log (the config asks for port 0); and the
+ * settings of an in-process `TftpServer`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,28 @@ import { join } from 'node:path';
 import type { Namespace } from '../../lab/netns.js';
 import type { RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import type { TftpServerSettings } from '../../src/tftp/server.js';
+
+/**
+ * Settings of an in-process `TftpServer` in the tests: every option allowed up to the protocol's limits,
+ * a 1 s retransmit timeout with 5 retries, room for 10 transfers, no answers to strangers; `overrides` on top.
+ */
+export function tftpTestSettings(overrides: Partial<TftpServerSettings> = {}): TftpServerSettings {
+  return {
+    maxBlksize: 65464,
+    maxWindowsize: 64,
+    maxWindowBytes: 96 * 1024,
+    timeoutMs: 1_000,
+    retries: 5,
+    maxTransfers: 10,
+    maxTransfersPerClient: 10,
+    maxQueued: 10,
+    queueTimeoutMs: 5_000,
+    answerStrangers: false,
+    engine: 'native',
+    ...overrides,
+  };
+}
 
 /** File name → size for the test root (0/511/512/513 bytes around the block boundary, 1 MiB, 40 MiB). */
 export const TEST_FILES: Record<string, number> = {
