@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { requireCommands } from '../../lab/process.js';
 import { ensureBootAssets, type BootAssets } from '../../lab/qemu/assets.js';
 import { BootLab } from '../../lab/qemu/boot-lab.js';
@@ -15,6 +15,7 @@ import { readRootReport, writeRootTree, type RootReport } from '../../lab/qemu/n
 import { tail, type GuestResult } from '../../lab/qemu/qemu.js';
 import { apiBase, labFiles, XEN_ARGS, type TimelineEvent } from '../../lab/qemu/xenboot-lab.js';
 import { completedTftpFiles, okHttpPaths } from './expect-boot.js';
+import { useSharedLab } from './shared-lab.js';
 
 /** What a network-root case gets once the file's `beforeAll` has run. */
 export interface NetrootLab {
@@ -31,17 +32,16 @@ export interface NetrootLab {
  * result inside a case.
  */
 export function useNetrootLab(octet: number, commands: string[]): () => NetrootLab {
-  let ready: NetrootLab | undefined;
-  beforeAll(async () => {
+  return useSharedLab('network-root', async () => {
     await requireCommands('ip', 'qemu-system-x86_64', 'ethtool', 'curl', 'apt-get', 'grub-mkimage', 'mkinitramfs', 'unshare', 'depmod', ...commands);
     const assets = await ensureBootAssets();
     const netroot = await ensureNetrootAssets();
     const lab = await BootLab.create(octet);
-    ready = {
+    return {
       lab,
       assets,
       netroot,
-      rootTree(kind) {
+      rootTree(kind: string) {
         const token = `${kind}-${randomBytes(12).toString('hex')}`;
         const tree = join(lab.workDir, 'root-tree');
         writeRootTree(tree, netroot.busybox, token);
@@ -49,13 +49,6 @@ export function useNetrootLab(octet: number, commands: string[]): () => NetrootL
       },
     };
   }, 900_000);
-  afterAll(async () => {
-    await ready?.lab.close();
-  }, 60_000);
-  return () => {
-    if (!ready) throw new Error('the network-root lab is not set up (its beforeAll failed)');
-    return ready;
-  };
 }
 
 /** dom0 arguments of the network-root profiles (Debian's initramfs is `/init`; no `rdinit=`). */
