@@ -3,7 +3,8 @@
  * and 10.210.0.0/24 (network B, whose only port is an 802.1Q VLAN sub-interface, id 30), and one client
  * namespace on each (the B side tags its frames on a VLAN interface of its own). On a kernel without
  * 802.1Q (no `8021q`: `ip link add … type vlan` says "Unknown device type") network B's port is the plain
- * veth instead, and the VLAN case is reported as skipped. Real busybox udhcpc and
+ * veth instead, and the VLAN case is reported as skipped (test/e2e/vlan-networks.slow.test.ts then runs
+ * it under Debian's kernel in QEMU). Real busybox udhcpc and
  * ISC dhclient on each network must get that network's subnet, router and server address (siaddr and
  * option 54); TFTP and HTTP answer on both server addresses; a relayed request (giaddr in a relay subnet)
  * is still placed by giaddr and answered from the address the relay sent it to.
