@@ -9,7 +9,7 @@
  * `dhcp.networks` (interface br-b). Each client must get its own network's address, router and server
  * address, and the frames on the trunk must carry the 802.1Q tag.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,8 +42,9 @@ const CONFIG = {
  * runs from the build, with the service's Node options, as `npm start` runs it.
  */
 function guestScript(): string {
-  const node = ['node', ...serviceNodeOptions(), 'dist/src/cli.js'].join(' ');
+  const node = [process.execPath, ...serviceNodeOptions(), 'dist/src/cli.js'].join(' ');
   return String.raw`
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 X=/tmp/xb
 mkdir -p $X/tftp
 say() { echo "XBV $*"; }
@@ -143,6 +144,7 @@ describe('a boot network on an 802.1Q VLAN sub-interface (Debian kernel in QEMU)
 
   beforeAll(async () => {
     await requireCommands('qemu-system-x86_64', 'apt-get', 'dpkg-deb', 'depmod', 'ip', 'busybox', 'dhclient', 'tcpdump', 'tftp', 'curl');
+    if (!existsSync(join(repoRoot, 'dist', 'src', 'cli.js'))) throw new Error('the guest runs xenboot from its build: run npm run build first');
     const assets = await ensureKernelGuestAssets();
     dir = mkdtempSync(join(tmpdir(), 'xenboot-vlan-guest-'));
     result = await runKernelGuest(assets, { name: 'vlan', script: guestScript(), workDir: dir, timeoutMs: 900_000, memoryMiB: 1536 });
