@@ -11,7 +11,9 @@
  *   sudo npx tsx bench/dhcp/ha.ts [seconds-per-rate] [rate,rate,…] [takeover-rate] [takeover-seconds] [kill-after]
  *
  * Defaults: 8 s per rate, rates 1000,2000,4000,8000, takeover at 500/s for 20 s with the kill after 6 s
- * (takeover-seconds 0: no takeover run).
+ * (takeover-seconds 0: no takeover run). XENBOOT_BENCH_WARMUP=S: before each measured throughput run,
+ * perfdhcp drives the fresh servers for S seconds at the same rate (other MACs; their ACKs are audited
+ * too, not counted), so both scenarios are measured running rather than in their first seconds.
  * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
  * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
  * the tables for bench/README.md, among them the CPU per completed exchange of each instance, PostgreSQL,
@@ -45,6 +47,7 @@ const ADDRESS = { a: '10.211.0.1', b: '10.211.0.2' } as const;
 const CLIENT = '10.211.0.9';
 const POOL = { start: '10.211.16.0', end: '10.211.255.250' };
 const HA = { heartbeatSeconds: 1, takeoverSeconds: 5 };
+const warmupSeconds = Number(process.env.XENBOOT_BENCH_WARMUP ?? 0);
 /** xenboot runs as one esbuild bundle (plain JavaScript, as after `npm run build`), built once. */
 let bundle: string | undefined;
 
@@ -165,8 +168,8 @@ class Site {
     };
   }
 
-  perf(rate: number, duration: number) {
-    return this.client.exec(...timedCommand('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00']), { timeoutMs: (duration + 30) * 1000 });
+  perf(rate: number, duration: number, macBase = '00:0c:01:00:00:00') {
+    return this.client.exec(...timedCommand('perfdhcp', ['-4', '-l', this.clientIf, '-r', String(rate), '-p', String(duration), '-R', '1000000', '-b', `mac=${macBase}`]), { timeoutMs: (duration + 30) * 1000 });
   }
 
   async close(): Promise<void> {
@@ -208,6 +211,7 @@ async function throughput(scenario: 'one instance' | 'two instances', rate: numb
   const site = new Site();
   try {
     await site.create(scenario === 'one instance' ? ['a'] : ['a', 'b']);
+    if (warmupSeconds > 0) await site.perf(rate, warmupSeconds, '00:0d:01:00:00:00');
     const cpuBefore = site.cpu();
     const machineBefore = cpuSnapshot();
     const perf = await site.perf(rate, seconds);

@@ -6,7 +6,7 @@
  * namespaces, the same pool, in the same run, at rising target rates. Every server starts fresh for every
  * rate.
  *
- *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…] [server,server,…] [--baseline DIR]
+ *   sudo npx tsx bench/dhcp/run.ts [seconds-per-rate] [rate,rate,…] [server,server,…] [--baseline DIR] [--warmup S]
  *
  * Servers: xenboot, xenboot-power, xenboot-dgram, kea, dnsmasq, dnsmasq-ro (default: all but
  * xenboot-dgram), and xenboot-baseline with `--baseline DIR`: the build of another checkout (an earlier
@@ -16,8 +16,13 @@
  * after `npm run build`). Prints one line per (server, rate) and a table of 4-way exchanges per second,
  * drops, delays and the ratio of xenboot (durability process) to each, with the CPU of the server's
  * process and of perfdhcp per completed exchange (bench/dhcp/cpu.ts); XENBOOT_BENCH_CPU_PROF=DIR runs each
- * xenboot under `node --cpu-prof` and leaves its V8 profile in DIR. Needs root; only addresses in
- * 10.202.128.0/17 inside the namespaces it creates are used.
+ * xenboot under `node --cpu-prof` and leaves its V8 profile in DIR.
+ *
+ * `--warmup S`: before each measured run, perfdhcp drives the freshly started server for S seconds at
+ * the same rate (other MACs, not counted), so the figures are of a server that has been running (for
+ * xenboot, with its hot path compiled by V8's optimising compiler), not of its first seconds. Without it
+ * (the default, as before) each run starts cold. The pool (a /14, 261,370 addresses) holds 10,000/s for
+ * 26 s in all. Needs root; only addresses in 10.200.0.0/14 inside the namespaces it creates are used.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,14 +37,22 @@ import { exitOnHelp } from '../usage.js';
 
 exitOnHelp(import.meta.url);
 
-const baselineAt = process.argv.indexOf('--baseline');
-const baselineDir = baselineAt === -1 ? undefined : process.argv[baselineAt + 1];
-const positional = baselineAt === -1 ? process.argv.slice(2) : process.argv.slice(2).filter((_, i) => i !== baselineAt - 2 && i !== baselineAt - 1);
+/** The value of `--name VALUE`, and the arguments without every such pair. */
+function takeFlag(args: string[], name: string): [string | undefined, string[]] {
+  const at = args.indexOf(name);
+  return at === -1 ? [undefined, args] : [args[at + 1], args.filter((_, i) => i !== at && i !== at + 1)];
+}
+const [baselineDir, withoutBaseline] = takeFlag(process.argv.slice(2), '--baseline');
+const [warmupText, positional] = takeFlag(withoutBaseline, '--warmup');
+const warmupSeconds = Number(warmupText ?? 0);
+if (!(warmupSeconds >= 0)) throw new Error(`--warmup needs a number of seconds, not ${warmupText}`);
 const seconds = Number(positional[0] ?? 10);
 const rates = (positional[1] ?? '1000,2500,5000,7500,10000').split(',').map(Number);
-const SERVER = '10.202.128.1';
-const CLIENT = '10.202.128.2';
-const POOL = { start: '10.202.129.0', end: '10.202.255.250' };
+const SUBNET = '10.200.0.0/14';
+const NETMASK = '255.252.0.0';
+const SERVER = '10.200.0.1';
+const CLIENT = '10.200.0.2';
+const POOL = { start: '10.200.1.0', end: '10.203.255.250' };
 
 /** The servers compared, and what each keeps across a restart. */
 const allServers = [
@@ -96,7 +109,7 @@ const bundles: { current?: string; baseline?: string } = {};
 
 async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: string): Promise<RunningProcess> {
   if (key.startsWith('xenboot')) {
-    const dhcp: Record<string, unknown> = { mode: 'full', subnet: '10.202.128.0/17', ranges: [POOL], router: SERVER, leaseTime: 3600 };
+    const dhcp: Record<string, unknown> = { mode: 'full', subnet: SUBNET, ranges: [POOL], router: SERVER, leaseTime: 3600 };
     if (key === 'xenboot-dgram') dhcp.engine = 'dgram';
     const config = writeTempConfig(
       {
@@ -128,7 +141,7 @@ async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: s
           'multi-threading': { 'enable-multi-threading': false },
           'valid-lifetime': 3600,
           authoritative: true,
-          subnet4: [{ id: 1, subnet: '10.202.128.0/17', pools: [{ pool: `${POOL.start} - ${POOL.end}` }], 'option-data': [{ name: 'routers', data: SERVER }] }],
+          subnet4: [{ id: 1, subnet: SUBNET, pools: [{ pool: `${POOL.start} - ${POOL.end}` }], 'option-data': [{ name: 'routers', data: SERVER }] }],
           // INFO for the start-up line waited for below; per-lease and per-packet loggers stay quiet.
           loggers: [
             { name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'INFO' },
@@ -144,7 +157,7 @@ async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: s
   const args = [
     '--keep-in-foreground', '--log-facility=-', '--quiet-dhcp', '--no-resolv', '--no-hosts', '--port=0', '--no-ping',
     `--interface=${ifName}`, '--bind-interfaces', '--dhcp-authoritative', '--dhcp-lease-max=200000', '--dhcp-broadcast',
-    `--dhcp-range=${POOL.start},${POOL.end},255.255.128.0,1h`, `--dhcp-option=3,${SERVER}`,
+    `--dhcp-range=${POOL.start},${POOL.end},${NETMASK},1h`, `--dhcp-option=3,${SERVER}`,
     `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
   ];
   if (key === 'dnsmasq-ro') args.push('--leasefile-ro');
@@ -158,9 +171,13 @@ async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfR
   const client = await Namespace.create('xbd');
   let proc: RunningProcess | undefined;
   try {
-    const [serverIf, clientIf] = await connect(server, `${SERVER}/17`, client, `${CLIENT}/17`);
+    const [serverIf, clientIf] = await connect(server, `${SERVER}/14`, client, `${CLIENT}/14`);
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-dhcp-'));
     proc = await startServer(key, server, serverIf, dir);
+    if (warmupSeconds > 0) {
+      const warmup = await client.exec('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(warmupSeconds), '-R', '1000000', '-b', 'mac=00:0d:01:00:00:00'], { timeoutMs: (warmupSeconds + 30) * 1000 });
+      if (warmup.code !== 0 && !/Rate:/.test(warmup.stdout)) throw new Error(`the warm-up perfdhcp failed (${warmup.code}): ${warmup.stderr.slice(-1000)}`);
+    }
     const before = cpuSnapshot();
     const perf = await client.exec(...timedCommand('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00']), { timeoutMs: (seconds + 30) * 1000 });
     const use = cpuBetween(before, cpuSnapshot(), { server: { pids: [proc.pid] } });
@@ -186,7 +203,7 @@ function loadAverage(): string {
 async function main(): Promise<void> {
   // perfdhcp's exchanges are counted only while the pool lasts: warn when a rate would exhaust it.
   const poolSize = ipToInt(POOL.end) - ipToInt(POOL.start) + 1;
-  for (const rate of rates) if (rate * seconds > poolSize) console.warn(`${rate}/s for ${seconds} s needs ${rate * seconds} addresses, the pool has ${poolSize}: at most ${Math.floor(poolSize / seconds)} exchanges/s will be counted`);
+  for (const rate of rates) if (rate * (seconds + warmupSeconds) > poolSize) console.warn(`${rate}/s for ${seconds} s needs ${rate * (seconds + warmupSeconds)} addresses, the pool has ${poolSize}: at most ${Math.floor(poolSize / seconds)} exchanges/s will be counted`);
   await requireCommands('ip', 'perfdhcp', ...(chosen.some((k) => k.startsWith('dnsmasq')) ? ['dnsmasq'] : []), ...(chosen.includes('kea') ? ['kea-dhcp4'] : []));
   // One step per position in the rate list (a rate may come back: 5000,10000,5000,…), every server in each.
   const steps: PerfResult[][] = [];
