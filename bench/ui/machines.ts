@@ -13,16 +13,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BootEvent } from '../../src/timeline/types.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { buildHarness } from '../../lab/http/harness.js';
+import { launchChromium } from '../../lab/browser.js';
 
 const hosts = Number(process.argv[2] ?? 10_000);
 const rate = Number(process.argv[3] ?? 1000);
 const seconds = Number(process.argv[4] ?? 5);
 const storedEvents = Number(process.argv[5] ?? 90_000);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const mac = (i: number) => `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
@@ -49,7 +48,7 @@ for (let done = 0; done < storedEvents; ) {
 // The browser is up before the server starts, so the first visit below can come as early as a real
 // operator's would: the moment the server listens, with the machine index still reading the window.
 const profile = mkdtempSync(join(tmpdir(), 'xenboot-bench-ui-'));
-const browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+const browser = await launchChromium(profile);
 const built = performance.now();
 const h = await buildHarness({ store });
 await h.app.listen({ host: '127.0.0.1', port: 0 });

@@ -9,11 +9,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, isRoot, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { launchChromium } from '../../lab/browser.js';
 
 const SERVER = '10.204.60.1';
 const BASE = `http://${SERVER}:8080`;
@@ -27,7 +28,6 @@ const BIG_HTTP_BYTES = 32 * 1024 * 1024;
 export const SCREENSHOTS = join(repoRoot, 'test', '.tmp', 'ui-screenshots');
 
 /** Chromium's flags: headless, no sandbox (root in a namespace), nothing fetched from the network. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Records console errors and failed requests of a page (the live stream aborted on purpose excepted). */
 function watch(page: Page): { errors: string[]; failed: string[] } {
@@ -108,10 +108,7 @@ describe('the console in chromium, with real DHCP and TFTP clients', () => {
     writeFileSync(join(dir, 'udhcpc.sh'), `#!/bin/sh\ncase "$1" in bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; echo "$boot_file" > ${join(dir, 'boot-file')};; esac\n`);
     chmodSync(join(dir, 'udhcpc.sh'), 0o755);
     // Chromium in the server's namespace: playwright talks to it over a pipe, so no port is opened.
-    const wrapper = join(dir, 'chromium-in-ns');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${server.name} /usr/bin/chromium "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium(join(dir, 'chromium-profile'), { namespace: server });
   });
 
   afterAll(async () => {

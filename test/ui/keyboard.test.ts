@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHarness, type Harness } from '../../lab/http/harness.js';
+import { launchChromium } from '../../lab/browser.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const HOSTS = Array.from({ length: 5 }, (_, i) => ({ mac: `52:54:00:cb:00:0${i + 1}`, hostname: `kb${i + 1}`, profile: 'rescue' }));
 
 /** What has the focus: its tag, text or label, and whether it is drawn with an outline. */
@@ -41,7 +41,7 @@ describe('the console with the keyboard', () => {
     h = await buildHarness({ config: { inventory: { profiles: [{ name: 'rescue', kind: 'linux', kernel: 'vmlinuz' }], hosts: HOSTS } } });
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
-    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium(profile);
   });
 
   afterAll(async () => {

@@ -5,21 +5,21 @@
  * this test creates (`xlc…`, 10.205.31.1); nothing listens outside it. Screenshot:
  * test/.tmp/ui-screenshots/machine-next-boot.png.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { launchChromium } from '../../lab/browser.js';
 
 const SERVER = '10.205.31.1';
 const BASE = `http://${SERVER}:8080`;
 const TOKEN = 'lifecycle-ui-token-0123456789';
 const MAC = '52:54:00:30:01:01';
 const SCREENSHOTS = join(repoRoot, 'test', '.tmp', 'ui-screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('machine page: next boot', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xenboot-lc-ui-'));
@@ -62,10 +62,7 @@ describe('machine page: next boot', () => {
       dir,
     );
     xenboot = await startXenboot(config, ns);
-    const wrapper = join(dir, 'chromium-in-ns');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns.name} /usr/bin/chromium "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium(join(dir, 'chromium-profile'), { namespace: ns });
   }, 120_000);
 
   afterAll(async () => {

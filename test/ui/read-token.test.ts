@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHarness, TOKEN, type Harness } from '../../lab/http/harness.js';
+import { launchChromium } from '../../lab/browser.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('the console when reads need the token, and when the server goes away', () => {
   const profile = mkdtempSync(join(tmpdir(), 'xenboot-console-profile-'));
@@ -23,7 +23,7 @@ describe('the console when reads need the token, and when the server goes away',
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const address = h.app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium(profile);
   });
 
   afterAll(async () => {

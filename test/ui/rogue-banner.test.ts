@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipBytes, Opt } from '../../src/dhcp/options.js';
 import { MessageType } from '../../src/dhcp/packet.js';
@@ -14,8 +14,8 @@ import { RogueWatch } from '../../src/dhcp/rogue-watch.js';
 import type { Logger } from '../../src/log.js';
 import { buildHarness, type Harness } from '../../lab/http/harness.js';
 import { request } from '../dhcp/requests.js';
+import { launchChromium } from '../../lab/browser.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROGUE = '10.207.7.66';
 
 describe('the Overview banner for other DHCP servers', () => {
@@ -36,7 +36,7 @@ describe('the Overview banner for other DHCP servers', () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const address = h.app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium(profile);
   });
 
   afterAll(async () => {
