@@ -8,6 +8,9 @@
 import { decodeOptionArea, type DhcpOptions } from '../../src/dhcp/options.js';
 import { decodePacket, MAX_DHCP_DATAGRAM } from '../../src/dhcp/packet.js';
 import { normalPacket, worstCasePacket } from '../../lab/clients/dhcp-hostile-packets.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const iterations = Number(process.argv[2] ?? 2000);
 

@@ -13,6 +13,9 @@ import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log.js';
 import type { EventRecorder } from '../../src/timeline/recorder.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const seconds = Number(process.argv[2] ?? 20);
 const clients = Number(process.argv[3] ?? 256);

@@ -17,6 +17,9 @@ import type { BootEvent } from '../../src/timeline/types.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { buildHarness } from '../../lab/http/harness.js';
 import { launchChromium } from '../../lab/browser.js';
+import { exitOnHelp } from '../usage.js';
+
+exitOnHelp(import.meta.url);
 
 const hosts = Number(process.argv[2] ?? 10_000);
 const rate = Number(process.argv[3] ?? 1000);
