@@ -8,10 +8,11 @@
  * serial console. The kernel and modules are cached under `.cache/e2e/kernel-guest-v<N>` like the other
  * asset sets; the guest is killed by PID at a hard time limit.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool } from './asset-set.js';
-import { cacheDir, resolveKernelPackage } from './assets.js';
+import { clearUnfinished, isPublished, publishAssetSet } from './asset-set.js';
+import { cacheDir } from './assets.js';
+import { unpackKernelAndBusybox } from './kernel-package.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, encodeCpio, type CpioEntry } from './cpio.js';
 import { startProcess } from '../process.js';
 
@@ -86,26 +87,10 @@ export function moduleLoadOrder(modulesDep: string, wanted: readonly string[]): 
 
 async function build(target: string): Promise<void> {
   const work = join(cacheDir, `tmp-kernel-guest-${process.pid}-${Date.now()}`);
-  const debs = join(work, 'debs');
-  const kernelRoot = join(work, 'kernel');
-  const busyboxRoot = join(work, 'busybox');
   const out = join(work, 'set');
-  for (const dir of [debs, kernelRoot, busyboxRoot, join(out, 'modules')]) mkdirSync(dir, { recursive: true });
+  mkdirSync(join(out, 'modules'), { recursive: true });
   try {
-    const kernelPackage = await resolveKernelPackage();
-    const packages = [kernelPackage, 'busybox-static'];
-    await runTool('apt-get', ['download', '-q', ...packages], debs);
-    const versions: Record<string, string> = {};
-    for (const { path, name, version } of await downloadedPackages(debs)) {
-      versions[name] = version;
-      const into = name === kernelPackage ? kernelRoot : busyboxRoot;
-      await runTool('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --exclude='./usr/share/doc/*'`, 'sh', path, into], debs);
-    }
-    requireDownloaded(packages, versions);
-    const kernelVersion = readdirSync(join(kernelRoot, 'lib', 'modules'))[0];
-    if (!kernelVersion) throw new Error(`${kernelPackage} has no lib/modules/<version>`);
-    // The package leaves modules.dep to its postinst.
-    await runTool('depmod', ['-b', kernelRoot, kernelVersion], work);
+    const { kernelRoot, busyboxRoot, kernelVersion, versions } = await unpackKernelAndBusybox(work);
     const moduleDir = join(kernelRoot, 'lib', 'modules', kernelVersion);
     const order = moduleLoadOrder(readFileSync(join(moduleDir, 'modules.dep'), 'utf8'), [...BASE_MODULES, ...KERNEL_GUEST_MODULES]);
     const names: string[] = [];

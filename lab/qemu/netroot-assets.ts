@@ -11,16 +11,14 @@
  * extracted kernel package is laid over `/usr/lib` and `/boot` with overlayfs: nothing on the host
  * changes, and nothing of the kernel package needs installing.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool } from './asset-set.js';
-import { cacheDir, resolveKernelPackage } from './assets.js';
+import { clearUnfinished, isPublished, publishAssetSet, runTool } from './asset-set.js';
+import { cacheDir } from './assets.js';
+import { unpackKernelAndBusybox } from './kernel-package.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
 const NETROOT_ASSET_VERSION = 1;
-
-/** Debian packages the set is extracted from (the kernel package is resolved from linux-image-amd64). */
-export const NETROOT_PACKAGES = ['linux-image-amd64', 'busybox-static'] as const;
 
 /**
  * `initramfs.conf` of the dom0 initramfs: what initramfs-tools documents for a network root. `netboot`
@@ -85,28 +83,11 @@ async function makeInitramfs(kernelRoot: string, kernelVersion: string, confDir:
 
 async function build(target: string): Promise<void> {
   const work = join(cacheDir, `tmp-netroot-${process.pid}-${Date.now()}`);
-  const debs = join(work, 'debs');
-  const kernelRoot = join(work, 'kernel');
-  const busyboxRoot = join(work, 'busybox');
   const confDir = join(work, 'initramfs-tools');
   const out = join(work, 'set');
-  for (const dir of [debs, kernelRoot, busyboxRoot, confDir, out]) mkdirSync(dir, { recursive: true });
+  for (const dir of [confDir, out]) mkdirSync(dir, { recursive: true });
   try {
-    const kernelPackage = await resolveKernelPackage();
-    const packages = NETROOT_PACKAGES.map((p) => (p === 'linux-image-amd64' ? kernelPackage : p));
-    await runTool('apt-get', ['download', '-q', ...packages], debs);
-    const versions: Record<string, string> = {};
-    for (const { path, name, version } of await downloadedPackages(debs)) {
-      versions[name] = version;
-      const into = name === kernelPackage ? kernelRoot : busyboxRoot;
-      await runTool('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --exclude='./usr/share/doc/*'`, 'sh', path, into], debs);
-    }
-    requireDownloaded(packages, versions);
-
-    const kernelVersion = readdirSync(join(kernelRoot, 'lib', 'modules'))[0];
-    if (!kernelVersion) throw new Error(`${kernelPackage} has no lib/modules/<version>`);
-    // The package leaves modules.dep to its postinst; mkinitramfs resolves dependencies from it.
-    await runTool('depmod', ['-b', kernelRoot, kernelVersion], work);
+    const { kernelRoot, busyboxRoot, kernelVersion, versions } = await unpackKernelAndBusybox(work);
     writeFileSync(join(confDir, 'initramfs.conf'), DOM0_INITRAMFS_CONF);
     writeFileSync(join(confDir, 'modules'), DOM0_INITRAMFS_MODULES);
     await makeInitramfs(kernelRoot, kernelVersion, confDir, join(out, FILES.initrd), work);
