@@ -6,7 +6,8 @@
  * the first ACK from `b` to a client of `a`'s half is measured. Every reply reaching the client is captured
  * (tcpdump on perfdhcp's interface, in every scenario alike) and audited: no address may be acknowledged
  * to two MACs. Every scenario starts fresh (a new PostgreSQL schema, new processes); xenboot runs from its
- * esbuild bundle with the default DHCP socket engine.
+ * esbuild bundle, with its `npm start` Node options and the default DHCP socket engine
+ * (XENBOOT_BENCH_CPU_PROF=DIR: each instance leaves a V8 CPU profile in DIR).
  *
  *   sudo npx tsx bench/dhcp/ha.ts [seconds-per-rate] [rate,rate,…] [takeover-rate] [takeover-seconds] [kill-after]
  *
@@ -28,7 +29,7 @@ import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { addressesLeasedTwice, readWireReplies, type WireAck } from '../../lab/clients/dhcp-acks.js';
 import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
-import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { serviceNodeOptions, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot } from '../tftp/servers.js';
 import { cpuBetween, cpuSnapshot, timedCommand, timedCpu, type CpuUse } from './cpu.js';
 import { exitOnHelp } from '../usage.js';
@@ -145,7 +146,10 @@ class Site {
       },
       mkdtempSync(join(this.dir, `${name}-`)),
     );
-    this.servers.set(name, await startXenboot(config, ns, 60_000, {}, (bundle ??= await buildXenboot())));
+    // With the service's `npm start` Node options; XENBOOT_BENCH_CPU_PROF=DIR adds a V8 CPU profile per instance.
+    const profile = process.env.XENBOOT_BENCH_CPU_PROF;
+    const nodeOptions = [...serviceNodeOptions(), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+    this.servers.set(name, await startXenboot(config, ns, 60_000, {}, (bundle ??= await buildXenboot()), nodeOptions));
   }
 
   /** Stops the capture and reads it: the ACKs and how many packets tcpdump says the kernel dropped. */

@@ -13,7 +13,7 @@
  * commit with its node_modules and native addon), run in the same rounds to measure a change before and
  * after. xenboot-dgram is xenboot with `dhcp.engine: dgram` (node:dgram instead of the native IP_PKTINFO
  * socket, and so no overload shedding). Every xenboot runs as one esbuild bundle (plain JavaScript, as
- * after `npm run build`). Prints one line per (server, rate) and a table of 4-way exchanges per second,
+ * after `npm run build`) with its checkout's `npm start` Node options. Prints one line per (server, rate) and a table of 4-way exchanges per second,
  * drops, delays and the ratio of xenboot (durability process) to each, with the CPU of the server's
  * process and of perfdhcp per completed exchange (bench/dhcp/cpu.ts); XENBOOT_BENCH_CPU_PROF=DIR runs each
  * xenboot under `node --cpu-prof` and leaves its V8 profile in DIR.
@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { ipToInt } from '../../src/net/ipv4.js';
 import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
-import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { repoRoot, serviceNodeOptions, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot } from '../tftp/servers.js';
 import { cpuBetween, cpuSnapshot, timedCommand, timedCpu } from './cpu.js';
 import { exitOnHelp } from '../usage.js';
@@ -123,10 +123,12 @@ async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: s
       dir,
     );
     const bundle = key === 'xenboot-baseline' ? (bundles.baseline ??= await buildXenboot(baselineDir)) : (bundles.current ??= await buildXenboot());
+    // The bundle runs with its checkout's `npm start` Node options, as the service does.
+    const nodeOptions = serviceNodeOptions(key === 'xenboot-baseline' ? baselineDir : repoRoot);
     // XENBOOT_BENCH_CPU_PROF=DIR: each xenboot writes a V8 CPU profile there when it stops (node --cpu-prof).
     const profile = process.env.XENBOOT_BENCH_CPU_PROF;
-    if (profile === undefined) return startXenboot(config, ns, 60_000, {}, bundle);
-    const proc = ns.spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, bundle, 'serve', '--config', config], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    if (profile === undefined) return startXenboot(config, ns, 60_000, {}, bundle, nodeOptions);
+    const proc = ns.spawn(process.execPath, [...nodeOptions, '--cpu-prof', `--cpu-prof-dir=${profile}`, bundle, 'serve', '--config', config], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     await proc.waitFor(/xenboot started/, 60_000);
     return proc;
   }
