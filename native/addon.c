@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "napi_helpers.h"
 #include "page_cache.h"
 #include "pktinfo_socket.h"
 #include "udp_socket.h"
@@ -62,28 +63,6 @@
       return NULL;                                                     \
     }                                                                  \
   } while (0)
-
-/* Throws an Error with code (e.g. "EADDRNOTAVAIL") and syscall, as node:dgram does. */
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
-  char message[160];
-  const char *name = uv_err_name(uv_translate_sys_error(err));
-  snprintf(message, sizeof message, "%s %s: %s", syscall, name, strerror(err));
-  napi_value code, msg, error, sys;
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static int parse_ipv4(napi_env env, napi_value value, struct in_addr *out) {
-  char text[64];
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) != napi_ok) return 0;
-  return inet_pton(AF_INET, text, out) == 1;
-}
 
 static void free_if_done(udp_socket *sock) {
   if (!sock->closed || !sock->finalized) return;
@@ -225,7 +204,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   local.sin_family = remote.sin_family = AF_INET;
   uint32_t port = 0;
   bool connect_to_remote = false;
-  if (!parse_ipv4(env, argv[0], &local.sin_addr) || !parse_ipv4(env, argv[1], &remote.sin_addr) ||
+  if (!xenboot_parse_ipv4(env, argv[0], &local.sin_addr) || !xenboot_parse_ipv4(env, argv[1], &remote.sin_addr) ||
       napi_get_value_uint32(env, argv[2], &port) != napi_ok || port == 0 || port > 65535 ||
       napi_get_value_bool(env, argv[3], &connect_to_remote) != napi_ok) {
     napi_throw_type_error(env, "EINVAL", "open: addresses must be IPv4 text and the port 1-65535");
@@ -249,22 +228,22 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
 
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (fd < 0) return xenboot_throw_errno(env, "socket", errno);
   if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "bind", err);
+    return xenboot_throw_errno(env, "bind", err);
   }
   if (connect_to_remote && connect(fd, (struct sockaddr *)&remote, sizeof remote) != 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "connect", err);
+    return xenboot_throw_errno(env, "connect", err);
   }
 
   udp_socket *sock = calloc(1, sizeof *sock);
   if (sock == NULL) {
     close(fd);
-    return throw_errno(env, "calloc", ENOMEM);
+    return xenboot_throw_errno(env, "calloc", ENOMEM);
   }
   pthread_mutex_init(&sock->lock, NULL);
   sock->env = env;
@@ -311,7 +290,7 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   if (sock == NULL) return NULL;
   struct sockaddr_in local;
   socklen_t length = sizeof local;
-  if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
+  if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return xenboot_throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
   napi_create_uint32(env, ntohs(local.sin_port), &result);
   return result;
 }

@@ -70,6 +70,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "napi_helpers.h"
 #include "pktinfo_socket.h"
 
 /* Datagrams delivered per turn of the event loop: enough for a burst, few enough to let timers, sends and the store's group commit run. */
@@ -233,18 +234,6 @@ static int64_t realtime_ns(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
-  char message[160];
-  const char *name = uv_err_name(uv_translate_sys_error(err));
-  snprintf(message, sizeof message, "%s %s: %s", syscall, name, strerror(err));
-  napi_value code, msg, error;
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_throw(env, error);
-  return NULL;
 }
 
 static void free_if_done(pktinfo_socket *sock) {
@@ -485,11 +474,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct sockaddr_in local;
   memset(&local, 0, sizeof local);
   local.sin_family = AF_INET;
-  char text[64];
-  size_t text_length = 0;
   uint32_t port = 0;
-  if (napi_get_value_string_utf8(env, argv[0], text, sizeof text, &text_length) != napi_ok || inet_pton(AF_INET, text, &local.sin_addr) != 1 ||
-      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
+  if (!xenboot_parse_ipv4(env, argv[0], &local.sin_addr) || napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
     napi_throw_type_error(env, "EINVAL", "pktinfoOpen: the address must be IPv4 text and the port 0-65535");
     return NULL;
   }
@@ -507,13 +493,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (fd < 0) return xenboot_throw_errno(env, "socket", errno);
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 || setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0 ||
       setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "setsockopt", err);
+    return xenboot_throw_errno(env, "setsockopt", err);
   }
   /* A deep queue, so the age of a DISCOVER decides what is dropped, not the queue's tail (net.core.rmem_max caps SO_RCVBUF). */
   int rcvbuf = PKTINFO_RCVBUF;
@@ -521,12 +507,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "bind", err);
+    return xenboot_throw_errno(env, "bind", err);
   }
   pktinfo_socket *sock = calloc(1, sizeof *sock);
   if (sock == NULL) {
     close(fd);
-    return throw_errno(env, "calloc", ENOMEM);
+    return xenboot_throw_errno(env, "calloc", ENOMEM);
   }
   sock->env = env;
   sock->fd = fd;
@@ -575,7 +561,7 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   if (sock == NULL) return NULL;
   struct sockaddr_in local;
   socklen_t length = sizeof local;
-  if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
+  if (sock->closing || getsockname(sock->fd, (struct sockaddr *)&local, &length) != 0) return xenboot_throw_errno(env, "getsockname", sock->closing ? EBADF : errno);
   napi_create_uint32(env, ntohs(local.sin_port), &result);
   return result;
 }
