@@ -5,8 +5,8 @@
  * set without `versions.json` is one that never finished, and two processes building at once cannot see a
  * half-built set. `assets.ts` (the boot set) and the e2e xl dom0 root build on these.
  */
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runCommand } from '../process.js';
 
 /** Runs a command in `cwd`; returns its stdout, or throws with its exit code and the end of its stderr. */
@@ -55,4 +55,20 @@ export function publishAssetSet(out: string, target: string, versions: Record<st
   } catch (error) {
     if (!isPublished(target)) throw error;
   }
+}
+
+/**
+ * The set at `target`: what `read` makes of it when it is published and complete; otherwise `build(target)`
+ * makes it (after what an interrupted build left there is cleared) and it is read again. `what` names the
+ * set in the error thrown when even a fresh build does not read back.
+ */
+export async function ensureAssetSet<T>(what: string, target: string, read: () => T | null, build: (target: string) => Promise<void>): Promise<T> {
+  const cached = read();
+  if (cached) return cached;
+  mkdirSync(dirname(target), { recursive: true });
+  clearUnfinished(target);
+  await build(target);
+  const built = read();
+  if (!built) throw new Error(`${what} incomplete in ${target}`);
+  return built;
 }

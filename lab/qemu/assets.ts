@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { repoRoot } from '../xenboot.js';
-import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from './asset-set.js';
+import { ensureAssetSet, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from './asset-set.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, cpioSymlink, encodeCpio } from './cpio.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
@@ -209,13 +209,5 @@ function withinRoot(root: string, path: string): string {
  * one. Needs `apt-get` (with package lists), `dpkg-deb`, `tar` and `grub-mkimage` (grub-common).
  */
 export async function ensureBootAssets(): Promise<BootAssets> {
-  const cached = cachedBootAssets();
-  if (cached) return cached;
-  mkdirSync(cacheDir, { recursive: true });
-  const target = setDir();
-  clearUnfinished(target);
-  await build(target);
-  const built = cachedBootAssets();
-  if (!built) throw new Error(`boot assets incomplete in ${target}`);
-  return built;
+  return ensureAssetSet('boot assets', setDir(), cachedBootAssets, build);
 }

@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearUnfinished, isPublished, publishAssetSet } from './asset-set.js';
+import { ensureAssetSet, isPublished, publishAssetSet } from './asset-set.js';
 import { cacheDir } from './assets.js';
 import { unpackKernelAndBusybox } from './kernel-package.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, encodeCpio, type CpioEntry } from './cpio.js';
@@ -112,15 +112,7 @@ async function build(target: string): Promise<void> {
 
 /** Returns the kernel-guest set, building it first when the cache does not hold a complete one. */
 export async function ensureKernelGuestAssets(): Promise<KernelGuestAssets> {
-  const cached = cachedKernelGuestAssets();
-  if (cached) return cached;
-  mkdirSync(cacheDir, { recursive: true });
-  const target = setDir();
-  clearUnfinished(target);
-  await build(target);
-  const built = cachedKernelGuestAssets();
-  if (!built) throw new Error(`kernel-guest assets incomplete in ${target}`);
-  return built;
+  return ensureAssetSet('kernel-guest assets', setDir(), cachedKernelGuestAssets, build);
 }
 
 /** The line the guest's init prints when the script has run (whatever its exit status). */

@@ -13,7 +13,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearUnfinished, isPublished, publishAssetSet, runTool } from './asset-set.js';
+import { ensureAssetSet, isPublished, publishAssetSet, runTool } from './asset-set.js';
 import { cacheDir } from './assets.js';
 import { unpackKernelAndBusybox } from './kernel-package.js';
 
@@ -107,13 +107,5 @@ async function build(target: string): Promise<void> {
  * overlayfs, and initramfs-tools with udev and open-iscsi installed (their hooks go into the initramfs).
  */
 export async function ensureNetrootAssets(): Promise<NetrootAssets> {
-  const cached = cachedNetrootAssets();
-  if (cached) return cached;
-  mkdirSync(cacheDir, { recursive: true });
-  const target = setDir();
-  clearUnfinished(target);
-  await build(target);
-  const built = cachedNetrootAssets();
-  if (!built) throw new Error(`network-root assets incomplete in ${target}`);
-  return built;
+  return ensureAssetSet('network-root assets', setDir(), cachedNetrootAssets, build);
 }

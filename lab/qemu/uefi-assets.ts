@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, copyF
 import { join } from 'node:path';
 import { repoRoot } from '../xenboot.js';
 import { GRUB_MODULES } from './assets.js';
-import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool } from './asset-set.js';
+import { ensureAssetSet, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool } from './asset-set.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
 const UEFI_ASSET_VERSION = 2;
@@ -83,15 +83,7 @@ async function build(target: string): Promise<void> {
  * complete one. Needs `apt-get` (with package lists), `dpkg-deb` and `tar`.
  */
 export async function ensureUefiAssets(): Promise<UefiAssets> {
-  const cached = cachedUefiAssets();
-  if (cached) return cached;
-  const target = setDir();
-  mkdirSync(join(target, '..'), { recursive: true });
-  clearUnfinished(target);
-  await build(target);
-  const built = cachedUefiAssets();
-  if (!built) throw new Error(`UEFI assets incomplete in ${target}`);
-  return built;
+  return ensureAssetSet('UEFI assets', setDir(), cachedUefiAssets, build);
 }
 
 /**

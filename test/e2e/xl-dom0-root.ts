@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BootAssets } from '../../lab/qemu/assets.js';
 import { cacheDir } from '../../lab/qemu/assets.js';
-import { clearUnfinished, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from '../../lab/qemu/asset-set.js';
+import { ensureAssetSet, downloadedPackages, isPublished, publishAssetSet, requireDownloaded, runTool as run } from '../../lab/qemu/asset-set.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, cpioSymlink, encodeCpio, type CpioEntry } from '../../lab/qemu/cpio.js';
 import { DOM0_INIT, DOMU_INIT, DOMU_LEASE_SCRIPT, HTTP_GET } from './xl-dom0-init.js';
 
@@ -216,11 +216,7 @@ async function build(boot: BootAssets, target: string): Promise<void> {
  */
 export async function ensureXlAssets(boot: BootAssets): Promise<XlAssets> {
   const target = setDir();
-  if (isPublished(target)) return describe(target);
-  mkdirSync(cacheDir, { recursive: true });
-  clearUnfinished(target);
-  await build(boot, target);
-  return describe(target);
+  return ensureAssetSet('xl assets', target, () => (isPublished(target) ? describe(target) : null), (dir) => build(boot, dir));
 }
 
 /**
