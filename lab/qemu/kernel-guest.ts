@@ -1,8 +1,9 @@
 /**
  * A guest that runs this machine's own programs under Debian's kernel: QEMU (TCG, no NIC) boots the
  * Debian kernel with a small initramfs that loads the modules a test asks for, mounts this machine's root
- * file system read-only over virtio-9p, and runs a shell script chrooted into it (with fresh `/proc`,
- * `/sys`, `/dev` and tmpfs `/tmp` and `/run`). It is for what this machine's kernel cannot do itself but
+ * file system read-only over virtio-9p with a tmpfs laid over it (overlayfs: the guest may write anywhere,
+ * nothing reaches this machine, and nothing of it is hidden, wherever the checkout lies), and runs a shell
+ * script chrooted into it (with fresh `/proc`, `/sys`, `/dev` and a tmpfs `/run`). It is for what this machine's kernel cannot do itself but
  * Debian's can, such as 802.1Q VLAN interfaces: the same `node`, xenboot build, `ip`, `udhcpc` and
  * `dhclient` then run on a kernel that has them. The script's output and the kernel's come back on the
  * serial console. The kernel and modules are cached under `.cache/e2e/kernel-guest-v<N>` like the other
@@ -17,10 +18,13 @@ import { cpioCharDevice, cpioDirectory, cpioFile, encodeCpio, type CpioEntry } f
 import { startProcess } from '../process.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
-const KERNEL_GUEST_ASSET_VERSION = 1;
+const KERNEL_GUEST_ASSET_VERSION = 2;
 
-/** Modules every guest needs: the virtio PCI transport and the 9p file system its root comes over. */
-const BASE_MODULES = ['virtio_pci', '9pnet_virtio', '9p'] as const;
+/**
+ * Modules every guest needs: the virtio PCI transport, the 9p file system the host's root comes over, and
+ * overlayfs, which lays a tmpfs over it.
+ */
+const BASE_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'] as const;
 
 /** Modules the set carries besides the base ones (with their dependencies): VLANs, veth pairs, bridges. */
 export const KERNEL_GUEST_MODULES = ['8021q', 'veth', 'bridge'] as const;
@@ -119,9 +123,9 @@ export async function ensureKernelGuestAssets(): Promise<KernelGuestAssets> {
 export const KERNEL_GUEST_DONE = 'XENBOOT-KERNEL-GUEST-DONE';
 
 /**
- * The initramfs: busybox, the modules and an init that mounts the host's root read-only at `/host`, gives
- * it its own `/proc`, `/sys`, `/dev`, `/tmp` and `/run`, runs `script` there with `sh`, prints
- * `KERNEL_GUEST_DONE status=<n>` and powers off.
+ * The initramfs: busybox, the modules and an init that mounts the host's root read-only (`/lower`) under a
+ * tmpfs (`/upper`) as `/host`, gives it its own `/proc`, `/sys`, `/dev` and `/run`, runs `script` there
+ * with `sh` (as `/xenboot-guest.sh`), prints `KERNEL_GUEST_DONE status=<n>` and powers off.
  */
 export function buildKernelGuestInitramfs(assets: KernelGuestAssets, script: string): Buffer {
   const moduleNames = readFileSync(join(assets.modulesDir, 'order'), 'utf8').split('\n').filter(Boolean);
@@ -133,14 +137,16 @@ export function buildKernelGuestInitramfs(assets: KernelGuestAssets, script: str
     `${bb} mount -t devtmpfs devtmpfs /dev`,
     `for m in ${moduleNames.join(' ')}; do ${bb} insmod /modules/$m.ko || echo "insmod $m failed"; done`,
     // msize: 9p's default 8 KiB messages make loading node and its modules several times slower.
-    `${bb} mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 hostroot /host || echo "mounting the host root failed"`,
+    `${bb} mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 hostroot /lower || echo "mounting the host root failed"`,
+    `${bb} mount -t tmpfs -o mode=755 tmpfs /upper`,
+    `${bb} mkdir -p /upper/root /upper/work`,
+    `${bb} mount -t overlay -o lowerdir=/lower,upperdir=/upper/root,workdir=/upper/work overlay /host || echo "the overlay over the host root failed"`,
     `${bb} mount -t proc proc /host/proc`,
     `${bb} mount -t sysfs sysfs /host/sys`,
     `${bb} mount -t devtmpfs devtmpfs /host/dev`,
-    `${bb} mount -t tmpfs -o mode=1777 tmpfs /host/tmp`,
     `${bb} mount -t tmpfs -o mode=755 tmpfs /host/run`,
-    `${bb} cp /guest.sh /host/tmp/guest.sh`,
-    `${bb} chroot /host /bin/sh /tmp/guest.sh`,
+    `${bb} cp /guest.sh /host/xenboot-guest.sh`,
+    `${bb} chroot /host /bin/sh /xenboot-guest.sh`,
     `echo "${KERNEL_GUEST_DONE} status=$?"`,
     `${bb} sync`,
     `${bb} poweroff -f`,
@@ -152,6 +158,8 @@ export function buildKernelGuestInitramfs(assets: KernelGuestAssets, script: str
     cpioDirectory('proc'),
     cpioDirectory('sys'),
     cpioDirectory('host'),
+    cpioDirectory('lower'),
+    cpioDirectory('upper'),
     cpioDirectory('modules'),
     cpioCharDevice('dev/console', 5, 1),
     cpioFile('bin/busybox', readFileSync(assets.busybox), 0o755),

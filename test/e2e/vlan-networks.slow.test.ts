@@ -26,8 +26,8 @@ const CONFIG = {
   server: { address: A.server, user: 'root' },
   log: { level: 'debug', format: 'json' },
   http: { port: 0, readAccess: 'open' },
-  tftp: { port: 0, root: '/tmp/xb/tftp' },
-  store: { kind: 'sqlite', path: '/tmp/xb/xenboot.db' },
+  tftp: { port: 0, root: '/xenboot-vlan/tftp' },
+  store: { kind: 'sqlite', path: '/xenboot-vlan/xenboot.db' },
   dhcp: {
     mode: 'full',
     subnet: A.subnet,
@@ -45,15 +45,15 @@ function guestScript(): string {
   const node = [process.execPath, ...serviceNodeOptions(), 'dist/src/cli.js'].join(' ');
   return String.raw`
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-X=/tmp/xb
+X=/xenboot-vlan
 mkdir -p $X/tftp
 say() { echo "XBV $*"; }
 fail() { say "failed: $*"; exit 1; }
 # The clients' scripts append what they were given to $X/results, printed at the end.
-printf '%s\n' '#!/bin/sh' 'echo "XBV udhcpc-$TAG event=$1 ip=$ip siaddr=$siaddr serverid=$serverid router=$router subnet=$subnet" >> /tmp/xb/results' > $X/udhcpc.sh
+printf '%s\n' '#!/bin/sh' 'echo "XBV udhcpc-$TAG event=$1 ip=$ip siaddr=$siaddr serverid=$serverid router=$router subnet=$subnet" >> /xenboot-vlan/results' > $X/udhcpc.sh
 # dhclient gives its script only its own variables, so each client gets a script naming it.
 for tag in a b; do
-  printf '%s\n' '#!/bin/sh' "echo \"XBV dhclient-$tag reason=\$reason ip=\$new_ip_address next_server=\$new_next_server server_id=\$new_dhcp_server_identifier routers=\$new_routers\" >> /tmp/xb/results" > $X/dhclient-$tag.sh
+  printf '%s\n' '#!/bin/sh' "echo \"XBV dhclient-$tag reason=\$reason ip=\$new_ip_address next_server=\$new_next_server server_id=\$new_dhcp_server_identifier routers=\$new_routers\" >> /xenboot-vlan/results" > $X/dhclient-$tag.sh
 done
 echo "served on VLAN 30" > $X/tftp/hello.txt
 chmod +x $X/*.sh

@@ -38,7 +38,7 @@ describe('moduleLoadOrder', () => {
 });
 
 describe('buildKernelGuestInitramfs', () => {
-  it('holds busybox, the modules in order, an init that chroots into the read-only host root, and the script', () => {
+  it('holds busybox, the modules in order, an init that chroots into the host root under a tmpfs overlay, and the script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-kernel-guest-'));
     try {
       mkdirSync(join(dir, 'modules'));
@@ -52,8 +52,9 @@ describe('buildKernelGuestInitramfs', () => {
       ).toString('latin1');
       for (const member of ['bin/busybox', 'modules/llc.ko', 'modules/stp.ko', 'init', 'guest.sh', 'dev/console']) expect(archive).toContain(`${member}\0`);
       expect(archive).toContain('for m in llc stp; do');
-      expect(archive).toMatch(/mount -t 9p -o trans=virtio,version=9p2000\.L,ro,[^ ]* hostroot \/host/);
-      expect(archive).toContain('chroot /host /bin/sh /tmp/guest.sh');
+      expect(archive).toMatch(/mount -t 9p -o trans=virtio,version=9p2000\.L,ro,[^ ]* hostroot \/lower/);
+      expect(archive).toContain('mount -t overlay -o lowerdir=/lower,upperdir=/upper/root,workdir=/upper/work overlay /host');
+      expect(archive).toContain('chroot /host /bin/sh /xenboot-guest.sh');
       expect(archive).toContain(`${KERNEL_GUEST_DONE} status=$?`);
       expect(archive).toContain('echo the script\n');
     } finally {
