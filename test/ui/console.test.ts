@@ -27,8 +27,6 @@ const SLOW_TFTP_BYTES = 64 * 1024;
 const BIG_HTTP_BYTES = 32 * 1024 * 1024;
 export const SCREENSHOTS = join(repoRoot, 'test', '.tmp', 'ui-screenshots');
 
-/** Chromium's flags: headless, no sandbox (root in a namespace), nothing fetched from the network. */
-
 /** Records console errors and failed requests of a page (the live stream aborted on purpose excepted). */
 function watch(page: Page): { errors: string[]; failed: string[] } {
   const seen = { errors: [] as string[], failed: [] as string[] };
