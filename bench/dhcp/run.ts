@@ -21,7 +21,7 @@
  * `--warmup S`: before each measured run, perfdhcp drives the freshly started server for S seconds at
  * the same rate (other MACs, not counted), so the figures are of a server that has been running (for
  * xenboot, with its hot path compiled by V8's optimising compiler), not of its first seconds. Without it
- * (the default, as before) each run starts cold. The pool (a /14, 261,370 addresses) holds 10,000/s for
+ * (the default, as before) each run starts cold. The pool (a /14, 261,883 addresses) holds 10,000/s for
  * 26 s in all. Needs root; only addresses in 10.200.0.0/14 inside the namespaces it creates are used.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -168,6 +168,11 @@ async function startServer(key: ServerKey, ns: Namespace, ifName: string, dir: s
   return proc;
 }
 
+/** perfdhcp's arguments for `seconds` of DORA at `rate`/s from new MACs counted up from `macBase`. */
+function perfdhcpArgs(clientIf: string, rate: number, seconds: number, macBase: string): string[] {
+  return ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', `mac=${macBase}`];
+}
+
 async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfResult> {
   const server = await Namespace.create('xbd');
   const client = await Namespace.create('xbd');
@@ -177,11 +182,11 @@ async function runOne(key: ServerKey, name: string, rate: number): Promise<PerfR
     const dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-dhcp-'));
     proc = await startServer(key, server, serverIf, dir);
     if (warmupSeconds > 0) {
-      const warmup = await client.exec('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(warmupSeconds), '-R', '1000000', '-b', 'mac=00:0d:01:00:00:00'], { timeoutMs: (warmupSeconds + 30) * 1000 });
+      const warmup = await client.exec('perfdhcp', perfdhcpArgs(clientIf, rate, warmupSeconds, '00:0d:01:00:00:00'), { timeoutMs: (warmupSeconds + 30) * 1000 });
       if (warmup.code !== 0 && !/Rate:/.test(warmup.stdout)) throw new Error(`the warm-up perfdhcp failed (${warmup.code}): ${warmup.stderr.slice(-1000)}`);
     }
     const before = cpuSnapshot();
-    const perf = await client.exec(...timedCommand('perfdhcp', ['-4', '-l', clientIf, '-r', String(rate), '-p', String(seconds), '-R', '1000000', '-b', 'mac=00:0c:01:00:00:00']), { timeoutMs: (seconds + 30) * 1000 });
+    const perf = await client.exec(...timedCommand('perfdhcp', perfdhcpArgs(clientIf, rate, seconds, '00:0c:01:00:00:00')), { timeoutMs: (seconds + 30) * 1000 });
     const use = cpuBetween(before, cpuSnapshot(), { server: { pids: [proc.pid] } });
     const result = parsePerf(name, rate, perf.stdout + perf.stderr);
     const exchanges = Math.max(1, result.exchanges * seconds);
@@ -205,7 +210,11 @@ function loadAverage(): string {
 async function main(): Promise<void> {
   // perfdhcp's exchanges are counted only while the pool lasts: warn when a rate would exhaust it.
   const poolSize = ipToInt(POOL.end) - ipToInt(POOL.start) + 1;
-  for (const rate of rates) if (rate * (seconds + warmupSeconds) > poolSize) console.warn(`${rate}/s for ${seconds} s needs ${rate * (seconds + warmupSeconds)} addresses, the pool has ${poolSize}: at most ${Math.floor(poolSize / seconds)} exchanges/s will be counted`);
+  for (const rate of rates) {
+    const needed = rate * (seconds + warmupSeconds);
+    const counted = Math.floor((poolSize - rate * warmupSeconds) / seconds);
+    if (needed > poolSize) console.warn(`${rate}/s for ${warmupSeconds} + ${seconds} s needs ${needed} addresses, the pool has ${poolSize}: at most ${Math.max(0, counted)} exchanges/s will be counted`);
+  }
   await requireCommands('ip', 'perfdhcp', ...(chosen.some((k) => k.startsWith('dnsmasq')) ? ['dnsmasq'] : []), ...(chosen.includes('kea') ? ['kea-dhcp4'] : []));
   // One step per position in the rate list (a rate may come back: 5000,10000,5000,…), every server in each.
   const steps: PerfResult[][] = [];
