@@ -9,13 +9,14 @@
  * serial console. The kernel and modules are cached under `.cache/e2e/kernel-guest-v<N>` like the other
  * asset sets; the guest is killed by PID at a hard time limit.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAssetSet, isPublished, publishAssetSet } from './asset-set.js';
 import { cacheDir } from './assets.js';
 import { unpackKernelAndBusybox } from './kernel-package.js';
 import { cpioCharDevice, cpioDirectory, cpioFile, encodeCpio, type CpioEntry } from './cpio.js';
 import { startProcess } from '../process.js';
+import { awaitQemu } from './qemu.js';
 
 /** Bump when the layout or the contents of the set change, so old caches are rebuilt. */
 const KERNEL_GUEST_ASSET_VERSION = 2;
@@ -209,19 +210,7 @@ export async function runKernelGuest(
     // devices apart.
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
   ];
-  const started = Date.now();
-  const proc = startProcess('qemu-system-x86_64', args);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void proc.stop('SIGKILL', 1_000);
-  }, options.timeoutMs);
-  const code = await proc.exited;
-  clearTimeout(timer);
-  const serial = existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '';
-  if (code !== 0 && !timedOut && serial === '') {
-    throw new Error(`qemu-system-x86_64 failed to start (${code}): ${proc.output().slice(-2000)}`);
-  }
+  const { timedOut, durationMs, serial } = await awaitQemu(startProcess('qemu-system-x86_64', args), serialPath, options.timeoutMs);
   const done = new RegExp(`${KERNEL_GUEST_DONE} status=(\\d+)`).exec(serial);
-  return { status: done ? Number(done[1]) : null, timedOut, durationMs: Date.now() - started, serial };
+  return { status: done ? Number(done[1]) : null, timedOut, durationMs, serial };
 }

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunningProcess } from '../process.js';
 import type { BootAssets } from './assets.js';
 import type { BootLab } from './boot-lab.js';
 
@@ -43,17 +44,8 @@ export interface GuestOptions {
   stopWhen?: RegExp;
 }
 
-/** How the guest run ended. */
-export interface GuestResult {
-  /** QEMU's exit code, or `null` when it was killed. */
-  code: number | null;
-  /** True when the hard time limit killed the guest. */
-  timedOut: boolean;
-  /** True when `stopWhen` matched and the guest was stopped. */
-  stoppedOnPattern: boolean;
-  durationMs: number;
-  /** Everything the guest wrote to its serial port (PXELINUX, GRUB, Xen, dom0 via hvc0). */
-  serial: string;
+/** How the guest run ended; `serial` holds PXELINUX, GRUB, Xen and dom0 (via hvc0). */
+export interface GuestResult extends QemuEnd {
   serialPath: string;
   /** SeaBIOS debug-port output (BIOS guests only). */
   firmwareLog: string;
@@ -100,16 +92,38 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
       args.push('-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=n', '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=n');
     }
   }
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  const started = Date.now();
   const proc = lab.ns.spawn('qemu-system-x86_64', args);
+  const end = await awaitQemu(proc, serialPath, options.timeoutMs ?? 300_000, options.stopWhen);
+  const firmwareLog = existsSync(firmwareLogPath) ? readFileSync(firmwareLogPath, 'latin1') : '';
+  return { ...end, serialPath, firmwareLog };
+}
+
+/** How a QEMU process ended. */
+export interface QemuEnd {
+  /** QEMU's exit code, or `null` when it was killed. */
+  code: number | null;
+  /** True when the hard time limit killed it. */
+  timedOut: boolean;
+  /** True when `stopWhen` matched and it was stopped. */
+  stoppedOnPattern: boolean;
+  durationMs: number;
+  /** Everything the guest wrote to its serial port. */
+  serial: string;
+}
+
+/**
+ * Waits for a started QEMU `proc` to exit. It is killed by PID after `timeoutMs`, or once its serial log at
+ * `serialPath` matches `stopWhen` (polled every second). Throws when QEMU ended without writing anything
+ * and was not killed: it failed to start.
+ */
+export async function awaitQemu(proc: RunningProcess, serialPath: string, timeoutMs: number, stopWhen?: RegExp): Promise<QemuEnd> {
+  const started = Date.now();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     void proc.stop('SIGKILL', 1_000);
   }, timeoutMs);
   let stoppedOnPattern = false;
-  const stopWhen = options.stopWhen;
   const poller = stopWhen
     ? setInterval(() => {
         if (!timedOut && !stoppedOnPattern && existsSync(serialPath) && stopWhen.test(readFileSync(serialPath, 'latin1'))) {
@@ -123,11 +137,10 @@ export async function runGuest(lab: BootLab, assets: BootAssets, options: GuestO
   if (poller) clearInterval(poller);
   const durationMs = Date.now() - started;
   const serial = existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '';
-  const firmwareLog = existsSync(firmwareLogPath) ? readFileSync(firmwareLogPath, 'latin1') : '';
   if (code !== 0 && !timedOut && serial === '') {
     throw new Error(`qemu-system-x86_64 failed to start (${code}): ${proc.output().slice(-2000)}`);
   }
-  return { code, timedOut, stoppedOnPattern, durationMs, serial, serialPath, firmwareLog };
+  return { code, timedOut, stoppedOnPattern, durationMs, serial };
 }
 
 /** The dom0 kernel command line the marker initramfs printed, or `null` when dom0 never got there. */
