@@ -1,15 +1,17 @@
 /**
  * The PostgreSQL backend (`pg`), for several xenboot instances sharing leases, inventory and events.
- * `claimLease` is a single statement (an upsert whose `WHERE` refuses another MAC's unexpired row, plus a
+ * `claimLease` is one statement (an upsert whose `WHERE` refuses another MAC's unexpired row, plus a
  * data-modifying CTE removing the MAC's other addresses), so the database's row lock on the address is
- * the only arbiter: two instances can never hold one address for two MACs.
+ * the only arbiter: two instances can never hold one address for two MACs. Claims arriving together share
+ * one such statement and its commit (`PostgresClaimBatcher`, postgres-claims.ts).
  */
 import pg from 'pg';
 import type { BootEvent } from '../timeline/types.js';
 import { createPostgresInventory } from './postgres-inventory.js';
 import { createPostgresLifecycle } from './postgres-lifecycle.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { eventFromData, eventParams, leaseFromRow, leaseParams, type LeaseRow } from './rows.js';
+import { PostgresClaimBatcher } from './postgres-claims.js';
+import { eventFromData, eventParams, leaseFromRow, type LeaseRow } from './rows.js';
 import type { Durability, EventLog, EventQuery, HeartbeatStore, LeaseStore, Store } from './types.js';
 
 /** Connection settings for the PostgreSQL store. */
@@ -83,20 +85,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
 }
 
-const CLAIM = `
-  WITH claimed AS (
-    INSERT INTO leases (ip, mac, state, expires_at, updated_at, client_id, hostname)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, state = excluded.state, expires_at = excluded.expires_at,
-      updated_at = excluded.updated_at, client_id = excluded.client_id, hostname = excluded.hostname
-    WHERE leases.mac = excluded.mac OR leases.expires_at <= $8
-    RETURNING ip
-  ), dropped AS (
-    DELETE FROM leases WHERE mac = $2 AND ip <> $1 AND state <> 'declined' AND EXISTS (SELECT 1 FROM claimed)
-  )
-  SELECT count(*)::int AS claimed FROM claimed`;
-
 function createPostgresLeases(pool: pg.Pool): LeaseStore {
+  const claims = new PostgresClaimBatcher(pool);
   return {
     async listLeases() {
       const { rows } = await pool.query<LeaseRow>('SELECT * FROM leases ORDER BY ip');
@@ -113,10 +103,7 @@ function createPostgresLeases(pool: pg.Pool): LeaseStore {
       );
       return rows[0] ? leaseFromRow(rows[0]) : null;
     },
-    async claimLease(lease, now) {
-      const { rows } = await pool.query<{ claimed: number }>({ name: 'xenboot_claim_lease', text: CLAIM, values: [...leaseParams(lease), now] });
-      return rows[0]?.claimed === 1;
-    },
+    claimLease: (lease, now) => claims.claim(lease, now),
     async releaseLease(mac, ip, now) {
       await pool.query(`UPDATE leases SET state = 'released', expires_at = $1, updated_at = $1 WHERE ip = $2 AND mac = $3`, [now, ip, mac]);
     },
