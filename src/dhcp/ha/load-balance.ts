@@ -37,14 +37,22 @@ export function loadBalanceHash(key: Uint8Array): number {
   return hash;
 }
 
-/** The bytes of a canonical MAC (`aa:bb:cc:dd:ee:ff`). */
-function macBytes(mac: string): Uint8Array {
-  return Uint8Array.from(mac.split(':'), (byte) => parseInt(byte, 16));
+/** The value of one hexadecimal digit (character code), either case. */
+function hexDigit(code: number): number {
+  return code <= 57 ? code - 48 : (code | 0x20) - 87;
 }
 
-/** The hash bucket of a client, by its canonical MAC. */
+/**
+ * The hash bucket of a client, by its canonical MAC (`aa:bb:cc:dd:ee:ff`): the same as
+ * `loadBalanceHash` of its six bytes, read straight from the string. It runs for every request in the
+ * two-instance mode, where splitting the string and building an array cost several per cent of an
+ * instance's CPU.
+ */
 export function bucketOfMac(mac: string): number {
-  return loadBalanceHash(macBytes(mac));
+  if (mac.length !== 17) return loadBalanceHash(Uint8Array.from(mac.split(':'), (byte) => parseInt(byte, 16)));
+  let hash = 6;
+  for (let at = 15; at >= 0; at -= 3) hash = mixingTable[hash ^ ((hexDigit(mac.charCodeAt(at)) << 4) | hexDigit(mac.charCodeAt(at + 1)))]!;
+  return hash;
 }
 
 /** The index, in the configured peer order, of the server a bucket belongs to when all `peerCount` are up. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bucketOfMac, loadBalanceHash, primaryPeerOf, rfc3074MixingTable } from '../../../src/dhcp/ha/load-balance.js';
 
@@ -30,6 +31,16 @@ describe('RFC 3074 load-balancing hash', () => {
     let expected = 6;
     for (let i = bytes.length - 1; i >= 0; i--) expected = T[expected ^ bytes[i]!]!;
     expect(bucketOfMac('52:54:00:12:34:56')).toBe(expected);
+  });
+
+  it('reads a MAC string straight into the same bucket as the hash of its bytes, in either case', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.boolean(), (bytes, upper) => {
+        const text = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+        expect(bucketOfMac(upper ? text.toUpperCase() : text)).toBe(loadBalanceHash(bytes));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('splits clients about evenly between two peers, and each bucket always to the same one', () => {
