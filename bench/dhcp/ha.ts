@@ -15,6 +15,9 @@
  * (takeover-seconds 0: no takeover run). XENBOOT_BENCH_WARMUP=S: before each measured throughput run,
  * perfdhcp drives the fresh servers for S seconds at the same rate (other MACs; their ACKs are audited
  * too, not counted), so both scenarios are measured running rather than in their first seconds.
+ * XENBOOT_BENCH_INSTANCE_CPU=C: each xenboot instance runs in a cgroup of its own limited to C cores
+ * (lab/cpu-budget.ts), as if each had a machine of its own: the ratio then says what a second instance
+ * adds, not how the machine's cores are shared between the instances, PostgreSQL and perfdhcp.
  * Needs root, perfdhcp, tcpdump and PostgreSQL (reached through /var/run/postgresql); only addresses in
  * 10.211.0.0/16 inside the namespaces it creates (prefix `xha`) are used. Prints one JSON line per run and
  * the tables for bench/README.md, among them the CPU per completed exchange of each instance, PostgreSQL,
@@ -28,6 +31,7 @@ import { bucketOfMac } from '../../src/dhcp/ha/load-balance.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { addressesLeasedTwice, readWireReplies, type WireAck } from '../../lab/clients/dhcp-acks.js';
 import { attachToBridge, createBridge, Namespace } from '../../lab/netns.js';
+import { cpuBudgetsAvailable, limitCpu } from '../../lab/cpu-budget.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { serviceNodeOptions, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { buildXenboot } from '../tftp/servers.js';
@@ -49,6 +53,8 @@ const CLIENT = '10.211.0.9';
 const POOL = { start: '10.211.16.0', end: '10.211.255.250' };
 const HA = { heartbeatSeconds: 1, takeoverSeconds: 5 };
 const warmupSeconds = Number(process.env.XENBOOT_BENCH_WARMUP ?? 0);
+/** Cores each instance may use (its own cgroup); undefined: no limit. */
+const instanceCpu = process.env.XENBOOT_BENCH_INSTANCE_CPU ? Number(process.env.XENBOOT_BENCH_INSTANCE_CPU) : undefined;
 /** xenboot runs as one esbuild bundle (plain JavaScript, as after `npm run build`), built once. */
 let bundle: string | undefined;
 
@@ -93,6 +99,8 @@ function number(text: string, pattern: RegExp): number {
 class Site {
   readonly namespaces: Namespace[] = [];
   readonly servers = new Map<'a' | 'b', RunningProcess>();
+  /** Removes each instance's cgroup (XENBOOT_BENCH_INSTANCE_CPU), after the instance stopped. */
+  private readonly budgets: Array<() => void> = [];
   readonly dir = mkdtempSync(join(tmpdir(), 'xenboot-bench-ha-'));
   readonly schema = `xbbench_ha_${process.pid}_${Date.now().toString(36)}`;
   lan!: Namespace;
@@ -149,7 +157,9 @@ class Site {
     // With the service's `npm start` Node options; XENBOOT_BENCH_CPU_PROF=DIR adds a V8 CPU profile per instance.
     const profile = process.env.XENBOOT_BENCH_CPU_PROF;
     const nodeOptions = [...serviceNodeOptions(), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
-    this.servers.set(name, await startXenboot(config, ns, 60_000, {}, (bundle ??= await buildXenboot()), nodeOptions));
+    const server = await startXenboot(config, ns, 60_000, {}, (bundle ??= await buildXenboot()), nodeOptions);
+    this.servers.set(name, server);
+    if (instanceCpu !== undefined) this.budgets.push(limitCpu(server.pid, instanceCpu, `ha-${name}`).release);
   }
 
   /** Stops the capture and reads it: the ACKs and how many packets tcpdump says the kernel dropped. */
@@ -178,6 +188,7 @@ class Site {
 
   async close(): Promise<void> {
     for (const server of this.servers.values()) await server.stop('SIGTERM', 3_000);
+    for (const release of this.budgets.splice(0)) release();
     await this.tcpdump?.stop('SIGTERM', 3_000);
     for (const ns of this.namespaces.reverse()) await ns.delete();
     const client = new pg.Client({ connectionString: PG_URL });
@@ -293,6 +304,9 @@ async function takeover(): Promise<TakeoverResult> {
 
 async function main(): Promise<void> {
   await requireCommands('ip', 'perfdhcp', 'tcpdump');
+  if (instanceCpu !== undefined && !(instanceCpu > 0)) throw new Error(`XENBOOT_BENCH_INSTANCE_CPU must be a positive number of cores, not ${process.env.XENBOOT_BENCH_INSTANCE_CPU}`);
+  if (instanceCpu !== undefined && !cpuBudgetsAvailable()) throw new Error('XENBOOT_BENCH_INSTANCE_CPU needs a writable cgroup cpu controller');
+  if (instanceCpu !== undefined) console.log(`each xenboot instance limited to ${instanceCpu} cores (its own cgroup)`);
   const results: PerfResult[] = [];
   for (const rate of rates) {
     for (const scenario of (['one instance', 'two instances'] as const).filter((s) => scenarios.includes(s.split(' ')[0]!))) {
