@@ -1,8 +1,9 @@
 /**
- * Durability: xenboot (SQLite store) under perfdhcp load is killed with SIGKILL; every ACK seen on the wire
- * must be in the store after restart, and the restarted server must not hand those addresses to others.
- * Both `store.durability` settings are run: `process` (WAL, synchronous=NORMAL) and `power`
- * (synchronous=FULL), each with lease claims group-committed.
+ * Durability: xenboot under perfdhcp load is killed with SIGKILL; every ACK seen on the wire must be in
+ * the store after restart, and the restarted server must not hand those addresses to others. Both stores
+ * and both `store.durability` settings are run: SQLite `process` (WAL, synchronous=NORMAL) and `power`
+ * (synchronous=FULL), PostgreSQL `process` (synchronous_commit=off) and `power` (on), each with lease
+ * claims group-committed (SQLite `GroupCommit`, PostgreSQL `PostgresClaimBatcher`).
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, MessageType } from '../../src/dhcp/packet.js';
 import { macFromBytes } from '../../src/net/mac.js';
+import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { Durability, Store } from '../../src/store/types.js';
 import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
+import { dropSchema, ensurePostgres, uniqueSchema } from '../store/backends.js';
 import { readPcapDhcp } from './pcap.js';
+
+/** PostgreSQL as xenboot reaches it from inside a namespace: through its Unix socket. */
+const SOCKET_URL = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,16 +40,27 @@ function ackedLeases(pcap: string): Map<string, string> {
   return acked;
 }
 
-describe.each(['process', 'power'] as const)('lease durability across SIGKILL (store.durability: %s)', (durability) => {
+const cases: Array<{ kind: 'sqlite' | 'postgres'; durability: Durability }> = [
+  { kind: 'sqlite', durability: 'process' },
+  { kind: 'sqlite', durability: 'power' },
+  { kind: 'postgres', durability: 'process' },
+  { kind: 'postgres', durability: 'power' },
+];
+
+describe.each(cases)('lease durability across SIGKILL ($kind, store.durability: $durability)', ({ kind, durability }) => {
   let server: Namespace;
   let client: Namespace;
   let clientIf: string;
   let dir: string;
   let config: string;
   let xenboot: RunningProcess | undefined;
+  const schema = uniqueSchema();
+  const openStore = (): Promise<Store> | Store =>
+    kind === 'postgres' ? openPostgresStore({ url: SOCKET_URL, schema, poolSize: 1 }) : openSqliteStore(join(dir, 'xenboot.db'));
 
   beforeAll(async () => {
     await requireCommands('ip', 'perfdhcp', 'tcpdump');
+    if (kind === 'postgres') await ensurePostgres();
     server = await Namespace.create('xbd');
     client = await Namespace.create('xbd');
     [, clientIf] = await connect(server, '10.202.64.1/18', client, '10.202.64.2/18');
@@ -53,7 +71,7 @@ describe.each(['process', 'power'] as const)('lease durability across SIGKILL (s
         log: { level: 'info', format: 'json' },
         http: { enabled: false },
         tftp: { enabled: false },
-        store: { kind: 'sqlite', path: join(dir, 'xenboot.db'), durability },
+        store: kind === 'postgres' ? { kind, url: SOCKET_URL, schema, durability } : { kind, path: join(dir, 'xenboot.db'), durability },
         dhcp: { mode: 'full', subnet: '10.202.64.0/18', ranges: [{ start: '10.202.64.10', end: '10.202.127.250' }] },
       },
       dir,
@@ -64,6 +82,7 @@ describe.each(['process', 'power'] as const)('lease durability across SIGKILL (s
     await xenboot?.stop('SIGTERM', 3_000);
     await client?.delete();
     await server?.delete();
+    if (kind === 'postgres') await dropSchema(schema);
   });
 
   const load = async (pcap: string, macBase: string, runMs: number, killServer: boolean) => {
@@ -84,7 +103,7 @@ describe.each(['process', 'power'] as const)('lease durability across SIGKILL (s
     expect(acked.size, 'ACKs seen before the kill').toBeGreaterThan(20);
 
     xenboot = await startXenboot(config, server);
-    const store = openSqliteStore(join(dir, 'xenboot.db'));
+    const store = await openStore();
     try {
       const now = Date.now();
       const missing: string[] = [];
