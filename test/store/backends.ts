@@ -5,6 +5,7 @@
  * cluster is started (`pg_ctlcluster --skip-systemctl-redirect <version> main start`).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
@@ -100,3 +101,20 @@ export const backends: Backend[] = [
     },
   },
 ];
+
+/**
+ * Opens a fresh store of `backend` before each test of the enclosing `describe` (handed to `use`) and
+ * removes it after each.
+ */
+export function freshStoreEach(backend: Backend, use: (store: Store) => void): void {
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const opened = await backend.open();
+    cleanup = opened.cleanup;
+    use(opened.store);
+  });
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+}

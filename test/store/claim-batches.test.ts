@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresClaimBatcher } from '../../src/store/postgres-claims.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import type { Lease, Store } from '../../src/store/types.js';
-import { backends, dropSchema, ensurePostgres, testPostgresUrl, uniqueSchema } from './backends.js';
+import { backends, dropSchema, freshStoreEach, ensurePostgres, testPostgresUrl, uniqueSchema } from './backends.js';
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -23,13 +23,7 @@ const ip = (i: number) => `10.207.${(i >> 8) & 0xff}.${i & 0xff}`;
 
 describe.each(backends)('claims in one burst end as if run one after another ($name)', (backend) => {
   let store: Store;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ store, cleanup } = await backend.open());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
+  freshStoreEach(backend, (opened) => (store = opened));
 
   it('two MACs asking for one free address: the first wins, the second is refused', async () => {
     const [first, second] = await Promise.all([store.leases.claimLease(lease(mac(1), ip(10)), T0), store.leases.claimLease(lease(mac(2), ip(10)), T0)]);

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BootEvent, DhcpExchangeEvent, HttpFetchEvent } from '../../src/timeline/types.js';
 import type { Store } from '../../src/store/types.js';
-import { backends } from './backends.js';
+import { backends, freshStoreEach } from './backends.js';
 
 const MAC = '52:54:00:00:00:01';
 const OTHER = '52:54:00:00:00:02';
@@ -15,13 +15,7 @@ function http(at: number, ip: string): HttpFetchEvent {
 
 describe.each(backends)('event store ($name)', (backend) => {
   let store: Store;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ store, cleanup } = await backend.open());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
+  freshStoreEach(backend, (opened) => (store = opened));
 
   it('returns a machine’s events in time order (insertion order on ties), whole and filtered', async () => {
     const events: BootEvent[] = [dhcp(1000, MAC, 'DISCOVER'), dhcp(1000, MAC, 'REQUEST'), dhcp(900, OTHER), http(1100, '10.204.0.5')];

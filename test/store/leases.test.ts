@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lease, Store } from '../../src/store/types.js';
-import { backends } from './backends.js';
+import { backends, freshStoreEach } from './backends.js';
 
 const A = 'aa:aa:aa:00:00:01';
 const B = 'bb:bb:bb:00:00:02';
@@ -12,13 +12,7 @@ function lease(mac: string, ip: string, expiresAt: number, extra: Partial<Lease>
 
 describe.each(backends)('lease store ($name)', (backend) => {
   let store: Store;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ store, cleanup } = await backend.open());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
+  freshStoreEach(backend, (opened) => (store = opened));
 
   it('claims a free address and reads it back by IP and by MAC, optional fields included', async () => {
     expect(await store.leases.claimLease(lease(A, '10.204.0.10', T0 + 60_000, { clientId: '01aaaaaa000001', hostname: 'node1' }), T0)).toBe(true);
