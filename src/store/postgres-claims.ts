@@ -74,18 +74,15 @@ interface PendingClaim {
 /** Claims batched into shared statements; `claim` has the meaning of `LeaseStore.claimLease`. */
 export class PostgresClaimBatcher {
   private queue: PendingClaim[] = [];
-  private inFlight = 0;
+  /** A batch is in the database; one at a time, so a claim held back for a later batch runs after it. */
+  private busy = false;
   private scheduled = false;
   /** Batches sent and claims in them, and batches retried claim by claim, for tests and metrics. */
   readonly stats = { batches: 0, claims: 0, largest: 0, retriedSingly: 0 };
 
-  /**
-   * `maxInFlight` batches may be in the database at once (each on its own pooled connection); claims
-   * arriving meanwhile wait for the next. `maxBatch` bounds one statement.
-   */
+  /** Claims arriving while a batch is in the database wait for the next; `maxBatch` bounds one statement. */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly maxInFlight = 1,
     private readonly maxBatch = 256,
   ) {}
 
@@ -98,7 +95,7 @@ export class PostgresClaimBatcher {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.scheduled || this.busy || this.queue.length === 0) return;
     this.scheduled = true;
     // The claims of this event-loop turn join the batch before it leaves.
     setImmediate(() => {
@@ -108,14 +105,13 @@ export class PostgresClaimBatcher {
   }
 
   private sendNext(): void {
-    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.busy || this.queue.length === 0) return;
     const batch = this.takeBatch();
-    this.inFlight += 1;
+    this.busy = true;
     void this.run(batch).finally(() => {
-      this.inFlight -= 1;
+      this.busy = false;
       this.schedule();
     });
-    this.schedule();
   }
 
   /** Up to `maxBatch` claims with distinct addresses and MACs, in arrival order; the rest stay queued. */
