@@ -71,6 +71,7 @@
 #include <unistd.h>
 
 #include "napi_helpers.h"
+#include "peer_bpf.h"
 #include "pktinfo_socket.h"
 
 /* Datagrams delivered per turn of the event loop: enough for a burst, few enough to let timers, sends and the store's group commit run. */
@@ -128,6 +129,10 @@ typedef struct {
   uint32_t owner_addresses[OWNER_ADDRESSES];
   int owner_address_count;
   double peer_drops;
+  /* The same filter in the kernel (peer_bpf.c): its maps (config_fd -1 when not attached), and why not. */
+  peer_bpf_maps bpf;
+  int bpf_tried;
+  char bpf_error[256];
 } pktinfo_socket;
 
 /* RFC 3074 §6, loadb_mx_tbl: the same table as src/dhcp/ha/load-balance.ts (test/dhcp/pktinfo-owner.test.ts compares them). */
@@ -247,6 +252,7 @@ static void on_closed(uv_handle_t *handle) {
   if (--sock->open_handles > 0) return;
   close(sock->fd);
   sock->fd = -1;
+  peer_bpf_close(&sock->bpf);
   sock->closed = 1;
   free_if_done(sock);
 }
@@ -516,6 +522,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   sock->env = env;
   sock->fd = fd;
+  sock->bpf.config_fd = sock->bpf.counter_fd = -1;
   sock->recv_buffer = recv_data;
   sock->recv_length = recv_length;
   sock->shed_after_ns = (int64_t)(shed_after_ms * 1e6);
@@ -656,6 +663,39 @@ static napi_value js_hold_discovers(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Removes the kernel filter (every datagram reaches the user-space filter again), noting why. */
+static void detach_kernel_filter(pktinfo_socket *sock, const char *why, int error) {
+  int unused = 0;
+  setsockopt(sock->fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused);
+  /* Its drops so far stay counted. */
+  sock->peer_drops += peer_bpf_dropped(&sock->bpf);
+  peer_bpf_close(&sock->bpf);
+  snprintf(sock->bpf_error, sizeof sock->bpf_error, "%s%s%s", why, error != 0 ? ": " : "", error != 0 ? strerror(error) : "");
+}
+
+/*
+ * Makes the kernel filter say what the user-space one says: attached at the first owner (once: a failed
+ * load is not retried), updated at every change. If an update fails, the filter is removed rather than
+ * left stale (it would keep dropping a peer's clients after a takeover).
+ */
+static void sync_kernel_filter(pktinfo_socket *sock) {
+  if (sock->closing) return;
+  int count = sock->owner_active ? sock->owner_address_count : 0;
+  if (count > PEER_BPF_ADDRESSES) {
+    if (sock->bpf.config_fd >= 0) detach_kernel_filter(sock, "more addresses than the kernel filter holds", 0);
+    else snprintf(sock->bpf_error, sizeof sock->bpf_error, "more addresses than the kernel filter holds");
+    return;
+  }
+  if (sock->bpf.config_fd < 0) {
+    if (sock->bpf_tried || !sock->owner_active) return;
+    sock->bpf_tried = 1;
+    if (peer_bpf_attach(sock->fd, mixing_table, &sock->bpf, sock->bpf_error, sizeof sock->bpf_error) != 0) return;
+    sock->bpf_error[0] = '\0';
+  }
+  int updated = peer_bpf_update(sock->bpf.config_fd, mixing_table, sock->owner_active ? sock->owner_buckets : NULL, sock->owner_addresses, count);
+  if (updated != 0) detach_kernel_filter(sock, "bpf(BPF_MAP_UPDATE_ELEM)", -updated);
+}
+
 /* pktinfoSetOwner(handle, buckets | null, addresses): the ownership filter (null: none, every datagram taken). */
 static napi_value js_set_owner(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -670,6 +710,7 @@ static napi_value js_set_owner(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[1], &type);
   if (type == napi_null || type == napi_undefined) {
     sock->owner_active = 0;
+    sync_kernel_filter(sock);
     return NULL;
   }
   void *data = NULL;
@@ -696,13 +737,30 @@ static napi_value js_set_owner(napi_env env, napi_callback_info info) {
   memcpy(sock->owner_addresses, addresses, sizeof(uint32_t) * count);
   sock->owner_address_count = (int)count;
   sock->owner_active = 1;
+  sync_kernel_filter(sock);
   return NULL;
 }
 
-/* pktinfoPeerDrops(handle) -> requests the ownership filter dropped. */
+/* pktinfoKernelFilter(handle) -> '' while the kernel filter is attached, else why not ('not requested' before an owner is set). */
+static napi_value js_kernel_filter(napi_env env, napi_callback_info info) {
+  pktinfo_socket *sock = handle_arg(env, info);
+  if (sock == NULL) return NULL;
+  napi_value result;
+  const char *text = sock->bpf.config_fd >= 0 ? "" : sock->bpf_error[0] != '\0' ? sock->bpf_error : "not requested";
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
+/* pktinfoKernelPeerDrops(handle) -> of those, the ones the kernel filter dropped (while attached). */
+static napi_value js_kernel_peer_drops(napi_env env, napi_callback_info info) {
+  pktinfo_socket *sock = handle_arg(env, info);
+  return sock == NULL ? NULL : counter_value(env, peer_bpf_dropped(&sock->bpf));
+}
+
+/* pktinfoPeerDrops(handle) -> requests the ownership filter dropped, here and in the kernel. */
 static napi_value js_peer_drops(napi_env env, napi_callback_info info) {
   pktinfo_socket *sock = handle_arg(env, info);
-  return sock == NULL ? NULL : counter_value(env, sock->peer_drops);
+  return sock == NULL ? NULL : counter_value(env, sock->peer_drops + peer_bpf_dropped(&sock->bpf));
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -736,6 +794,8 @@ void xenboot_register_pktinfo(napi_env env, napi_value exports) {
       {"pktinfoHoldDiscovers", NULL, js_hold_discovers, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoSetOwner", NULL, js_set_owner, NULL, NULL, NULL, napi_default, NULL},
       {"pktinfoPeerDrops", NULL, js_peer_drops, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoKernelFilter", NULL, js_kernel_filter, NULL, NULL, NULL, napi_default, NULL},
+      {"pktinfoKernelPeerDrops", NULL, js_kernel_peer_drops, NULL, NULL, NULL, napi_default, NULL},
       {"interfaceIndex", NULL, js_interface_index, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

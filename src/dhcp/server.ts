@@ -116,8 +116,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     logger.info({ leases: count }, 'lease table loaded');
   }
   // Two-instance mode: beats once the lease table is loaded; reads it again whenever a peer goes or returns.
-  // Requests of the peers' clients are dropped before decoding (ha/ownership.ts), by the native socket as it
-  // drains the kernel's queue, or here for node:dgram; the filter follows every change in who is up.
+  // Requests of the peers' clients are dropped before decoding (ha/ownership.ts): in the kernel by an eBPF
+  // socket filter where it loads (root), by the native socket as it drains the kernel's queue, or here for
+  // node:dgram; the filters follow every change in who is up.
   let ownership = null as Ownership | null;
   let nativeSocket: PktinfoSocket | null = null;
   let member: HaMember | null = null;
@@ -308,6 +309,12 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       );
       nativeSocket = opened;
       updateOwnership();
+      if (member !== null) {
+        // The kernel copy of the filter (native/peer_bpf.c) spares this process the peer's half; without it the filter still runs here.
+        const why = opened.kernelFilter;
+        if (why === '') logger.info('two-instance mode: the peer\'s requests are dropped in the kernel (eBPF socket filter)');
+        else logger.info({ reason: why }, 'two-instance mode: the peer\'s requests are dropped by the socket, not in the kernel');
+      }
       port = opened.port;
     } else {
       const receiver = createSocket({ type: 'udp4', reuseAddr: true });

@@ -28,6 +28,8 @@ interface PktinfoAddon {
   pktinfoHoldDiscovers(handle: PktinfoHandle, hold: boolean): void;
   pktinfoSetOwner(handle: PktinfoHandle, buckets: Uint8Array | null, addresses: number[]): void;
   pktinfoPeerDrops(handle: PktinfoHandle): number;
+  pktinfoKernelFilter(handle: PktinfoHandle): string;
+  pktinfoKernelPeerDrops(handle: PktinfoHandle): number;
   interfaceIndex(name: string): number;
 }
 
@@ -60,8 +62,15 @@ export interface PktinfoSocket {
   readonly port: number;
   /** DISCOVERs dropped unread under overload: older than `shedAfterMs`, or the oldest of a full staging ring. */
   readonly shed: number;
-  /** Requests the ownership filter dropped undecoded (`setOwner`). */
+  /** Requests the ownership filter dropped undecoded (`setOwner`): in the kernel and in this process. */
   readonly peerDrops: number;
+  /** Of `peerDrops`, those the kernel filter dropped (this process was not woken for them). */
+  readonly kernelPeerDrops: number;
+  /**
+   * Empty while the same filter also runs in the kernel (an eBPF socket filter, native/peer_bpf.c: the
+   * peer's requests are then dropped before this process is woken for them); else why not.
+   */
+  readonly kernelFilter: string;
   /** Sends `data` to `address:port` out of `via`; returns 0 or a negative errno (never throws on a send). */
   send(data: Buffer, address: string, port: number, via: Departure): number;
   /**
@@ -137,6 +146,12 @@ export function openPktinfoSocket(address: string, port: number, shedAfterMs: nu
     },
     get peerDrops() {
       return binding.pktinfoPeerDrops(handle);
+    },
+    get kernelFilter() {
+      return binding.pktinfoKernelFilter(handle);
+    },
+    get kernelPeerDrops() {
+      return binding.pktinfoKernelPeerDrops(handle);
     },
     send: (data, to, toPort, via) => binding.pktinfoSend(handle, data, data.length, ipToInt(to), toPort, via.ifindex, ipToInt(via.source)),
     holdDiscovers: (hold) => binding.pktinfoHoldDiscovers(handle, hold),
