@@ -41,7 +41,11 @@
  * which still decides for everything delivered: a client whose bucket is set in the owner's 256-bit
  * mask; a message sent to one of this instance's addresses by the client itself (no relay, giaddr 0);
  * a REQUEST whose option 54 names one of its addresses; and anything it cannot judge from the bytes (no
- * Ethernet chaddr, overloaded options, not a BOOTREQUEST).
+ * Ethernet chaddr, overloaded options, not a BOOTREQUEST). Where the kernel accepts it, the same rule also
+ * runs there first, as an eBPF socket filter (peer_bpf.c, attached at the first owner, updated with every
+ * change): the peer's requests then never reach the queue, and this filter sees only what that one could
+ * not read. pktinfoKernelFilter(handle) says whether it is attached, or why not; pktinfoPeerDrops counts
+ * both filters' drops, pktinfoKernelPeerDrops the kernel's.
  *
  * Exports (registered by addon.c): pktinfoOpen(address, port, recvBuffer, shedAfterMs, onDatagram) ->
  * handle (shedAfterMs 0: never shed), pktinfoLocalPort(handle), pktinfoShed(handle) -> DISCOVERs dropped,
