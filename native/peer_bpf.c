@@ -51,8 +51,8 @@
 #define S_SEEN54 (-20)
 #define S_SIZE (-24)
 
-#define MAX_INSNS 1024
-#define MAX_LABELS 128
+#define MAX_INSNS 4096
+#define MAX_LABELS 256
 
 typedef struct {
   struct bpf_insn insns[MAX_INSNS];
