@@ -270,7 +270,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       if (ha)
         dhcpHaReport = () => {
           const { takeovers, handbacks, heartbeatFailures, peersRequests, fenced } = ha.stats;
-          return { ...ha.status(), takeovers, handbacks, heartbeatFailures, peersRequests, fencedRequests: fenced };
+          return { ...ha.status(), takeovers, handbacks, heartbeatFailures, peersRequests, fencedRequests: fenced, kernelFilter: dhcp.peerFilterInKernel };
         };
       endpoints.push({ protocol: 'dhcp', address: '0.0.0.0', port: dhcp.port });
       if (dhcp.proxyPort !== null) endpoints.push({ protocol: 'dhcp', address: config.server.address, port: dhcp.proxyPort });

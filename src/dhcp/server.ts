@@ -88,6 +88,8 @@ export interface DhcpServer {
   readonly stats: DhcpServerStats;
   /** The two-instance mode's member, when `dhcp.ha` is configured. */
   readonly ha: HaMember | null;
+  /** True while the peer's requests are dropped in the kernel (the eBPF socket filter of the native engine). */
+  readonly peerFilterInKernel: boolean;
   /** Pool usage per subnet, for `/metrics`. */
   poolStats(): Array<{ pool: string; size: number; used: number }>;
   close(): Promise<void>;
@@ -352,6 +354,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
       proxyPort: proxySocket ? proxySocket.address().port : null,
       stats,
       ha,
+      get peerFilterInKernel() {
+        return ha !== null && nativeSocket !== null && nativeSocket.kernelFilter === '';
+      },
       poolStats: () => leases.poolUsage(now()),
       async close() {
         clearInterval(prune);

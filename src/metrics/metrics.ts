@@ -25,6 +25,7 @@
  *   instance included), `xenboot_dhcp_ha_answering_buckets` (of the 256 RFC 3074 buckets: about 128 of two
  *   peers while both are up, 256 after a takeover), `xenboot_dhcp_ha_heartbeat_age_seconds` (since this
  *   instance's own heartbeat was last written), `xenboot_dhcp_ha_fenced` (1 while it answers nobody),
+ *   `xenboot_dhcp_ha_kernel_filter` (1 while the peer's requests are dropped in the kernel),
  *   `xenboot_dhcp_ha_takeovers_total`, `xenboot_dhcp_ha_handbacks_total`,
  *   `xenboot_dhcp_ha_heartbeat_failures_total`, `xenboot_dhcp_ha_dropped_total{reason}` (`peer`: another
  *   instance's client; `fenced`)
@@ -71,6 +72,8 @@ export interface HaReport {
   heartbeatFailures: number;
   peersRequests: number;
   fencedRequests: number;
+  /** The peer's requests are dropped in the kernel (eBPF socket filter), not only by the socket. */
+  kernelFilter: boolean;
 }
 
 /** Samples a series reads at scrape time: labels and value of each. */
@@ -229,6 +232,7 @@ export class Metrics {
     );
     gauge('xenboot_dhcp_ha_answering_buckets', `${prefix}RFC 3074 hash buckets (of 256) this instance answers now`, [], (r) => [[{}, r.answeringBuckets]]);
     gauge('xenboot_dhcp_ha_heartbeat_age_seconds', `${prefix}seconds since this instance last wrote its heartbeat`, [], (r) => [[{}, r.heartbeatAgeMs / 1000]]);
+    gauge('xenboot_dhcp_ha_kernel_filter', `${prefix}1 while the peer's requests are dropped in the kernel (eBPF socket filter), 0 when only the socket drops them`, [], (r) => [[{}, r.kernelFilter ? 1 : 0]]);
     gauge('xenboot_dhcp_ha_fenced', `${prefix}1 while this instance answers nobody (its own heartbeat is older than the takeover time)`, [], (r) => [[{}, r.fenced ? 1 : 0]]);
     counter('xenboot_dhcp_ha_takeovers_total', `${prefix}times a peer was declared down and its clients taken over`, [], (r) => [[{}, r.takeovers]]);
     counter('xenboot_dhcp_ha_handbacks_total', `${prefix}times a peer came back and got its clients back`, [], (r) => [[{}, r.handbacks]]);

@@ -103,6 +103,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
       takeovers: sampleValue(families, 'xenboot_dhcp_ha_takeovers_total'),
       handbacks: sampleValue(families, 'xenboot_dhcp_ha_handbacks_total'),
       peerDrops: sampleValue(families, 'xenboot_dhcp_ha_dropped_total', { reason: 'peer' }),
+      kernelFilter: sampleValue(families, 'xenboot_dhcp_ha_kernel_filter'),
     };
   };
 
@@ -212,6 +213,9 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
       }
       expect(seen).toMatchObject({ up: { a: 1, b: 1 }, buckets: 128 });
       expect(seen.peerDrops).toBeGreaterThan(0);
+      // Root here, and the native engine: the peer's half is dropped in the kernel.
+      expect(seen.kernelFilter).toBe(1);
+      expect(servers[name]!.output()).toMatch(/the peer's requests are dropped in the kernel/);
     }
     console.log(`engine: ${/DHCP socket: ([^"]+)/.exec(servers.a!.output())?.[1] ?? 'unknown'}`);
   });

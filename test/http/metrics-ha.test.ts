@@ -19,6 +19,7 @@ const report = (over: Partial<HaReport> = {}): HaReport => ({
   heartbeatFailures: 2,
   peersRequests: 40,
   fencedRequests: 3,
+  kernelFilter: true,
   ...over,
 });
 
@@ -32,6 +33,7 @@ describe('/metrics, two-instance mode', () => {
     expect(sampleValue(families, 'xenboot_dhcp_ha_answering_buckets', {})).toBe(256);
     expect(sampleValue(families, 'xenboot_dhcp_ha_heartbeat_age_seconds', {})).toBe(1.5);
     expect(sampleValue(families, 'xenboot_dhcp_ha_fenced', {})).toBe(0);
+    expect(sampleValue(families, 'xenboot_dhcp_ha_kernel_filter', {})).toBe(1);
     expect(sampleValue(families, 'xenboot_dhcp_ha_takeovers_total', {})).toBe(1);
     expect(sampleValue(families, 'xenboot_dhcp_ha_handbacks_total', {})).toBe(0);
     expect(sampleValue(families, 'xenboot_dhcp_ha_heartbeat_failures_total', {})).toBe(2);
@@ -41,8 +43,9 @@ describe('/metrics, two-instance mode', () => {
     expect(families.get('xenboot_dhcp_ha_peer_up')?.type).toBe('gauge');
 
     // The peer returns: the next scrape says so (values are read at scrape time).
-    current = report({ peers: [{ name: 'a', up: true }, { name: 'b', up: true }], answeringBuckets: 128, handbacks: 1 });
+    current = report({ peers: [{ name: 'a', up: true }, { name: 'b', up: true }], answeringBuckets: 128, handbacks: 1, kernelFilter: false });
     families = parsePrometheusText((await metrics.render()).body);
+    expect(sampleValue(families, 'xenboot_dhcp_ha_kernel_filter', {})).toBe(0);
     expect(sampleValue(families, 'xenboot_dhcp_ha_peer_up', { peer: 'b' })).toBe(1);
     expect(sampleValue(families, 'xenboot_dhcp_ha_answering_buckets', {})).toBe(128);
     expect(sampleValue(families, 'xenboot_dhcp_ha_handbacks_total', {})).toBe(1);
