@@ -131,6 +131,16 @@ static void jump_if_ours(program *p, int found) {
   }
 }
 
+/* r0 = the one value of map `map_fd` (its key, 0, is at S_KEY), or jumps to `missing` when there is none; clobbers r1-r5. */
+static void lookup_or_jump(program *p, int map_fd, int missing) {
+  put(p, BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd);
+  put(p, 0, 0, 0, 0, 0);
+  MOV_X(p, 2, 10);
+  ALU_K(p, BPF_ADD, 2, S_KEY);
+  put(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+  jump(p, BPF_JEQ | BPF_K, 0, 0, 0, missing);
+}
+
 /* Registers: r6 the socket buffer, r7 the map value, r8 the hash (then an option's code), r9 the offset of the next option. */
 static int build(program *p, int map_fd, int counter_fd) {
   int keep = new_label(p), drop = new_label(p), cookie = new_label(p), end = new_label(p);
@@ -144,12 +154,7 @@ static int build(program *p, int map_fd, int counter_fd) {
   STORE_K(p, BPF_W, 10, S_SEEN54, 0);
   STORE_K(p, BPF_W, 10, S_SIZE, 0);
   /* r7 = the map's one value. */
-  put(p, BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd);
-  put(p, 0, 0, 0, 0, 0);
-  MOV_X(p, 2, 10);
-  ALU_K(p, BPF_ADD, 2, S_KEY);
-  put(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
-  jump(p, BPF_JEQ | BPF_K, 0, 0, 0, keep);
+  lookup_or_jump(p, map_fd, keep);
   MOV_X(p, 7, 0);
   /* op 1 (BOOTREQUEST), htype 1 (Ethernet), hlen 6: else not judged. */
   LD_ABS(p, BPF_B, AT + 0);
@@ -251,12 +256,7 @@ static int build(program *p, int map_fd, int counter_fd) {
   place(p, drop);
   /* Counted (the key at S_KEY is still 0), for the metrics. */
   int dropped = new_label(p);
-  put(p, BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, counter_fd);
-  put(p, 0, 0, 0, 0, 0);
-  MOV_X(p, 2, 10);
-  ALU_K(p, BPF_ADD, 2, S_KEY);
-  put(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
-  jump(p, BPF_JEQ | BPF_K, 0, 0, 0, dropped);
+  lookup_or_jump(p, counter_fd, dropped);
   MOV_K(p, 1, 1);
   put(p, BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD);
   place(p, dropped);
