@@ -7,6 +7,12 @@ import pg from 'pg';
 /** The PostgreSQL URL tests and benchmarks use (`XENBOOT_TEST_PG_URL`, default the local `test` database). */
 export const testPostgresUrl = process.env.XENBOOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * The same database as xenboot reaches it from inside a network namespace, which has a loopback of its
+ * own: through the Unix socket (`XENBOOT_TEST_PG_SOCKET_URL`).
+ */
+export const testPostgresSocketUrl = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
+
 /** True when PostgreSQL at `url` accepts a connection and answers a query within `timeoutMs`. */
 export async function postgresAnswers(url = testPostgresUrl, timeoutMs = 2_000): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });

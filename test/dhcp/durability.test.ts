@@ -16,12 +16,10 @@ import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Durability, Store } from '../../src/store/types.js';
 import { connect, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { testPostgresSocketUrl } from '../../lab/store/postgres.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, uniqueSchema } from '../store/backends.js';
 import { readPcapDhcp } from './pcap.js';
-
-/** PostgreSQL as xenboot reaches it from inside a namespace: through its Unix socket. */
-const SOCKET_URL = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,7 +54,7 @@ describe.each(cases)('lease durability across SIGKILL ($kind, store.durability: 
   let xenboot: RunningProcess | undefined;
   const schema = uniqueSchema();
   const openStore = (): Promise<Store> | Store =>
-    kind === 'postgres' ? openPostgresStore({ url: SOCKET_URL, schema, poolSize: 1 }) : openSqliteStore(join(dir, 'xenboot.db'));
+    kind === 'postgres' ? openPostgresStore({ url: testPostgresSocketUrl, schema, poolSize: 1 }) : openSqliteStore(join(dir, 'xenboot.db'));
 
   beforeAll(async () => {
     await requireCommands('ip', 'perfdhcp', 'tcpdump');
@@ -71,7 +69,7 @@ describe.each(cases)('lease durability across SIGKILL ($kind, store.durability: 
         log: { level: 'info', format: 'json' },
         http: { enabled: false },
         tftp: { enabled: false },
-        store: kind === 'postgres' ? { kind, url: SOCKET_URL, schema, durability } : { kind, path: join(dir, 'xenboot.db'), durability },
+        store: kind === 'postgres' ? { kind, url: testPostgresSocketUrl, schema, durability } : { kind, path: join(dir, 'xenboot.db'), durability },
         dhcp: { mode: 'full', subnet: '10.202.64.0/18', ranges: [{ start: '10.202.64.10', end: '10.202.127.250' }] },
       },
       dir,

@@ -20,11 +20,11 @@ import type { Store } from '../../src/store/types.js';
 import { addressesLeasedTwice, readWireAcks } from '../../lab/clients/dhcp-acks.js';
 import { attachToBridge, createBridge, isRoot, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { testPostgresSocketUrl } from '../../lab/store/postgres.js';
 import { startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, uniqueSchema } from '../store/backends.js';
 import { parsePrometheusText, sampleValue } from '../http/prometheus-text.js';
 
-const SOCKET_URL = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
 const ADDRESS = { a: '10.211.0.1', b: '10.211.0.2' } as const;
 const HEARTBEAT_S = 0.5;
 const TAKEOVER_S = 2;
@@ -149,7 +149,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
     if (!isRoot()) throw new Error('this test needs root (network namespaces)');
     await requireCommands('ip', 'busybox', 'tcpdump', 'perfdhcp');
     await ensurePostgres();
-    store = await openPostgresStore({ url: SOCKET_URL, schema, poolSize: 2 });
+    store = await openPostgresStore({ url: testPostgresSocketUrl, schema, poolSize: 2 });
     lan = await Namespace.create('xhal');
     namespaces.push(lan);
     bridge = await createBridge(lan);
@@ -173,7 +173,7 @@ describe('two instances share the clients and survive each other (PostgreSQL, ud
           leaseTime: 3600,
           ha: { self: name, peers: [{ name: 'a', address: ADDRESS.a }, { name: 'b', address: ADDRESS.b }], heartbeatSeconds: HEARTBEAT_S, takeoverSeconds: TAKEOVER_S },
         },
-        store: { kind: 'postgres', url: SOCKET_URL, schema, poolSize: 4 },
+        store: { kind: 'postgres', url: testPostgresSocketUrl, schema, poolSize: 4 },
       }, mkdtempSync(join(dir, `${name}-`)));
     }
     clients = await Namespace.create('xhac');

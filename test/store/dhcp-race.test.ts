@@ -12,11 +12,11 @@ import { openPostgresStore } from '../../src/store/postgres-store.js';
 import type { Store } from '../../src/store/types.js';
 import { attachToBridge, createBridge, isRoot, Namespace } from '../../lab/netns.js';
 import { requireCommands, type RunningProcess } from '../../lab/process.js';
+import { testPostgresSocketUrl } from '../../lab/store/postgres.js';
 import { repoRoot, startXenboot, writeTempConfig } from '../../lab/xenboot.js';
 import { dropSchema, ensurePostgres, uniqueSchema } from './backends.js';
 import type { ClientResult } from './dhcp-race-client.js';
 
-const SOCKET_URL = process.env.XENBOOT_TEST_PG_SOCKET_URL ?? 'postgres://postgres@/test?host=/var/run/postgresql';
 const POOL = Array.from({ length: 10 }, (_, i) => `10.204.60.${100 + i}`);
 
 describe('two xenboot DHCP servers on one PostgreSQL: the lease race', () => {
@@ -30,7 +30,7 @@ describe('two xenboot DHCP servers on one PostgreSQL: the lease race', () => {
     await requireCommands('ip');
     await ensurePostgres();
     // Migrate once up front, so the servers race on leases rather than on the schema.
-    store = await openPostgresStore({ url: SOCKET_URL, schema });
+    store = await openPostgresStore({ url: testPostgresSocketUrl, schema });
     const lan = await Namespace.create('xbhl');
     namespaces.push(lan);
     const bridge = await createBridge(lan);
@@ -44,7 +44,7 @@ describe('two xenboot DHCP servers on one PostgreSQL: the lease race', () => {
         tftp: { enabled: false },
         http: { enabled: false },
         dhcp: { mode: 'full', subnet: '10.204.60.0/24', ranges: [{ start: POOL[0], end: POOL[9] }], offerHold: 60, leaseTime: 600 },
-        store: { kind: 'postgres', url: SOCKET_URL, schema, poolSize: 8 },
+        store: { kind: 'postgres', url: testPostgresSocketUrl, schema, poolSize: 8 },
       });
       servers.push(await startXenboot(config, ns));
     }
