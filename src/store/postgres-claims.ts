@@ -44,8 +44,8 @@ export const SINGLE_CLAIM = `
 /**
  * Many claims as one statement: the claims come in as parallel arrays (`unnest`), each with its own
  * `now`, and the addresses claimed come back. `ORDER BY ip` fixes the order rows are locked in. The
- * removal matches the claimed MACs as one array (`= ANY`), which the planner serves from the `leases_mac`
- * index: written as a join against the claimed rows, its generic plan read the whole table once per batch.
+ * removal matches the claimed MACs as one array (`= ANY`), served from the `leases_mac` index when the
+ * statement is planned for the table as it is (see above: not prepared by name).
  */
 export const BATCH_CLAIM = `
   WITH input AS (
@@ -77,7 +77,7 @@ export class PostgresClaimBatcher {
   /** A batch is in the database; one at a time, so a claim held back for a later batch runs after it. */
   private busy = false;
   private scheduled = false;
-  /** Batches sent and claims in them, and batches retried claim by claim, for tests and metrics. */
+  /** Batches sent and claims in them, and batches retried claim by claim, for tests. */
   readonly stats = { batches: 0, claims: 0, largest: 0, retriedSingly: 0 };
 
   /** Claims arriving while a batch is in the database wait for the next; `maxBatch` bounds one statement. */
